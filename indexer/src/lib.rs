@@ -1,0 +1,7 @@
+//! civiforge's indexer: turns a git repository of shared public software into a structured
+//! snapshot (versions, README, publiccode.yml, activity). It knows no database: the server
+//! stores what it returns.
+
+pub mod url_policy;
+
+pub use url_policy::{RepositoryLocation, RepositoryUrlPolicy, UrlPolicyError};

@@ -1,0 +1,253 @@
+//! The `civiforge` command line: parsing and the commands themselves.
+
+use std::io::BufRead;
+use std::sync::Arc;
+
+use anyhow::{Context, bail};
+use clap::{Parser, Subcommand};
+
+use crate::auth;
+use crate::config::{Config, ConfigArgs};
+use crate::model::NewUser;
+use crate::reference::ReferenceData;
+use crate::store::{self, Store};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "civiforge",
+    version,
+    about = "Catalogue et forge des logiciels libres des collectivités"
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub config: ConfigArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the web pages and the API
+    Serve {
+        /// Do not run the indexing worker in this process
+        #[arg(long)]
+        no_worker: bool,
+    },
+    /// Apply database migrations and load reference data, then exit
+    Migrate,
+    /// Administration: users and tokens
+    #[command(subcommand)]
+    Admin(AdminCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AdminCommand {
+    /// Create a user; the password is read from standard input (one line)
+    CreateUser {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        /// Give the user every right
+        #[arg(long)]
+        admin: bool,
+    },
+    /// Print a new API token for a user, alone on one line
+    CreateToken {
+        #[arg(long)]
+        email: String,
+        /// What the token is for
+        #[arg(long, default_value = "cli")]
+        label: String,
+        /// Days until the token expires (never by default)
+        #[arg(long)]
+        expires_in_days: Option<u32>,
+    },
+}
+
+/// Runs a parsed command line.
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    let config = Config::resolve(&cli.config)?;
+    match cli.command {
+        Command::Serve { no_worker } => serve(config, no_worker).await,
+        Command::Migrate => {
+            open_store(&config).await?;
+            Ok(())
+        }
+        Command::Admin(AdminCommand::CreateUser { email, name, admin }) => {
+            let store = open_store(&config).await?;
+            let password = read_password_line()?;
+            let user = create_user(store.as_ref(), &email, &name, &password, admin).await?;
+            println!("compte créé : {} (n° {})", user.email, user.id);
+            Ok(())
+        }
+        Command::Admin(AdminCommand::CreateToken {
+            email,
+            label,
+            expires_in_days,
+        }) => {
+            let store = open_store(&config).await?;
+            let token = create_token(store.as_ref(), &email, &label, expires_in_days).await?;
+            println!("{token}");
+            Ok(())
+        }
+    }
+}
+
+/// Opens the database, applies migrations and makes sure reference data is loaded.
+pub async fn open_store(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
+    if config.database_url.starts_with("sqlite:") {
+        std::fs::create_dir_all(&config.data_dir).with_context(|| {
+            format!(
+                "impossible de créer le dossier de données {}",
+                config.data_dir.display()
+            )
+        })?;
+    }
+    let store = store::connect(&config.database_url).await?;
+    store
+        .migrate()
+        .await
+        .context("échec des migrations de la base de données")?;
+    ensure_reference_data(store.as_ref()).await?;
+    Ok(store)
+}
+
+/// Loads the embedded administrative divisions unless this edition is already there.
+pub async fn ensure_reference_data(store: &dyn Store) -> anyhow::Result<()> {
+    let data = ReferenceData::embedded()?;
+    if store.reference_edition().await?.as_deref() == Some(data.edition.as_str()) {
+        return Ok(());
+    }
+    let started = std::time::Instant::now();
+    store
+        .load_reference(&data)
+        .await
+        .context("chargement des données de référence")?;
+    tracing::info!(
+        edition = %data.edition,
+        organisations = data.organisations.len(),
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "reference data loaded"
+    );
+    Ok(())
+}
+
+async fn serve(config: Config, no_worker: bool) -> anyhow::Result<()> {
+    let store = open_store(&config).await?;
+    let state = crate::http::AppState::new(store.clone(), config.url_policy);
+    let listener = tokio::net::TcpListener::bind(config.listen)
+        .await
+        .with_context(|| {
+            format!(
+                "impossible d'écouter sur {} (adresse déjà prise ?)",
+                config.listen
+            )
+        })?;
+    tracing::info!(
+        address = %listener.local_addr()?,
+        database = store.engine(),
+        worker = !no_worker,
+        "civiforge is serving"
+    );
+    axum::serve(listener, crate::http::app(state))
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .context("le serveur HTTP s'est arrêté sur une erreur")?;
+    tracing::info!("civiforge stopped");
+    Ok(())
+}
+
+/// Resolves on ctrl-c or SIGTERM, so that requests in flight finish.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+}
+
+fn read_password_line() -> anyhow::Result<String> {
+    let mut line = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .context("impossible de lire le mot de passe sur l'entrée standard")?;
+    let password = line.strip_suffix('\n').unwrap_or(&line);
+    let password = password.strip_suffix('\r').unwrap_or(password);
+    if password.is_empty() {
+        bail!(
+            "aucun mot de passe reçu : écrivez-le sur l'entrée standard, par exemple `echo 'motdepasse' | civiforge admin create-user …`"
+        );
+    }
+    Ok(password.to_string())
+}
+
+/// Checks and creates a user account.
+pub async fn create_user(
+    store: &dyn Store,
+    email: &str,
+    name: &str,
+    password: &str,
+    is_admin: bool,
+) -> anyhow::Result<crate::model::User> {
+    let email = email.trim().to_lowercase();
+    let valid_email = email.len() <= 254
+        && !email.chars().any(char::is_whitespace)
+        && email
+            .split_once('@')
+            .is_some_and(|(local, domain)| !local.is_empty() && domain.contains('.'));
+    if !valid_email {
+        bail!("adresse e-mail invalide « {email} »");
+    }
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 120 {
+        bail!("le nom doit faire de 1 à 120 caractères");
+    }
+    let password_hash = auth::hash_password(password)?;
+    Ok(store
+        .create_user(NewUser {
+            email,
+            name: name.to_string(),
+            password_hash,
+            is_admin,
+        })
+        .await?)
+}
+
+/// Makes a new API token for the user with this e-mail and returns it (it is not kept).
+pub async fn create_token(
+    store: &dyn Store,
+    email: &str,
+    label: &str,
+    expires_in_days: Option<u32>,
+) -> anyhow::Result<String> {
+    let email = email.trim().to_lowercase();
+    let Some(user) = store.user_by_email(&email).await? else {
+        bail!("aucun compte pour « {email} » ; créez-le avec `civiforge admin create-user`");
+    };
+    let token = auth::new_token()?;
+    let expires_at =
+        expires_in_days.map(|days| chrono::Utc::now() + chrono::Duration::days(i64::from(days)));
+    let scopes = vec!["projects:write".to_string(), "adoptions:write".to_string()];
+    store
+        .create_token(
+            user.id,
+            &auth::token_digest(&token),
+            label,
+            &scopes,
+            expires_at,
+        )
+        .await?;
+    Ok(token)
+}

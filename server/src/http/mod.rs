@@ -1,0 +1,105 @@
+//! The HTTP side: the JSON API under `/api/v1`, health and metrics. `app` builds the whole
+//! router, so tests drive exactly what production serves.
+
+mod adoptions;
+pub mod error;
+pub mod extract;
+mod metrics;
+mod openapi;
+mod organisations;
+mod projects;
+mod system;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::StatusCode;
+use axum::routing::get;
+use civiforge_indexer::RepositoryUrlPolicy;
+
+use crate::store::Store;
+use error::ApiError;
+pub use metrics::HttpMetrics;
+
+/// Largest request body the API reads: registrations and declarations are small.
+const MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// What every handler may use.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Arc<dyn Store>,
+    pub url_policy: RepositoryUrlPolicy,
+    pub metrics: Arc<HttpMetrics>,
+}
+
+impl AppState {
+    pub fn new(store: Arc<dyn Store>, url_policy: RepositoryUrlPolicy) -> Self {
+        Self {
+            store,
+            url_policy,
+            metrics: Arc::new(HttpMetrics::default()),
+        }
+    }
+}
+
+/// The whole application.
+pub fn app(state: AppState) -> Router {
+    let api = Router::new()
+        .merge(projects::routes())
+        .merge(organisations::routes())
+        .merge(adoptions::routes())
+        .route("/categories", get(projects::categories))
+        .route("/openapi.json", get(openapi::openapi_json))
+        .fallback(api_not_found)
+        .method_not_allowed_fallback(method_not_allowed);
+    Router::new()
+        .nest("/api/v1", api)
+        .route("/healthz", get(system::healthz))
+        .route("/metrics", get(system::metrics))
+        .fallback(api_not_found)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            metrics::count_requests,
+        ))
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(tower_http::trace::TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+async fn api_not_found() -> ApiError {
+    ApiError::not_found("aucune ressource à cette adresse ; voir /api/v1/openapi.json")
+}
+
+async fn method_not_allowed() -> ApiError {
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        "méthode non permise pour cette adresse",
+    )
+}
+
+/// `limit` and `offset` of list routes.
+#[derive(Debug, Clone, Copy, serde::Deserialize, utoipa::IntoParams)]
+pub struct Pagination {
+    /// 1 to 100, default 20.
+    pub limit: Option<u32>,
+    /// Default 0.
+    pub offset: Option<u32>,
+}
+
+impl Pagination {
+    pub const DEFAULT_LIMIT: u32 = 20;
+    pub const MAX_LIMIT: u32 = 100;
+
+    pub fn window(self) -> crate::model::Window {
+        crate::model::Window {
+            limit: i64::from(
+                self.limit
+                    .unwrap_or(Self::DEFAULT_LIMIT)
+                    .clamp(1, Self::MAX_LIMIT),
+            ),
+            offset: i64::from(self.offset.unwrap_or(0)),
+        }
+    }
+}

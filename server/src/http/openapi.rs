@@ -1,0 +1,37 @@
+//! The OpenAPI 3 description of the API, generated from the handlers' annotations.
+
+use axum::Json;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+use super::{adoptions, organisations, projects, system};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "civiforge", description = "Catalogue des logiciels libres des collectivités : projets, versions, adoptions."),
+    paths(
+        projects::register, projects::list, projects::show, projects::update, projects::versions,
+        projects::adoptions, projects::refresh, projects::categories,
+        organisations::search, organisations::show,
+        adoptions::declare, adoptions::of_organisation,
+        system::healthz, system::metrics,
+    ),
+    modifiers(&BearerToken),
+)]
+pub struct ApiDoc;
+
+struct BearerToken;
+
+impl Modify for BearerToken {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "jeton",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+pub async fn openapi_json() -> Json<utoipa::openapi::OpenApi> {
+    Json(ApiDoc::openapi())
+}

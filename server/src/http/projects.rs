@@ -1,0 +1,173 @@
+//! `/api/v1/projects`: register, list, read and edit projects; their versions and adopters.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::{StatusCode, header};
+use axum::response::IntoResponse;
+use axum::routing::{get, post};
+use serde::Deserialize;
+use serde_json::json;
+
+use super::error::{ApiError, ApiResult, ErrorBody};
+use super::extract::{ApiJson, ApiPath, ApiQuery, Authenticated};
+use super::{AppState, Pagination};
+use crate::categories::{CATEGORIES, Category};
+use crate::model::{Adoption, Page, Project, ProjectFilter, Version};
+use crate::validation::{self, RegisterProjectRequest, UpdateProjectRequest};
+
+pub fn routes() -> axum::Router<AppState> {
+    axum::Router::new()
+        .route("/projects", post(register).get(list))
+        .route("/projects/{slug}", get(show).patch(update))
+        .route("/projects/{slug}/versions", get(versions))
+        .route("/projects/{slug}/adoptions", get(adoptions))
+        .route("/projects/{slug}/refresh", post(refresh))
+}
+
+/// Register a project; its repository is then fetched and indexed in the background.
+#[utoipa::path(post, path = "/api/v1/projects", tag = "projets",
+    request_body = RegisterProjectRequest,
+    security(("jeton" = [])),
+    responses(
+        (status = 201, body = Project),
+        (status = 401, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn register(
+    State(state): State<AppState>,
+    Authenticated(owner): Authenticated,
+    ApiJson(request): ApiJson<RegisterProjectRequest>,
+) -> ApiResult<impl IntoResponse> {
+    let project = validation::register_project(request, &state.url_policy)
+        .map_err(ApiError::invalid_fields)?;
+    let project = state.store.register_project(project, owner.user.id).await?;
+    tracing::info!(project = %project.slug, user = owner.user.id, "project registered");
+    let location = format!("/api/v1/projects/{}", project.slug);
+    Ok((
+        StatusCode::CREATED,
+        [(header::LOCATION, location)],
+        Json(project),
+    ))
+}
+
+/// Filters of the project list.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct ListQuery {
+    /// Category slug.
+    category: Option<String>,
+    /// SPDX licence identifier.
+    license: Option<String>,
+    limit: Option<u32>,
+    offset: Option<u32>,
+}
+
+/// List the catalogue, by name.
+#[utoipa::path(get, path = "/api/v1/projects", tag = "projets", params(ListQuery),
+    responses((status = 200, body = Page<Project>), (status = 400, body = ErrorBody)))]
+pub async fn list(
+    State(state): State<AppState>,
+    ApiQuery(query): ApiQuery<ListQuery>,
+) -> ApiResult<Json<Page<Project>>> {
+    let filter = ProjectFilter {
+        category: query.category,
+        license: query.license,
+    };
+    let window = Pagination {
+        limit: query.limit,
+        offset: query.offset,
+    }
+    .window();
+    Ok(Json(state.store.list_projects(&filter, window).await?))
+}
+
+/// One project.
+#[utoipa::path(get, path = "/api/v1/projects/{slug}", tag = "projets",
+    responses((status = 200, body = Project), (status = 404, body = ErrorBody)))]
+pub async fn show(
+    State(state): State<AppState>,
+    ApiPath(slug): ApiPath<String>,
+) -> ApiResult<Json<Project>> {
+    state
+        .store
+        .project(&slug)
+        .await?
+        .map(Json)
+        .ok_or_else(|| ApiError::not_found(format!("aucun projet « {} »", shorten(&slug))))
+}
+
+/// Edit a project's name, summary or categories: its maintainers and moderators only.
+#[utoipa::path(patch, path = "/api/v1/projects/{slug}", tag = "projets",
+    request_body = UpdateProjectRequest, security(("jeton" = [])),
+    responses((status = 200, body = Project), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn update(
+    State(state): State<AppState>,
+    Authenticated(owner): Authenticated,
+    ApiPath(slug): ApiPath<String>,
+    ApiJson(request): ApiJson<UpdateProjectRequest>,
+) -> ApiResult<Json<Project>> {
+    if state.store.project(&slug).await?.is_none() {
+        return Err(ApiError::not_found(format!(
+            "aucun projet « {} »",
+            shorten(&slug)
+        )));
+    }
+    let user = &owner.user;
+    if !(user.is_admin || user.is_moderator || state.store.is_maintainer(&slug, user.id).await?) {
+        return Err(ApiError::forbidden(
+            "seuls les mainteneurs du projet et les modérateurs peuvent le modifier",
+        ));
+    }
+    let changes = validation::update_project(request).map_err(ApiError::invalid_fields)?;
+    Ok(Json(state.store.update_project(&slug, changes).await?))
+}
+
+/// Versions (from git tags), newest first.
+#[utoipa::path(get, path = "/api/v1/projects/{slug}/versions", tag = "projets",
+    responses((status = 200, body = Page<Version>), (status = 404, body = ErrorBody)))]
+pub async fn versions(
+    State(state): State<AppState>,
+    ApiPath(slug): ApiPath<String>,
+) -> ApiResult<Json<Page<Version>>> {
+    let items = state.store.versions(&slug).await?;
+    let total = items.len() as i64;
+    Ok(Json(Page { items, total }))
+}
+
+/// Organisations that declare using the project, with their version.
+#[utoipa::path(get, path = "/api/v1/projects/{slug}/adoptions", tag = "adoptions", params(Pagination),
+    responses((status = 200, body = Page<Adoption>), (status = 404, body = ErrorBody)))]
+pub async fn adoptions(
+    State(state): State<AppState>,
+    ApiPath(slug): ApiPath<String>,
+    ApiQuery(page): ApiQuery<Pagination>,
+) -> ApiResult<Json<Page<Adoption>>> {
+    Ok(Json(
+        state.store.project_adoptions(&slug, page.window()).await?,
+    ))
+}
+
+/// Ask for the repository to be fetched again now.
+#[utoipa::path(post, path = "/api/v1/projects/{slug}/refresh", tag = "projets", security(("jeton" = [])),
+    responses((status = 202, description = "récupération demandée"), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn refresh(
+    State(state): State<AppState>,
+    Authenticated(_owner): Authenticated,
+    ApiPath(slug): ApiPath<String>,
+) -> ApiResult<impl IntoResponse> {
+    state.store.request_index(&slug).await?;
+    Ok((StatusCode::ACCEPTED, Json(json!({"status": "queued"}))))
+}
+
+/// The categories projects are filed under.
+#[utoipa::path(get, path = "/api/v1/categories", tag = "projets",
+    responses((status = 200, body = Vec<Category>)))]
+pub async fn categories() -> Json<&'static [Category]> {
+    Json(CATEGORIES)
+}
+
+/// User text echoed in a message, cut to a sane length.
+pub(super) fn shorten(text: &str) -> String {
+    let mut short: String = text.chars().take(80).collect();
+    if short.len() < text.len() {
+        short.push('…');
+    }
+    short
+}

@@ -1,0 +1,89 @@
+//! Health and metrics, for load balancers and Prometheus.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::{StatusCode, header};
+use axum::response::IntoResponse;
+use serde_json::json;
+
+use super::AppState;
+
+/// 200 when the database answers, 503 otherwise.
+#[utoipa::path(get, path = "/healthz", tag = "système",
+    responses((status = 200, description = "la base répond"), (status = 503, description = "la base ne répond pas")))]
+pub async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
+    match state.store.ping().await {
+        Ok(()) => (StatusCode::OK, Json(json!({"status": "ok"}))),
+        Err(error) => {
+            tracing::warn!(%error, "health check failed");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                Json(json!({"status": "unavailable"})),
+            )
+        }
+    }
+}
+
+/// Prometheus text format: catalogue figures, job queue, HTTP requests.
+#[utoipa::path(get, path = "/metrics", tag = "système",
+    responses((status = 200, description = "format texte Prometheus", content_type = "text/plain")))]
+pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
+    use std::fmt::Write;
+    let mut out = String::new();
+    match state.store.counts().await {
+        Ok(counts) => {
+            let gauges = [
+                (
+                    "civiforge_projects",
+                    "Projects in the catalogue.",
+                    counts.projects,
+                ),
+                (
+                    "civiforge_organisations",
+                    "Known organisations.",
+                    counts.organisations,
+                ),
+                (
+                    "civiforge_adoptions",
+                    "Declared uses in progress.",
+                    counts.adoptions,
+                ),
+                (
+                    "civiforge_adopting_organisations",
+                    "Organisations using at least one project.",
+                    counts.adopting_organisations,
+                ),
+                ("civiforge_users", "User accounts.", counts.users),
+                (
+                    "civiforge_jobs_queued",
+                    "Indexing jobs waiting.",
+                    counts.jobs_queued,
+                ),
+                (
+                    "civiforge_jobs_failed",
+                    "Indexing jobs that failed.",
+                    counts.jobs_failed,
+                ),
+            ];
+            for (name, help, value) in gauges {
+                let _ = write!(
+                    out,
+                    "# HELP {name} {help}\n# TYPE {name} gauge\n{name} {value}\n"
+                );
+            }
+            out.push_str("# HELP civiforge_database_up Whether the database answers.\n# TYPE civiforge_database_up gauge\nciviforge_database_up 1\n");
+        }
+        Err(error) => {
+            tracing::warn!(%error, "metrics: database unavailable");
+            out.push_str("# HELP civiforge_database_up Whether the database answers.\n# TYPE civiforge_database_up gauge\nciviforge_database_up 0\n");
+        }
+    }
+    state.metrics.render(&mut out);
+    (
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        out,
+    )
+}

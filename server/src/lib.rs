@@ -1,0 +1,13 @@
+//! civiforge: the catalogue and forge of free software shared by public bodies.
+//! The binary's parts are modules here so that tests can drive them directly.
+
+pub mod auth;
+pub mod categories;
+pub mod cli;
+pub mod config;
+pub mod http;
+pub mod model;
+pub mod reference;
+pub mod store;
+pub mod text;
+pub mod validation;

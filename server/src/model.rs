@@ -1,0 +1,239 @@
+//! The catalogue's domain types, as the store returns them and the API shows them.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// A registered user.
+#[derive(Debug, Clone, Serialize)]
+pub struct User {
+    pub id: i64,
+    pub email: String,
+    pub name: String,
+    #[serde(skip)]
+    pub password_hash: String,
+    pub is_admin: bool,
+    pub is_moderator: bool,
+    pub created_at: DateTime<Utc>,
+}
+
+/// What creating a user needs; the password is already hashed.
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    pub email: String,
+    pub name: String,
+    pub password_hash: String,
+    pub is_admin: bool,
+}
+
+/// Where a project stands with the indexer.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct IndexStatus {
+    /// `pending`, `ok` or `failed`.
+    pub state: String,
+    pub last_indexed_at: Option<DateTime<Utc>>,
+    pub error: Option<String>,
+}
+
+/// The newest release of a project.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct LatestVersion {
+    pub name: String,
+    pub date: Option<DateTime<Utc>>,
+}
+
+/// A piece of software in the catalogue.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Project {
+    #[serde(skip)]
+    pub id: i64,
+    pub slug: String,
+    pub name: String,
+    pub summary: String,
+    pub repository_url: String,
+    /// SPDX expression, or null while unknown.
+    pub license: Option<String>,
+    pub categories: Vec<String>,
+    pub latest_version: Option<LatestVersion>,
+    pub versions_count: i64,
+    /// Organisations that declare it in use.
+    pub adopters_count: i64,
+    /// README rendered to sanitised HTML.
+    pub readme_html: Option<String>,
+    /// The parsed publiccode.yml.
+    #[schema(value_type = Option<Object>)]
+    pub publiccode: Option<serde_json::Value>,
+    pub index_status: IndexStatus,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A project as registered, already validated.
+#[derive(Debug, Clone)]
+pub struct NewProject {
+    pub slug: String,
+    pub name: String,
+    pub summary: String,
+    pub repository_url: String,
+    pub categories: Vec<String>,
+}
+
+/// A change to a project's editable fields; `None` leaves a field as it is.
+#[derive(Debug, Clone, Default)]
+pub struct ProjectChanges {
+    pub name: Option<String>,
+    pub summary: Option<String>,
+    pub categories: Option<Vec<String>>,
+}
+
+/// A release of a project, from a git tag.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Version {
+    /// The tag as written.
+    pub name: String,
+    /// Normalised semantic version, or null for tags that are not versions.
+    pub semver: Option<String>,
+    pub date: Option<DateTime<Utc>>,
+    pub commit: Option<String>,
+}
+
+/// A public body or company: commune, EPCI, département, région, or another organisation.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Organisation {
+    /// `commune-13047`, `departement-13`, `region-93`, `epci-200035442`, `org-imio`.
+    pub id: String,
+    pub kind: String,
+    pub code: Option<String>,
+    pub name: String,
+    /// For an EPCI: CC, CA, CU, METRO…
+    pub subkind: Option<String>,
+    pub siren: Option<String>,
+    pub departement: Option<String>,
+    pub region: Option<String>,
+    pub population: Option<i64>,
+    pub postal_codes: Vec<String>,
+}
+
+/// An organisation with what it belongs to, for its own page.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct OrganisationDetail {
+    #[serde(flatten)]
+    pub organisation: Organisation,
+    /// Groupings it is a member of (its EPCI for a commune).
+    pub memberships: Vec<OrganisationRef>,
+    pub members_count: i64,
+    pub adoptions: Vec<Adoption>,
+}
+
+/// A short reference to an organisation.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct OrganisationRef {
+    pub id: String,
+    pub name: String,
+    pub kind: String,
+}
+
+/// Whether an organisation uses a project.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum AdoptionStatus {
+    InUse,
+    Evaluating,
+    Stopped,
+}
+
+impl AdoptionStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AdoptionStatus::InUse => "in_use",
+            AdoptionStatus::Evaluating => "evaluating",
+            AdoptionStatus::Stopped => "stopped",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "in_use" => Some(AdoptionStatus::InUse),
+            "evaluating" => Some(AdoptionStatus::Evaluating),
+            "stopped" => Some(AdoptionStatus::Stopped),
+            _ => None,
+        }
+    }
+}
+
+/// An organisation's declared use of a project.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Adoption {
+    /// Project slug.
+    pub project: String,
+    pub project_name: String,
+    /// Organisation id.
+    pub organisation: String,
+    pub organisation_name: String,
+    pub organisation_kind: String,
+    pub departement: Option<String>,
+    pub version: Option<String>,
+    /// Whether `version` names a version the project is known to have released.
+    pub version_known: bool,
+    pub status: AdoptionStatus,
+    pub since: Option<NaiveDate>,
+    /// Name of the user who declared it.
+    pub declared_by: Option<String>,
+    /// `unverified`, `agent`, `moderator`, `maintainer` or `confirmed`.
+    pub verification: String,
+    pub declared_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A validated declaration of use, ready to be stored.
+#[derive(Debug, Clone)]
+pub struct AdoptionDeclaration {
+    pub project_slug: String,
+    pub organisation_id: String,
+    pub version: Option<String>,
+    pub status: AdoptionStatus,
+    pub since: Option<NaiveDate>,
+    pub declared_by: i64,
+}
+
+/// A page of results and the total number of matches.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub total: i64,
+}
+
+/// Which part of a list to return.
+#[derive(Debug, Clone, Copy)]
+pub struct Window {
+    pub limit: i64,
+    pub offset: i64,
+}
+
+/// Filters on the project list.
+#[derive(Debug, Clone, Default)]
+pub struct ProjectFilter {
+    pub category: Option<String>,
+    pub license: Option<String>,
+}
+
+/// An organisation search.
+#[derive(Debug, Clone, Default)]
+pub struct OrganisationQuery {
+    /// Already folded with [`crate::text::fold_query`].
+    pub text: Option<String>,
+    pub kind: Option<String>,
+    pub departement: Option<String>,
+}
+
+/// Figures for `/metrics` and the home page.
+#[derive(Debug, Clone, Copy, Default, Serialize)]
+pub struct CatalogueCounts {
+    pub projects: i64,
+    pub organisations: i64,
+    pub adoptions: i64,
+    pub adopting_organisations: i64,
+    pub users: i64,
+    pub jobs_queued: i64,
+    pub jobs_failed: i64,
+}

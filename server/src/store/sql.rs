@@ -1,0 +1,929 @@
+//! The SQL behind both stores, written once. SQLite and PostgreSQL share one dialect here
+//! (`$n` parameters, `RETURNING`, `ON CONFLICT`, `NULLS LAST`); [`impl_sql_store`] expands the
+//! same method bodies for each engine's concrete pool type, so that there is one piece of
+//! logic and no generic-bound maze.
+
+use chrono::{DateTime, NaiveDate, Utc};
+
+use crate::model::*;
+
+/// Rows as they come out of the database, before they become domain types.
+#[derive(Debug, sqlx::FromRow)]
+pub(super) struct ProjectRow {
+    pub id: i64,
+    pub slug: String,
+    pub name: String,
+    pub summary: String,
+    pub repository_url: String,
+    pub license: Option<String>,
+    pub index_state: String,
+    pub last_indexed_at: Option<DateTime<Utc>>,
+    pub index_error: Option<String>,
+    pub readme_html: Option<String>,
+    pub publiccode_json: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub versions_count: i64,
+    pub adopters_count: i64,
+    pub latest_version_name: Option<String>,
+    pub latest_version_date: Option<DateTime<Utc>>,
+}
+
+impl ProjectRow {
+    pub fn into_project(self, categories: Vec<String>) -> Project {
+        Project {
+            id: self.id,
+            slug: self.slug,
+            name: self.name,
+            summary: self.summary,
+            repository_url: self.repository_url,
+            license: self.license,
+            categories,
+            latest_version: self.latest_version_name.map(|name| LatestVersion {
+                name,
+                date: self.latest_version_date,
+            }),
+            versions_count: self.versions_count,
+            adopters_count: self.adopters_count,
+            readme_html: self.readme_html,
+            publiccode: self
+                .publiccode_json
+                .and_then(|json| serde_json::from_str(&json).ok()),
+            index_status: IndexStatus {
+                state: self.index_state,
+                last_indexed_at: self.last_indexed_at,
+                error: self.index_error,
+            },
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+        }
+    }
+}
+
+#[derive(Debug, sqlx::FromRow)]
+pub(super) struct OrganisationRow {
+    pub id: String,
+    pub kind: String,
+    pub code: Option<String>,
+    pub name: String,
+    pub subkind: Option<String>,
+    pub siren: Option<String>,
+    pub departement: Option<String>,
+    pub region: Option<String>,
+    pub population: Option<i64>,
+    pub postal_codes: Option<String>,
+}
+
+impl From<OrganisationRow> for Organisation {
+    fn from(row: OrganisationRow) -> Self {
+        Organisation {
+            id: row.id,
+            kind: row.kind,
+            code: row.code,
+            name: row.name,
+            subkind: row.subkind,
+            siren: row.siren,
+            departement: row.departement,
+            region: row.region,
+            population: row.population,
+            postal_codes: row
+                .postal_codes
+                .map(|codes| codes.split(',').map(str::to_string).collect())
+                .unwrap_or_default(),
+        }
+    }
+}
+
+#[derive(Debug, sqlx::FromRow)]
+pub(super) struct AdoptionRow {
+    pub project: String,
+    pub project_name: String,
+    pub organisation: String,
+    pub organisation_name: String,
+    pub organisation_kind: String,
+    pub departement: Option<String>,
+    pub version: Option<String>,
+    pub version_known: bool,
+    pub status: String,
+    pub since: Option<NaiveDate>,
+    pub declared_by: Option<String>,
+    pub verification: String,
+    pub declared_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<AdoptionRow> for Adoption {
+    fn from(row: AdoptionRow) -> Self {
+        Adoption {
+            project: row.project,
+            project_name: row.project_name,
+            organisation: row.organisation,
+            organisation_name: row.organisation_name,
+            organisation_kind: row.organisation_kind,
+            departement: row.departement,
+            version: row.version,
+            version_known: row.version_known,
+            // The column only ever receives `AdoptionStatus::as_str` values.
+            status: AdoptionStatus::parse(&row.status).unwrap_or(AdoptionStatus::InUse),
+            since: row.since,
+            declared_by: row.declared_by,
+            verification: row.verification,
+            declared_at: row.declared_at,
+            updated_at: row.updated_at,
+        }
+    }
+}
+
+#[derive(Debug, sqlx::FromRow)]
+pub(super) struct UserRow {
+    pub id: i64,
+    pub email: String,
+    pub name: String,
+    pub password_hash: String,
+    pub is_admin: bool,
+    pub is_moderator: bool,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<UserRow> for User {
+    fn from(row: UserRow) -> Self {
+        User {
+            id: row.id,
+            email: row.email,
+            name: row.name,
+            password_hash: row.password_hash,
+            is_admin: row.is_admin,
+            is_moderator: row.is_moderator,
+            created_at: row.created_at,
+        }
+    }
+}
+
+#[derive(Debug, sqlx::FromRow)]
+pub(super) struct VersionRow {
+    pub name: String,
+    pub semver: Option<String>,
+    pub date: Option<DateTime<Utc>>,
+    pub commit_id: Option<String>,
+}
+
+impl From<VersionRow> for Version {
+    fn from(row: VersionRow) -> Self {
+        Version {
+            name: row.name,
+            semver: row.semver,
+            date: row.date,
+            commit: row.commit_id,
+        }
+    }
+}
+
+/// SQL fragments as macros, so that `concat!` builds whole statements as `&'static str`.
+macro_rules! project_select {
+    () => {
+        "SELECT p.id, p.slug, p.name, p.summary, p.repository_url, p.license, p.index_state, \
+         p.last_indexed_at, p.index_error, p.readme_html, p.publiccode_json, p.created_at, \
+         p.updated_at, \
+         (SELECT COUNT(*) FROM versions v WHERE v.project_id = p.id) AS versions_count, \
+         (SELECT COUNT(*) FROM adoptions a WHERE a.project_id = p.id AND a.status = 'in_use') \
+           AS adopters_count, \
+         lv.name AS latest_version_name, lv.date AS latest_version_date \
+         FROM projects p \
+         LEFT JOIN versions lv ON lv.id = (SELECT v.id FROM versions v \
+           WHERE v.project_id = p.id AND v.is_release = TRUE \
+           ORDER BY v.date DESC NULLS LAST, v.id DESC LIMIT 1) "
+    };
+}
+
+macro_rules! project_filter {
+    () => {
+        " WHERE p.hidden = FALSE \
+          AND ($1 IS NULL OR EXISTS (SELECT 1 FROM project_categories c \
+               WHERE c.project_id = p.id AND c.category = $1)) \
+          AND ($2 IS NULL OR p.license = $2) "
+    };
+}
+
+macro_rules! organisation_columns {
+    () => {
+        "o.id, o.kind, o.code, o.name, o.subkind, o.siren, o.departement, o.region, \
+         o.population, o.postal_codes"
+    };
+}
+
+/// `$1` folded text (or NULL), `$2` kind, `$3` département.
+macro_rules! organisation_filter {
+    () => {
+        " FROM organisations o \
+          WHERE ($1 IS NULL OR o.search_key LIKE $1 || '%' OR o.search_key LIKE '% ' || $1 || '%' \
+                 OR lower(o.code) LIKE $1 || '%' OR o.siren = $1) \
+            AND ($2 IS NULL OR o.kind = $2) \
+            AND ($3 IS NULL OR o.departement = $3) "
+    };
+}
+
+macro_rules! adoption_select {
+    () => {
+        "SELECT p.slug AS project, p.name AS project_name, o.id AS organisation, \
+         o.name AS organisation_name, o.kind AS organisation_kind, o.departement, a.version, \
+         CASE WHEN v.id IS NULL THEN FALSE ELSE TRUE END AS version_known, a.status, a.since, \
+         u.name AS declared_by, a.verification, a.declared_at, a.updated_at \
+         FROM adoptions a \
+         JOIN projects p ON p.id = a.project_id \
+         JOIN organisations o ON o.id = a.organisation_id \
+         LEFT JOIN users u ON u.id = a.declared_by \
+         LEFT JOIN versions v ON v.project_id = a.project_id AND v.name = a.version "
+    };
+}
+
+pub(super) use {
+    adoption_select, organisation_columns, organisation_filter, project_filter, project_select,
+};
+
+/// Rows per multi-row INSERT when loading reference data: well under both engines' limits
+/// on bound parameters.
+pub(super) const REFERENCE_BATCH: usize = 1000;
+
+/// Implements [`crate::store::Store`] for a store type holding `pool: sqlx::Pool<$db>`.
+macro_rules! impl_sql_store {
+    ($store:ty, $db:ty, $engine:literal, $migrations:literal) => {
+        impl $store {
+            async fn attach_categories(
+                &self,
+                rows: Vec<$crate::store::sql::ProjectRow>,
+            ) -> $crate::store::StoreResult<Vec<$crate::model::Project>> {
+                if rows.is_empty() {
+                    return Ok(Vec::new());
+                }
+                let mut query = sqlx::QueryBuilder::<$db>::new(
+                    "SELECT project_id, category FROM project_categories WHERE project_id IN (",
+                );
+                let mut ids = query.separated(", ");
+                for row in &rows {
+                    ids.push_bind(row.id);
+                }
+                query.push(") ORDER BY category");
+                let pairs: Vec<(i64, String)> = query.build_query_as().fetch_all(&self.pool).await?;
+                Ok(rows
+                    .into_iter()
+                    .map(|row| {
+                        let categories = pairs
+                            .iter()
+                            .filter(|(id, _)| *id == row.id)
+                            .map(|(_, c)| c.clone())
+                            .collect();
+                        row.into_project(categories)
+                    })
+                    .collect())
+            }
+
+            async fn project_id(&self, slug: &str) -> $crate::store::StoreResult<i64> {
+                sqlx::query_scalar("SELECT id FROM projects WHERE slug = $1 AND hidden = FALSE")
+                    .bind(slug)
+                    .fetch_optional(&self.pool)
+                    .await?
+                    .ok_or($crate::store::StoreError::NotFound("projet"))
+            }
+        }
+
+        #[async_trait::async_trait]
+        impl $crate::store::Store for $store {
+            fn engine(&self) -> &'static str {
+                $engine
+            }
+
+            async fn migrate(&self) -> $crate::store::StoreResult<()> {
+                sqlx::migrate!($migrations).run(&self.pool).await?;
+                Ok(())
+            }
+
+            async fn ping(&self) -> $crate::store::StoreResult<()> {
+                sqlx::query("SELECT 1").execute(&self.pool).await?;
+                Ok(())
+            }
+
+            async fn reference_edition(&self) -> $crate::store::StoreResult<Option<String>> {
+                Ok(sqlx::query_scalar("SELECT value FROM meta WHERE key = 'reference_edition'")
+                    .fetch_optional(&self.pool)
+                    .await?)
+            }
+
+            async fn load_reference(
+                &self,
+                data: &$crate::reference::ReferenceData,
+            ) -> $crate::store::StoreResult<()> {
+                use $crate::store::sql::REFERENCE_BATCH;
+                let now = chrono::Utc::now();
+                let mut tx = self.pool.begin().await?;
+                for chunk in data.organisations.chunks(REFERENCE_BATCH) {
+                    let mut query = sqlx::QueryBuilder::<$db>::new(
+                        "INSERT INTO organisations (id, kind, code, name, search_key, subkind, \
+                         siren, departement, region, population, postal_codes, is_reference, \
+                         created_at, updated_at) ",
+                    );
+                    query.push_values(chunk, |mut row, o| {
+                        row.push_bind(o.id.clone())
+                            .push_bind(o.kind)
+                            .push_bind(o.code.clone())
+                            .push_bind(o.name.clone())
+                            .push_bind(o.search_key.clone())
+                            .push_bind(o.subkind.clone())
+                            .push_bind(o.siren.clone())
+                            .push_bind(o.departement.clone())
+                            .push_bind(o.region.clone())
+                            .push_bind(o.population)
+                            .push_bind(o.postal_codes.clone())
+                            .push_bind(true)
+                            .push_bind(now)
+                            .push_bind(now);
+                    });
+                    query.push(
+                        " ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, \
+                         code = excluded.code, name = excluded.name, \
+                         search_key = excluded.search_key, subkind = excluded.subkind, \
+                         siren = excluded.siren, departement = excluded.departement, \
+                         region = excluded.region, population = excluded.population, \
+                         postal_codes = excluded.postal_codes, is_reference = TRUE, \
+                         updated_at = excluded.updated_at",
+                    );
+                    query.build().execute(&mut *tx).await?;
+                }
+                sqlx::query("DELETE FROM organisation_memberships WHERE relation = 'epci'")
+                    .execute(&mut *tx)
+                    .await?;
+                for chunk in data.epci_memberships.chunks(REFERENCE_BATCH) {
+                    let mut query = sqlx::QueryBuilder::<$db>::new(
+                        "INSERT INTO organisation_memberships (member_id, parent_id, relation) ",
+                    );
+                    query.push_values(chunk, |mut row, (member, parent)| {
+                        row.push_bind(member.clone()).push_bind(parent.clone()).push_bind("epci");
+                    });
+                    query.build().execute(&mut *tx).await?;
+                }
+                sqlx::query("DELETE FROM organisation_aliases").execute(&mut *tx).await?;
+                for chunk in data.aliases.chunks(REFERENCE_BATCH) {
+                    let mut query = sqlx::QueryBuilder::<$db>::new(
+                        "INSERT INTO organisation_aliases (alias, organisation_id) ",
+                    );
+                    query.push_values(chunk, |mut row, (alias, current)| {
+                        row.push_bind(alias.clone()).push_bind(current.clone());
+                    });
+                    query.build().execute(&mut *tx).await?;
+                }
+                sqlx::query(
+                    "INSERT INTO meta (key, value) VALUES ('reference_edition', $1) \
+                     ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                )
+                .bind(&data.edition)
+                .execute(&mut *tx)
+                .await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn create_user(
+                &self,
+                user: $crate::model::NewUser,
+            ) -> $crate::store::StoreResult<$crate::model::User> {
+                let row: $crate::store::sql::UserRow = sqlx::query_as(
+                    "INSERT INTO users (email, name, password_hash, is_admin, is_moderator, \
+                     created_at) VALUES ($1, $2, $3, $4, $4, $5) \
+                     RETURNING id, email, name, password_hash, is_admin, is_moderator, created_at",
+                )
+                .bind(&user.email)
+                .bind(&user.name)
+                .bind(&user.password_hash)
+                .bind(user.is_admin)
+                .bind(chrono::Utc::now())
+                .fetch_one(&self.pool)
+                .await
+                .map_err(|e| {
+                    if $crate::store::is_unique_violation(&e) {
+                        $crate::store::StoreError::Conflict($crate::store::Conflict::Email)
+                    } else {
+                        e.into()
+                    }
+                })?;
+                Ok(row.into())
+            }
+
+            async fn user_by_email(
+                &self,
+                email: &str,
+            ) -> $crate::store::StoreResult<Option<$crate::model::User>> {
+                let row: Option<$crate::store::sql::UserRow> = sqlx::query_as(
+                    "SELECT id, email, name, password_hash, is_admin, is_moderator, created_at \
+                     FROM users WHERE email = $1",
+                )
+                .bind(email)
+                .fetch_optional(&self.pool)
+                .await?;
+                Ok(row.map(Into::into))
+            }
+
+            async fn create_token(
+                &self,
+                user_id: i64,
+                token_hash: &str,
+                label: &str,
+                scopes: &[String],
+                expires_at: Option<chrono::DateTime<chrono::Utc>>,
+            ) -> $crate::store::StoreResult<()> {
+                sqlx::query(
+                    "INSERT INTO api_tokens (user_id, token_hash, label, scopes, created_at, \
+                     expires_at) VALUES ($1, $2, $3, $4, $5, $6)",
+                )
+                .bind(user_id)
+                .bind(token_hash)
+                .bind(label)
+                .bind(scopes.join(" "))
+                .bind(chrono::Utc::now())
+                .bind(expires_at)
+                .execute(&self.pool)
+                .await?;
+                Ok(())
+            }
+
+            async fn token_owner(
+                &self,
+                token_hash: &str,
+            ) -> $crate::store::StoreResult<Option<$crate::store::TokenOwner>> {
+                let now = chrono::Utc::now();
+                let found: Option<(i64, String)> = sqlx::query_as(
+                    "SELECT user_id, scopes FROM api_tokens WHERE token_hash = $1 \
+                     AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > $2)",
+                )
+                .bind(token_hash)
+                .bind(now)
+                .fetch_optional(&self.pool)
+                .await?;
+                let Some((user_id, scopes)) = found else {
+                    return Ok(None);
+                };
+                sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE token_hash = $2")
+                    .bind(now)
+                    .bind(token_hash)
+                    .execute(&self.pool)
+                    .await?;
+                let user: $crate::store::sql::UserRow = sqlx::query_as(
+                    "SELECT id, email, name, password_hash, is_admin, is_moderator, created_at \
+                     FROM users WHERE id = $1",
+                )
+                .bind(user_id)
+                .fetch_one(&self.pool)
+                .await?;
+                Ok(Some($crate::store::TokenOwner {
+                    user: user.into(),
+                    scopes: scopes.split_whitespace().map(str::to_string).collect(),
+                }))
+            }
+
+            async fn register_project(
+                &self,
+                project: $crate::model::NewProject,
+                registrant: i64,
+            ) -> $crate::store::StoreResult<$crate::model::Project> {
+                use $crate::store::{Conflict, StoreError};
+                let now = chrono::Utc::now();
+                let mut tx = self.pool.begin().await?;
+                let taken: Option<(String, String)> = sqlx::query_as(
+                    "SELECT slug, repository_url FROM projects \
+                     WHERE slug = $1 OR repository_url = $2",
+                )
+                .bind(&project.slug)
+                .bind(&project.repository_url)
+                .fetch_optional(&mut *tx)
+                .await?;
+                if let Some((slug, _)) = taken {
+                    return Err(StoreError::Conflict(if slug == project.slug {
+                        Conflict::Slug
+                    } else {
+                        Conflict::RepositoryUrl
+                    }));
+                }
+                let id: i64 = sqlx::query_scalar(
+                    "INSERT INTO projects (slug, name, summary, repository_url, registered_by, \
+                     created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING id",
+                )
+                .bind(&project.slug)
+                .bind(&project.name)
+                .bind(&project.summary)
+                .bind(&project.repository_url)
+                .bind(registrant)
+                .bind(now)
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(|e| {
+                    if $crate::store::is_unique_violation(&e) {
+                        StoreError::Conflict(Conflict::Slug)
+                    } else {
+                        e.into()
+                    }
+                })?;
+                for category in &project.categories {
+                    sqlx::query("INSERT INTO project_categories (project_id, category) VALUES ($1, $2)")
+                        .bind(id)
+                        .bind(category)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                sqlx::query(
+                    "INSERT INTO project_maintainers (project_id, user_id, role, created_at) \
+                     VALUES ($1, $2, 'owner', $3)",
+                )
+                .bind(id)
+                .bind(registrant)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+                sqlx::query(
+                    "INSERT INTO jobs (kind, project_id, state, run_after, created_at, updated_at) \
+                     VALUES ('index_project', $1, 'queued', $2, $2, $2) ON CONFLICT DO NOTHING",
+                )
+                .bind(id)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+                sqlx::query("INSERT INTO change_log (entity, entity_id, at) VALUES ('project', $1, $2)")
+                    .bind(id)
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                self.project(&project.slug)
+                    .await?
+                    .ok_or(StoreError::NotFound("projet"))
+            }
+
+            async fn project(
+                &self,
+                slug: &str,
+            ) -> $crate::store::StoreResult<Option<$crate::model::Project>> {
+                let row: Option<$crate::store::sql::ProjectRow> = sqlx::query_as(concat!(
+                    $crate::store::sql::project_select!(),
+                    " WHERE p.slug = $1 AND p.hidden = FALSE"
+                ))
+                .bind(slug)
+                .fetch_optional(&self.pool)
+                .await?;
+                Ok(self.attach_categories(row.into_iter().collect()).await?.pop())
+            }
+
+            async fn list_projects(
+                &self,
+                filter: &$crate::model::ProjectFilter,
+                window: $crate::model::Window,
+            ) -> $crate::store::StoreResult<$crate::model::Page<$crate::model::Project>> {
+                let total: i64 = sqlx::query_scalar(concat!(
+                    "SELECT COUNT(*) FROM projects p",
+                    $crate::store::sql::project_filter!()
+                ))
+                .bind(&filter.category)
+                .bind(&filter.license)
+                .fetch_one(&self.pool)
+                .await?;
+                let rows: Vec<$crate::store::sql::ProjectRow> = sqlx::query_as(concat!(
+                    $crate::store::sql::project_select!(),
+                    $crate::store::sql::project_filter!(),
+                    " ORDER BY lower(p.name), p.id LIMIT $3 OFFSET $4"
+                ))
+                .bind(&filter.category)
+                .bind(&filter.license)
+                .bind(window.limit)
+                .bind(window.offset)
+                .fetch_all(&self.pool)
+                .await?;
+                Ok($crate::model::Page { items: self.attach_categories(rows).await?, total })
+            }
+
+            async fn update_project(
+                &self,
+                slug: &str,
+                changes: $crate::model::ProjectChanges,
+            ) -> $crate::store::StoreResult<$crate::model::Project> {
+                let id = self.project_id(slug).await?;
+                let now = chrono::Utc::now();
+                let mut tx = self.pool.begin().await?;
+                sqlx::query(
+                    "UPDATE projects SET name = COALESCE($1, name), summary = COALESCE($2, summary), \
+                     updated_at = $3 WHERE id = $4",
+                )
+                .bind(&changes.name)
+                .bind(&changes.summary)
+                .bind(now)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+                if let Some(categories) = &changes.categories {
+                    sqlx::query("DELETE FROM project_categories WHERE project_id = $1")
+                        .bind(id)
+                        .execute(&mut *tx)
+                        .await?;
+                    for category in categories {
+                        sqlx::query(
+                            "INSERT INTO project_categories (project_id, category) VALUES ($1, $2)",
+                        )
+                        .bind(id)
+                        .bind(category)
+                        .execute(&mut *tx)
+                        .await?;
+                    }
+                }
+                sqlx::query("INSERT INTO change_log (entity, entity_id, at) VALUES ('project', $1, $2)")
+                    .bind(id)
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                self.project(slug)
+                    .await?
+                    .ok_or($crate::store::StoreError::NotFound("projet"))
+            }
+
+            async fn is_maintainer(&self, slug: &str, user_id: i64) -> $crate::store::StoreResult<bool> {
+                let count: i64 = sqlx::query_scalar(
+                    "SELECT COUNT(*) FROM project_maintainers m JOIN projects p ON p.id = m.project_id \
+                     WHERE p.slug = $1 AND m.user_id = $2",
+                )
+                .bind(slug)
+                .bind(user_id)
+                .fetch_one(&self.pool)
+                .await?;
+                Ok(count > 0)
+            }
+
+            async fn versions(
+                &self,
+                slug: &str,
+            ) -> $crate::store::StoreResult<Vec<$crate::model::Version>> {
+                let id = self.project_id(slug).await?;
+                let rows: Vec<$crate::store::sql::VersionRow> = sqlx::query_as(
+                    "SELECT name, semver, date, commit_id FROM versions WHERE project_id = $1 \
+                     ORDER BY date DESC NULLS LAST, id DESC",
+                )
+                .bind(id)
+                .fetch_all(&self.pool)
+                .await?;
+                Ok(rows.into_iter().map(Into::into).collect())
+            }
+
+            async fn request_index(&self, slug: &str) -> $crate::store::StoreResult<()> {
+                let id = self.project_id(slug).await?;
+                sqlx::query(
+                    "INSERT INTO jobs (kind, project_id, state, run_after, created_at, updated_at) \
+                     VALUES ('index_project', $1, 'queued', $2, $2, $2) ON CONFLICT DO NOTHING",
+                )
+                .bind(id)
+                .bind(chrono::Utc::now())
+                .execute(&self.pool)
+                .await?;
+                Ok(())
+            }
+
+            async fn search_organisations(
+                &self,
+                query: &$crate::model::OrganisationQuery,
+                window: $crate::model::Window,
+            ) -> $crate::store::StoreResult<$crate::model::Page<$crate::model::Organisation>> {
+                let total: i64 = sqlx::query_scalar(concat!(
+                    "SELECT COUNT(*)",
+                    $crate::store::sql::organisation_filter!()
+                ))
+                .bind(&query.text)
+                .bind(&query.kind)
+                .bind(&query.departement)
+                .fetch_one(&self.pool)
+                .await?;
+                let rows: Vec<$crate::store::sql::OrganisationRow> = sqlx::query_as(concat!(
+                    "SELECT ",
+                    $crate::store::sql::organisation_columns!(),
+                    $crate::store::sql::organisation_filter!(),
+                    " ORDER BY CASE WHEN o.search_key = $1 THEN 0 \
+                       WHEN o.search_key LIKE $1 || '%' THEN 1 ELSE 2 END, \
+                     o.population DESC NULLS LAST, o.name, o.id LIMIT $4 OFFSET $5"
+                ))
+                .bind(&query.text)
+                .bind(&query.kind)
+                .bind(&query.departement)
+                .bind(window.limit)
+                .bind(window.offset)
+                .fetch_all(&self.pool)
+                .await?;
+                Ok($crate::model::Page { items: rows.into_iter().map(Into::into).collect(), total })
+            }
+
+            async fn organisation(
+                &self,
+                id: &str,
+            ) -> $crate::store::StoreResult<Option<$crate::model::Organisation>> {
+                let row: Option<$crate::store::sql::OrganisationRow> = sqlx::query_as(concat!(
+                    "SELECT ",
+                    $crate::store::sql::organisation_columns!(),
+                    " FROM organisations o WHERE o.id = $1 OR o.id = \
+                     (SELECT a.organisation_id FROM organisation_aliases a WHERE a.alias = $1) \
+                     ORDER BY CASE WHEN o.id = $1 THEN 0 ELSE 1 END LIMIT 1"
+                ))
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await?;
+                Ok(row.map(Into::into))
+            }
+
+            async fn organisation_detail(
+                &self,
+                id: &str,
+            ) -> $crate::store::StoreResult<Option<$crate::model::OrganisationDetail>> {
+                let Some(organisation) = self.organisation(id).await? else {
+                    return Ok(None);
+                };
+                let memberships: Vec<(String, String, String)> = sqlx::query_as(
+                    "SELECT o.id, o.name, o.kind FROM organisation_memberships m \
+                     JOIN organisations o ON o.id = m.parent_id WHERE m.member_id = $1 \
+                     ORDER BY o.name",
+                )
+                .bind(&organisation.id)
+                .fetch_all(&self.pool)
+                .await?;
+                let members_count: i64 = sqlx::query_scalar(
+                    "SELECT COUNT(*) FROM organisation_memberships WHERE parent_id = $1",
+                )
+                .bind(&organisation.id)
+                .fetch_one(&self.pool)
+                .await?;
+                let adoptions = self
+                    .organisation_adoptions(&organisation.id, $crate::model::Window { limit: 500, offset: 0 })
+                    .await?
+                    .items;
+                Ok(Some($crate::model::OrganisationDetail {
+                    organisation,
+                    memberships: memberships
+                        .into_iter()
+                        .map(|(id, name, kind)| $crate::model::OrganisationRef { id, name, kind })
+                        .collect(),
+                    members_count,
+                    adoptions,
+                }))
+            }
+
+            async fn declare_adoption(
+                &self,
+                declaration: $crate::model::AdoptionDeclaration,
+            ) -> $crate::store::StoreResult<($crate::model::Adoption, bool)> {
+                use $crate::store::StoreError;
+                let project_id = self.project_id(&declaration.project_slug).await?;
+                let organisation = self
+                    .organisation(&declaration.organisation_id)
+                    .await?
+                    .ok_or(StoreError::NotFound("organisation"))?;
+                let now = chrono::Utc::now();
+                let status = declaration.status.as_str();
+                let verification = "unverified";
+                let mut tx = self.pool.begin().await?;
+                let existing: Option<i64> = sqlx::query_scalar(
+                    "SELECT id FROM adoptions WHERE project_id = $1 AND organisation_id = $2",
+                )
+                .bind(project_id)
+                .bind(&organisation.id)
+                .fetch_optional(&mut *tx)
+                .await?;
+                let adoption_id: i64 = match existing {
+                    Some(id) => {
+                        sqlx::query(
+                            "UPDATE adoptions SET version = $1, status = $2, since = $3, \
+                             declared_by = $4, verification = $5, updated_at = $6 WHERE id = $7",
+                        )
+                        .bind(&declaration.version)
+                        .bind(status)
+                        .bind(declaration.since)
+                        .bind(declaration.declared_by)
+                        .bind(verification)
+                        .bind(now)
+                        .bind(id)
+                        .execute(&mut *tx)
+                        .await?;
+                        id
+                    }
+                    None => {
+                        sqlx::query_scalar(
+                            "INSERT INTO adoptions (project_id, organisation_id, version, status, \
+                             since, declared_by, verification, declared_at, updated_at) \
+                             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING id",
+                        )
+                        .bind(project_id)
+                        .bind(&organisation.id)
+                        .bind(&declaration.version)
+                        .bind(status)
+                        .bind(declaration.since)
+                        .bind(declaration.declared_by)
+                        .bind(verification)
+                        .bind(now)
+                        .fetch_one(&mut *tx)
+                        .await?
+                    }
+                };
+                sqlx::query(
+                    "INSERT INTO adoption_events (adoption_id, version, status, since, declared_by, \
+                     verification, at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                )
+                .bind(adoption_id)
+                .bind(&declaration.version)
+                .bind(status)
+                .bind(declaration.since)
+                .bind(declaration.declared_by)
+                .bind(verification)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+                sqlx::query("INSERT INTO change_log (entity, entity_id, at) VALUES ('project', $1, $2)")
+                    .bind(project_id)
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                let row: $crate::store::sql::AdoptionRow =
+                    sqlx::query_as(concat!($crate::store::sql::adoption_select!(), " WHERE a.id = $1"))
+                        .bind(adoption_id)
+                        .fetch_one(&self.pool)
+                        .await?;
+                Ok((row.into(), existing.is_none()))
+            }
+
+            async fn project_adoptions(
+                &self,
+                slug: &str,
+                window: $crate::model::Window,
+            ) -> $crate::store::StoreResult<$crate::model::Page<$crate::model::Adoption>> {
+                let project_id = self.project_id(slug).await?;
+                let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM adoptions WHERE project_id = $1")
+                    .bind(project_id)
+                    .fetch_one(&self.pool)
+                    .await?;
+                let rows: Vec<$crate::store::sql::AdoptionRow> = sqlx::query_as(concat!(
+                    $crate::store::sql::adoption_select!(),
+                    " WHERE a.project_id = $1 ORDER BY o.name, o.id LIMIT $2 OFFSET $3"
+                ))
+                .bind(project_id)
+                .bind(window.limit)
+                .bind(window.offset)
+                .fetch_all(&self.pool)
+                .await?;
+                Ok($crate::model::Page { items: rows.into_iter().map(Into::into).collect(), total })
+            }
+
+            async fn organisation_adoptions(
+                &self,
+                id: &str,
+                window: $crate::model::Window,
+            ) -> $crate::store::StoreResult<$crate::model::Page<$crate::model::Adoption>> {
+                let organisation = self
+                    .organisation(id)
+                    .await?
+                    .ok_or($crate::store::StoreError::NotFound("organisation"))?;
+                let total: i64 = sqlx::query_scalar(
+                    "SELECT COUNT(*) FROM adoptions a JOIN projects p ON p.id = a.project_id \
+                     WHERE a.organisation_id = $1 AND p.hidden = FALSE",
+                )
+                .bind(&organisation.id)
+                .fetch_one(&self.pool)
+                .await?;
+                let rows: Vec<$crate::store::sql::AdoptionRow> = sqlx::query_as(concat!(
+                    $crate::store::sql::adoption_select!(),
+                    " WHERE a.organisation_id = $1 AND p.hidden = FALSE \
+                     ORDER BY lower(p.name), p.id LIMIT $2 OFFSET $3"
+                ))
+                .bind(&organisation.id)
+                .bind(window.limit)
+                .bind(window.offset)
+                .fetch_all(&self.pool)
+                .await?;
+                Ok($crate::model::Page { items: rows.into_iter().map(Into::into).collect(), total })
+            }
+
+            async fn counts(&self) -> $crate::store::StoreResult<$crate::model::CatalogueCounts> {
+                let (projects, organisations, adoptions, adopting_organisations, users, jobs_queued, jobs_failed): (i64, i64, i64, i64, i64, i64, i64) =
+                    sqlx::query_as(
+                        "SELECT (SELECT COUNT(*) FROM projects WHERE hidden = FALSE), \
+                         (SELECT COUNT(*) FROM organisations), \
+                         (SELECT COUNT(*) FROM adoptions WHERE status = 'in_use'), \
+                         (SELECT COUNT(DISTINCT organisation_id) FROM adoptions WHERE status = 'in_use'), \
+                         (SELECT COUNT(*) FROM users), \
+                         (SELECT COUNT(*) FROM jobs WHERE state = 'queued'), \
+                         (SELECT COUNT(*) FROM jobs WHERE state = 'failed')",
+                    )
+                    .fetch_one(&self.pool)
+                    .await?;
+                Ok($crate::model::CatalogueCounts {
+                    projects,
+                    organisations,
+                    adoptions,
+                    adopting_organisations,
+                    users,
+                    jobs_queued,
+                    jobs_failed,
+                })
+            }
+        }
+    };
+}
+
+pub(super) use impl_sql_store;

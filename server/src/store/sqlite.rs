@@ -1,0 +1,43 @@
+//! The embedded default: a SQLite file under the data folder.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use anyhow::Context;
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
+
+/// The catalogue in a SQLite database.
+pub struct SqliteStore {
+    pool: SqlitePool,
+}
+
+impl SqliteStore {
+    /// Opens (and creates if missing) the database a `sqlite://` URL names.
+    pub async fn connect(url: &str) -> anyhow::Result<Self> {
+        let options = SqliteConnectOptions::from_str(url)
+            .with_context(|| format!("adresse SQLite invalide « {url} »"))?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .foreign_keys(true)
+            // Writers wait for each other rather than fail: one file, several tasks.
+            .busy_timeout(Duration::from_secs(10));
+        if let Some(parent) = options.get_filename().parent() {
+            if !parent.as_os_str().is_empty() {
+                std::fs::create_dir_all(parent).with_context(|| {
+                    format!("impossible de créer le dossier {}", parent.display())
+                })?;
+            }
+        }
+        let pool = SqlitePoolOptions::new()
+            .max_connections(8)
+            .connect_with(options)
+            .await
+            .with_context(|| format!("impossible d'ouvrir la base SQLite « {url} »"))?;
+        Ok(Self { pool })
+    }
+}
+
+super::sql::impl_sql_store!(SqliteStore, sqlx::Sqlite, "sqlite", "../migrations/sqlite");
