@@ -90,10 +90,11 @@ impl RepositoryUrlPolicy {
             return self.local(PathBuf::from(input));
         }
         // git's transport syntax `ext::cmd` or `fd::` and scp-like `host:path` are not URLs.
-        if input.contains("::") {
-            return Err(UrlPolicyError::SchemeNotAllowed(
-                input.split("::").next().unwrap_or_default().to_string(),
-            ));
+        if let Some((transport, _)) = input.split_once("::")
+            && !transport.is_empty()
+            && transport.chars().all(|c| c.is_ascii_alphanumeric())
+        {
+            return Err(UrlPolicyError::SchemeNotAllowed(transport.to_string()));
         }
         let url = Url::parse(input).map_err(|e| match e {
             url::ParseError::RelativeUrlWithoutBase if !input.contains(':') => {

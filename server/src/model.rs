@@ -185,6 +185,17 @@ pub struct Adoption {
     pub updated_at: DateTime<Utc>,
 }
 
+/// One past declaration or change of an adoption.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct AdoptionEvent {
+    pub version: Option<String>,
+    pub status: AdoptionStatus,
+    pub since: Option<NaiveDate>,
+    pub declared_by: Option<String>,
+    pub verification: String,
+    pub at: DateTime<Utc>,
+}
+
 /// A validated declaration of use, ready to be stored.
 #[derive(Debug, Clone)]
 pub struct AdoptionDeclaration {

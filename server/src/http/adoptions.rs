@@ -10,7 +10,7 @@ use super::error::{ApiError, ApiResult, ErrorBody};
 use super::extract::{ApiJson, ApiPath, ApiQuery, Authenticated};
 use super::projects::shorten;
 use super::{AppState, Pagination};
-use crate::model::{Adoption, Page};
+use crate::model::{Adoption, AdoptionEvent, Page};
 use crate::store::StoreError;
 use crate::validation::{self, DeclareAdoptionRequest};
 
@@ -18,6 +18,10 @@ pub fn routes() -> axum::Router<AppState> {
     axum::Router::new()
         .route("/adoptions", post(declare))
         .route("/organisations/{id}/adoptions", get(of_organisation))
+        .route(
+            "/projects/{slug}/adoptions/{organisation}/history",
+            get(history),
+        )
 }
 
 /// Declare (or update) an organisation's use of a project: 201 when new, 200 when it
@@ -83,4 +87,16 @@ pub async fn of_organisation(
             .organisation_adoptions(&id, page.window())
             .await?,
     ))
+}
+
+/// Every declaration made about one organisation's use of one project, oldest first.
+#[utoipa::path(get, path = "/api/v1/projects/{slug}/adoptions/{organisation}/history", tag = "adoptions",
+    responses((status = 200, body = Page<AdoptionEvent>), (status = 404, body = ErrorBody)))]
+pub async fn history(
+    State(state): State<AppState>,
+    ApiPath((slug, organisation)): ApiPath<(String, String)>,
+) -> ApiResult<Json<Page<AdoptionEvent>>> {
+    let items = state.store.adoption_history(&slug, &organisation).await?;
+    let total = items.len() as i64;
+    Ok(Json(Page { items, total }))
 }

@@ -13,7 +13,7 @@ use super::{adoptions, organisations, projects, system};
         projects::register, projects::list, projects::show, projects::update, projects::versions,
         projects::adoptions, projects::refresh, projects::categories,
         organisations::search, organisations::show,
-        adoptions::declare, adoptions::of_organisation,
+        adoptions::declare, adoptions::of_organisation, adoptions::history,
         system::healthz, system::metrics,
     ),
     modifiers(&BearerToken),

@@ -112,6 +112,12 @@ pub trait Store: Send + Sync + 'static {
         &self,
         declaration: AdoptionDeclaration,
     ) -> StoreResult<(Adoption, bool)>;
+    /// Every declaration made about one adoption, oldest first.
+    async fn adoption_history(
+        &self,
+        slug: &str,
+        organisation_id: &str,
+    ) -> StoreResult<Vec<AdoptionEvent>>;
     async fn project_adoptions(&self, slug: &str, window: Window) -> StoreResult<Page<Adoption>>;
     async fn organisation_adoptions(&self, id: &str, window: Window)
     -> StoreResult<Page<Adoption>>;

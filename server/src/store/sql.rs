@@ -135,6 +135,29 @@ impl From<AdoptionRow> for Adoption {
 }
 
 #[derive(Debug, sqlx::FromRow)]
+pub(super) struct AdoptionEventRow {
+    pub version: Option<String>,
+    pub status: String,
+    pub since: Option<NaiveDate>,
+    pub declared_by: Option<String>,
+    pub verification: String,
+    pub at: DateTime<Utc>,
+}
+
+impl From<AdoptionEventRow> for AdoptionEvent {
+    fn from(row: AdoptionEventRow) -> Self {
+        AdoptionEvent {
+            version: row.version,
+            status: AdoptionStatus::parse(&row.status).unwrap_or(AdoptionStatus::InUse),
+            since: row.since,
+            declared_by: row.declared_by,
+            verification: row.verification,
+            at: row.at,
+        }
+    }
+}
+
+#[derive(Debug, sqlx::FromRow)]
 pub(super) struct UserRow {
     pub id: i64,
     pub email: String,
@@ -846,6 +869,29 @@ macro_rules! impl_sql_store {
                         .fetch_one(&self.pool)
                         .await?;
                 Ok((row.into(), existing.is_none()))
+            }
+
+            async fn adoption_history(
+                &self,
+                slug: &str,
+                organisation_id: &str,
+            ) -> $crate::store::StoreResult<Vec<$crate::model::AdoptionEvent>> {
+                let project_id = self.project_id(slug).await?;
+                let organisation = self
+                    .organisation(organisation_id)
+                    .await?
+                    .ok_or($crate::store::StoreError::NotFound("organisation"))?;
+                let rows: Vec<$crate::store::sql::AdoptionEventRow> = sqlx::query_as(
+                    "SELECT e.version, e.status, e.since, u.name AS declared_by, e.verification, e.at \
+                     FROM adoption_events e JOIN adoptions a ON a.id = e.adoption_id \
+                     LEFT JOIN users u ON u.id = e.declared_by \
+                     WHERE a.project_id = $1 AND a.organisation_id = $2 ORDER BY e.at, e.id",
+                )
+                .bind(project_id)
+                .bind(&organisation.id)
+                .fetch_all(&self.pool)
+                .await?;
+                Ok(rows.into_iter().map(Into::into).collect())
             }
 
             async fn project_adoptions(

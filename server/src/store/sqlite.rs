@@ -24,12 +24,12 @@ impl SqliteStore {
             .foreign_keys(true)
             // Writers wait for each other rather than fail: one file, several tasks.
             .busy_timeout(Duration::from_secs(10));
-        if let Some(parent) = options.get_filename().parent() {
-            if !parent.as_os_str().is_empty() {
-                std::fs::create_dir_all(parent).with_context(|| {
-                    format!("impossible de créer le dossier {}", parent.display())
-                })?;
-            }
+        if let Some(parent) = options.get_filename().parent()
+            && !parent.as_os_str().is_empty()
+        {
+            std::fs::create_dir_all(parent).with_context(|| {
+                format!("impossible de créer le dossier {}", parent.display())
+            })?;
         }
         let pool = SqlitePoolOptions::new()
             .max_connections(8)

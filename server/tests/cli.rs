@@ -1,0 +1,275 @@
+//! The `civiforge` binary as an operator uses it: a fresh data folder, users and tokens from
+//! the command line, the server answering curl-like calls, clear one-line errors.
+
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+const BIN: &str = env!("CARGO_BIN_EXE_civiforge");
+
+fn civiforge(dir: &Path, args: &[&str], stdin: Option<&str>) -> Output {
+    let mut child = Command::new(BIN)
+        .args(args)
+        .current_dir(dir)
+        .env_remove("CIVIFORGE_DATABASE_URL")
+        .env_remove("CIVIFORGE_DATA_DIR")
+        .env("CIVIFORGE_LOG", "warn")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn civiforge");
+    if let Some(input) = stdin {
+        child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(input.as_bytes())
+            .expect("write stdin");
+    }
+    drop(child.stdin.take());
+    child.wait_with_output().expect("civiforge output")
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr")
+        .port()
+}
+
+/// The README journey on the embedded default: data in ./data, all communes known.
+#[tokio::test]
+async fn fresh_install_registers_declares_and_reads_back() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let created = civiforge(
+        dir.path(),
+        &[
+            "admin",
+            "create-user",
+            "--email",
+            "julien@agglo.fr",
+            "--name",
+            "Julien",
+            "--admin",
+        ],
+        Some("un mot de passe solide\n"),
+    );
+    assert!(created.status.success(), "{}", stderr(&created));
+    assert!(
+        dir.path().join("data/civiforge.db").exists(),
+        "the database lives in ./data"
+    );
+
+    let token_output = civiforge(
+        dir.path(),
+        &["admin", "create-token", "--email", "julien@agglo.fr"],
+        None,
+    );
+    assert!(token_output.status.success(), "{}", stderr(&token_output));
+    let printed = stdout(&token_output);
+    let lines: Vec<&str> = printed.lines().collect();
+    assert_eq!(lines.len(), 1, "the token alone on one line: {printed:?}");
+    let token = lines[0].to_string();
+    assert!(token.starts_with("cvf_"));
+
+    let port = free_port();
+    let address = format!("127.0.0.1:{port}");
+    let mut server = Command::new(BIN)
+        .args(["serve", "--listen", &address])
+        .current_dir(dir.path())
+        .env("CIVIFORGE_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn server");
+    let base = format!("http://{address}");
+    let client = reqwest::Client::new();
+    let started = Instant::now();
+    loop {
+        if let Ok(response) = client.get(format!("{base}/healthz")).send().await {
+            assert_eq!(response.status(), 200);
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "server did not start"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+
+    let registered = client
+        .post(format!("{base}/api/v1/projects"))
+        .bearer_auth(&token)
+        .json(&json!({"repository_url": "https://gitlab.adullact.net/openmairie/openelec.git", "categories": ["elections"]}))
+        .send()
+        .await
+        .expect("register");
+    assert_eq!(registered.status(), 201);
+    let declared = client
+        .post(format!("{base}/api/v1/adoptions"))
+        .bearer_auth(&token)
+        .json(&json!({"project": "openelec", "organisation": "commune-13047", "version": "2.03"}))
+        .send()
+        .await
+        .expect("declare");
+    assert_eq!(declared.status(), 201);
+    let adoptions: Value = client
+        .get(format!("{base}/api/v1/projects/openelec/adoptions"))
+        .send()
+        .await
+        .expect("list")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(adoptions["items"][0]["organisation_name"], "Istres");
+    assert_eq!(adoptions["items"][0]["version"], "2.03");
+    let istres: Value = client
+        .get(format!("{base}/api/v1/organisations/commune-13047"))
+        .send()
+        .await
+        .expect("istres")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(istres["adoptions"][0]["project"], "openelec");
+    let communes: Value = client
+        .get(format!("{base}/api/v1/organisations?kind=commune&limit=1"))
+        .send()
+        .await
+        .expect("communes")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(communes["total"], 34_969);
+
+    // SIGTERM: the server finishes and exits cleanly.
+    let pid = server.id().to_string();
+    let killed = Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .expect("kill");
+    assert!(killed.success());
+    let status = server.wait().expect("wait");
+    assert!(status.success(), "graceful shutdown exits 0, got {status}");
+}
+
+/// Failures say what was wrong and what to do, on one line, with a non-zero status.
+#[test]
+fn failures_print_one_clear_line() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let one_line_error = |output: &Output, expected: &str| {
+        assert!(!output.status.success(), "should fail: {}", stdout(output));
+        let text = stderr(output);
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), 1, "one line on stderr: {text:?}");
+        assert!(lines[0].contains(expected), "{expected:?} not in {text:?}");
+    };
+    let nowhere = civiforge(
+        dir.path(),
+        &[
+            "--database",
+            "postgres://civiforge:secret@127.0.0.1:1/civiforge",
+            "migrate",
+        ],
+        None,
+    );
+    one_line_error(&nowhere, "impossible de joindre la base PostgreSQL");
+    assert!(
+        !stderr(&nowhere).contains("secret"),
+        "the password is never printed"
+    );
+
+    one_line_error(
+        &civiforge(dir.path(), &["--database", "mysql://x", "migrate"], None),
+        "sqlite://",
+    );
+    one_line_error(
+        &civiforge(dir.path(), &["--listen", "nulle-part", "migrate"], None),
+        "adresse d'écoute invalide",
+    );
+
+    let short = civiforge(
+        dir.path(),
+        &["admin", "create-user", "--email", "a@b.fr", "--name", "A"],
+        Some("court\n"),
+    );
+    one_line_error(&short, "au moins 10 caractères");
+    let empty = civiforge(
+        dir.path(),
+        &["admin", "create-user", "--email", "a@b.fr", "--name", "A"],
+        Some(""),
+    );
+    one_line_error(&empty, "aucun mot de passe");
+    let bad_email = civiforge(
+        dir.path(),
+        &[
+            "admin",
+            "create-user",
+            "--email",
+            "pas-un-email",
+            "--name",
+            "A",
+        ],
+        Some("un mot de passe solide\n"),
+    );
+    one_line_error(&bad_email, "adresse e-mail invalide");
+    let unknown = civiforge(
+        dir.path(),
+        &["admin", "create-token", "--email", "inconnu@b.fr"],
+        None,
+    );
+    one_line_error(&unknown, "aucun compte");
+    assert!(stdout(&unknown).is_empty());
+}
+
+/// The binary migrates a PostgreSQL database too, and a second run changes nothing.
+#[test]
+fn migrates_postgres_from_the_command_line() {
+    let admin = std::env::var("CIVIFORGE_TEST_POSTGRES_URL")
+        .expect("CIVIFORGE_TEST_POSTGRES_URL is not set: run the tests with scripts/test.sh");
+    let name = format!("civiforge_cli_{}", std::process::id());
+    let created = Command::new("psql")
+        .args([admin.as_str(), "-qc", &format!("CREATE DATABASE {name}")])
+        .output()
+        .expect("psql");
+    assert!(created.status.success(), "{}", stderr(&created));
+    let mut url = url::Url::parse(&admin).expect("url");
+    url.set_path(&format!("/{name}"));
+    let dir = tempfile::tempdir().expect("tempdir");
+    for _ in 0..2 {
+        let output = civiforge(dir.path(), &["--database", url.as_str(), "migrate"], None);
+        assert!(output.status.success(), "{}", stderr(&output));
+    }
+    let output = civiforge(
+        dir.path(),
+        &[
+            "--database",
+            url.as_str(),
+            "admin",
+            "create-user",
+            "--email",
+            "a@b.fr",
+            "--name",
+            "A",
+        ],
+        Some("un mot de passe solide\n"),
+    );
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(
+        !dir.path().join("data").exists(),
+        "no SQLite file when PostgreSQL is chosen"
+    );
+}

@@ -1,0 +1,288 @@
+//! Test support: a fresh catalogue on a real SQLite file or a real PostgreSQL database for
+//! each test, with reference data loaded once per test binary into a template, and the app
+//! driven in-process.
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+use std::sync::{Arc, OnceLock};
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use civiforge::http::{AppState, app};
+use civiforge::store::Store;
+use civiforge_indexer::RepositoryUrlPolicy;
+use serde_json::Value;
+use sqlx::Connection;
+use tower::ServiceExt;
+
+/// The two database engines civiforge runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Engine {
+    Sqlite,
+    Postgres,
+}
+
+/// A database made for one test; dropped with it.
+pub struct TestDb {
+    pub url: String,
+    _dir: Option<tempfile::TempDir>,
+}
+
+/// The PostgreSQL server the test command started.
+pub fn postgres_admin_url() -> String {
+    std::env::var("CIVIFORGE_TEST_POSTGRES_URL").expect(
+        "CIVIFORGE_TEST_POSTGRES_URL is not set: run the tests with scripts/test.sh, which starts \
+         a throwaway PostgreSQL server",
+    )
+}
+
+fn unique_name(prefix: &str) -> String {
+    let mut bytes = [0u8; 6];
+    getrandom::fill(&mut bytes).expect("random");
+    format!("{prefix}_{}_{}", std::process::id(), hex::encode(bytes))
+}
+
+fn database_url(admin_url: &str, name: &str) -> String {
+    let mut url = url::Url::parse(admin_url).expect("admin url");
+    url.set_path(&format!("/{name}"));
+    url.to_string()
+}
+
+/// Runs an async block to completion on its own runtime and thread: for one-time set-up
+/// reached from inside tests' runtimes.
+fn block_on_own_thread<T: Send + 'static>(
+    future: impl std::future::Future<Output = T> + Send + 'static,
+) -> T {
+    std::thread::spawn(move || {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime")
+            .block_on(future)
+    })
+    .join()
+    .expect("set-up thread")
+}
+
+async fn migrated_with_reference(url: &str) {
+    let store = civiforge::store::connect(url).await.expect("connect");
+    store.migrate().await.expect("migrate");
+    civiforge::cli::ensure_reference_data(store.as_ref())
+        .await
+        .expect("reference data");
+}
+
+/// A SQLite file with migrations and reference data, copied for each test.
+fn sqlite_template() -> &'static PathBuf {
+    static TEMPLATE: OnceLock<PathBuf> = OnceLock::new();
+    TEMPLATE.get_or_init(|| {
+        let dir = std::env::temp_dir().join(unique_name("civiforge_tpl"));
+        std::fs::create_dir_all(&dir).expect("template dir");
+        let path = dir.join("template.db");
+        let url = format!("sqlite://{}", path.display());
+        block_on_own_thread(async move {
+            migrated_with_reference(&url).await;
+            // Fold the write-ahead log into the file so that a plain copy is complete.
+            let mut conn = sqlx::SqliteConnection::connect(&url)
+                .await
+                .expect("connect");
+            sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+                .execute(&mut conn)
+                .await
+                .expect("checkpoint");
+            sqlx::query("PRAGMA journal_mode=DELETE")
+                .execute(&mut conn)
+                .await
+                .expect("journal mode");
+        });
+        path
+    })
+}
+
+/// A PostgreSQL database with migrations and reference data, cloned for each test.
+fn postgres_template() -> &'static String {
+    static TEMPLATE: OnceLock<String> = OnceLock::new();
+    TEMPLATE.get_or_init(|| {
+        let name = unique_name("civiforge_tpl");
+        let admin = postgres_admin_url();
+        block_on_own_thread(async move {
+            let mut conn = sqlx::PgConnection::connect(&admin)
+                .await
+                .expect("cannot reach the test PostgreSQL server (CIVIFORGE_TEST_POSTGRES_URL)");
+            sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+                .execute(&mut conn)
+                .await
+                .expect("create template");
+            migrated_with_reference(&database_url(&admin, &name)).await;
+            name
+        })
+    })
+}
+
+impl TestDb {
+    /// A fresh, migrated database with reference data.
+    pub async fn new(engine: Engine) -> TestDb {
+        match engine {
+            Engine::Sqlite => {
+                let template = sqlite_template();
+                let dir = tempfile::tempdir().expect("tempdir");
+                let path = dir.path().join("civiforge.db");
+                std::fs::copy(template, &path).expect("copy template");
+                TestDb {
+                    url: format!("sqlite://{}", path.display()),
+                    _dir: Some(dir),
+                }
+            }
+            Engine::Postgres => {
+                let template = postgres_template();
+                let admin = postgres_admin_url();
+                let name = unique_name("civiforge_test");
+                let mut conn = sqlx::PgConnection::connect(&admin)
+                    .await
+                    .expect("admin connection");
+                sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "CREATE DATABASE {name} TEMPLATE {template}"
+                )))
+                .execute(&mut conn)
+                .await
+                .expect("create test database");
+                TestDb {
+                    url: database_url(&admin, &name),
+                    _dir: None,
+                }
+            }
+        }
+    }
+
+    /// The store on this database, migrated and with reference data.
+    pub async fn store(&self) -> Arc<dyn Store> {
+        let store = civiforge::store::connect(&self.url).await.expect("connect");
+        store.migrate().await.expect("migrate");
+        civiforge::cli::ensure_reference_data(store.as_ref())
+            .await
+            .expect("reference data");
+        store
+    }
+}
+
+/// A test catalogue: a store and the app over it.
+pub struct TestApp {
+    pub store: Arc<dyn Store>,
+    pub db: TestDb,
+    state: AppState,
+}
+
+/// An HTTP response, read whole.
+#[derive(Debug)]
+pub struct TestResponse {
+    pub status: StatusCode,
+    pub headers: axum::http::HeaderMap,
+    pub body: Value,
+    pub text: String,
+}
+
+impl TestResponse {
+    /// The error code of an error envelope.
+    pub fn error_code(&self) -> &str {
+        self.body["error"]["code"]
+            .as_str()
+            .unwrap_or("<no error code>")
+    }
+}
+
+impl TestApp {
+    pub async fn new(engine: Engine) -> TestApp {
+        Self::with_policy(engine, RepositoryUrlPolicy::default()).await
+    }
+
+    pub async fn with_policy(engine: Engine, policy: RepositoryUrlPolicy) -> TestApp {
+        let db = TestDb::new(engine).await;
+        let store = db.store().await;
+        let state = AppState::new(store.clone(), policy);
+        TestApp { store, db, state }
+    }
+
+    /// Creates a user and returns a token for it.
+    pub async fn user_token(&self, email: &str, name: &str) -> String {
+        civiforge::cli::create_user(self.store.as_ref(), email, name, "mot-de-passe-long", false)
+            .await
+            .expect("create user");
+        civiforge::cli::create_token(self.store.as_ref(), email, "tests", None)
+            .await
+            .expect("create token")
+    }
+
+    /// Sends a request; `body` is sent as JSON when given.
+    pub async fn request(
+        &self,
+        method: &str,
+        uri: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> TestResponse {
+        let mut builder = Request::builder().method(method).uri(uri);
+        if let Some(token) = token {
+            builder = builder.header(header::AUTHORIZATION, format!("Bearer {token}"));
+        }
+        let request = match body {
+            Some(json) => builder
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from(json.to_string())),
+            None => builder.body(Body::empty()),
+        }
+        .expect("request");
+        self.send(request).await
+    }
+
+    /// Sends a raw request.
+    pub async fn send(&self, request: Request<Body>) -> TestResponse {
+        let response = app(self.state.clone())
+            .oneshot(request)
+            .await
+            .expect("infallible router");
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = axum::body::to_bytes(response.into_body(), 16 * 1024 * 1024)
+            .await
+            .expect("body");
+        let text = String::from_utf8_lossy(&bytes).into_owned();
+        let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+        TestResponse {
+            status,
+            headers,
+            body,
+            text,
+        }
+    }
+
+    pub async fn get(&self, uri: &str) -> TestResponse {
+        self.request("GET", uri, None, None).await
+    }
+
+    pub async fn post(&self, uri: &str, token: &str, body: Value) -> TestResponse {
+        self.request("POST", uri, Some(token), Some(body)).await
+    }
+}
+
+/// Runs each named `async fn(Engine)` as one test on SQLite and one on PostgreSQL.
+#[macro_export]
+macro_rules! on_both_engines {
+    ($($name:ident),+ $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    super::$name($crate::common::Engine::Sqlite).await
+                }
+            )+
+        }
+        mod postgres {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    super::$name($crate::common::Engine::Postgres).await
+                }
+            )+
+        }
+    };
+}
