@@ -27,9 +27,8 @@ impl SqliteStore {
         if let Some(parent) = options.get_filename().parent()
             && !parent.as_os_str().is_empty()
         {
-            std::fs::create_dir_all(parent).with_context(|| {
-                format!("impossible de créer le dossier {}", parent.display())
-            })?;
+            std::fs::create_dir_all(parent)
+                .with_context(|| format!("impossible de créer le dossier {}", parent.display()))?;
         }
         let pool = SqlitePoolOptions::new()
             .max_connections(8)
