@@ -2,6 +2,10 @@
 //! snapshot (versions, README, publiccode.yml, activity). It knows no database: the server
 //! stores what it returns.
 
+pub mod licence;
+pub mod publiccode;
+pub mod readme;
 pub mod url_policy;
+pub mod versions;
 
 pub use url_policy::{RepositoryLocation, RepositoryUrlPolicy, UrlPolicyError};

@@ -1,0 +1,1 @@
+//! Licence detection from LICENSE/COPYING files: to be written.

@@ -1,0 +1,1 @@
+//! publiccode.yml parsing and validation: to be written.

@@ -1,0 +1,1 @@
+//! README rendering: to be written.

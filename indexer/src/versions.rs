@@ -1,0 +1,1 @@
+//! Tags to versions: to be written.
