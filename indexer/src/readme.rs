@@ -1,1 +1,0 @@
-//! README rendering: to be written.
