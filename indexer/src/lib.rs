@@ -8,4 +8,6 @@ pub mod readme;
 pub mod url_policy;
 pub mod versions;
 
+pub use readme::{LinkBase, ReadmeFormat, RenderedReadme, choose_readme, render_readme};
 pub use url_policy::{RepositoryLocation, RepositoryUrlPolicy, UrlPolicyError};
+pub use versions::{VersionName, compare_versions, parse_version_tag};
