@@ -2,9 +2,14 @@
 //! snapshot (versions, README, publiccode.yml, activity). It knows no database: the server
 //! stores what it returns.
 
+pub mod activity;
+pub mod fetch;
 pub mod licence;
 pub mod publiccode;
 pub mod readme;
+pub mod snapshot;
+pub mod tags;
+pub mod tree;
 pub mod url_policy;
 pub mod versions;
 

@@ -8,9 +8,12 @@ use clap::{Parser, Subcommand};
 
 use crate::auth;
 use crate::config::{Config, ConfigArgs};
+use crate::indexing::IndexContext;
 use crate::model::NewUser;
 use crate::reference::ReferenceData;
 use crate::store::{self, Store};
+use crate::worker::WorkerSettings;
+use tokio::sync::watch;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -33,6 +36,18 @@ pub enum Command {
         #[arg(long)]
         no_worker: bool,
     },
+    /// Run the indexing worker alone (several may share one PostgreSQL database)
+    Worker,
+    /// Fetch and index repositories now, in the foreground
+    Index {
+        /// Slugs of the projects to index
+        slugs: Vec<String>,
+        /// Index every project
+        #[arg(long, conflicts_with = "slugs")]
+        all: bool,
+    },
+    /// Rebuild the full-text search index from the database (with the server stopped)
+    ReindexSearch,
     /// Apply database migrations and load reference data, then exit
     Migrate,
     /// Administration: users and tokens
@@ -70,6 +85,38 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     let config = Config::resolve(&cli.config)?;
     match cli.command {
         Command::Serve { no_worker } => serve(config, no_worker).await,
+        Command::Worker => {
+            let store = open_store(&config).await?;
+            let (stop, stopped) = watch::channel(false);
+            tokio::spawn(async move {
+                shutdown_signal().await;
+                let _ = stop.send(true);
+            });
+            crate::worker::run(
+                index_context(&config, store),
+                worker_settings(&config),
+                stopped,
+            )
+            .await;
+            Ok(())
+        }
+        Command::Index { slugs, all } => {
+            if slugs.is_empty() && !all {
+                bail!("précisez les projets à indexer (leurs slugs) ou --all pour tous");
+            }
+            let store = open_store(&config).await?;
+            crate::index_command::run(index_context(&config, store), &slugs).await
+        }
+        Command::ReindexSearch => {
+            let store = open_store(&config).await?;
+            let search = crate::search::SearchService::new(&config.data_dir, store);
+            search.rebuild().await?;
+            println!(
+                "index de recherche reconstruit : {} projet(s)",
+                search.documents()
+            );
+            Ok(())
+        }
         Command::Migrate => {
             open_store(&config).await?;
             Ok(())
@@ -133,9 +180,33 @@ pub async fn ensure_reference_data(store: &dyn Store) -> anyhow::Result<()> {
     Ok(())
 }
 
+fn index_context(config: &Config, store: Arc<dyn Store>) -> IndexContext {
+    IndexContext {
+        store,
+        data_dir: config.data_dir.clone(),
+        policy: config.url_policy,
+        limits: config.fetch_limits,
+    }
+}
+
+fn worker_settings(config: &Config) -> WorkerSettings {
+    WorkerSettings::new(config.refresh_interval, config.fetch_limits.deadline)
+}
+
 async fn serve(config: Config, no_worker: bool) -> anyhow::Result<()> {
     let store = open_store(&config).await?;
-    let state = crate::http::AppState::new(store.clone(), config.url_policy);
+    let (stop, stopped) = watch::channel(false);
+    let worker = (!no_worker).then(|| {
+        tokio::spawn(crate::worker::run(
+            index_context(&config, store.clone()),
+            worker_settings(&config),
+            stopped.clone(),
+        ))
+    });
+    let key =
+        crate::secrets::ServerKey::load_or_create(&config.data_dir, config.secret_key.as_deref())?;
+    let search = crate::search::SearchService::new(&config.data_dir, store.clone());
+    let state = crate::http::AppState::new(store.clone(), config.url_policy, key, search.clone());
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .with_context(|| {
@@ -150,10 +221,33 @@ async fn serve(config: Config, no_worker: bool) -> anyhow::Result<()> {
         worker = !no_worker,
         "civiforge is serving"
     );
+    // The index opens (or is rebuilt) in the background: other routes serve meanwhile, and
+    // search answers 503 until it is ready.
+    let follower = tokio::spawn({
+        let stopped = stopped.clone();
+        async move {
+            if let Err(error) = search.open_or_rebuild().await {
+                tracing::error!(error = %format!("{error:#}"), "search index unavailable");
+                return;
+            }
+            search.follow(stopped).await;
+        }
+    });
+    let mut http_stopped = stopped.clone();
+    tokio::spawn(async move {
+        shutdown_signal().await;
+        let _ = stop.send(true);
+    });
     axum::serve(listener, crate::http::app(state))
-        .with_graceful_shutdown(shutdown_signal())
+        .with_graceful_shutdown(async move {
+            let _ = http_stopped.wait_for(|stop| *stop).await;
+        })
         .await
         .context("le serveur HTTP s'est arrêté sur une erreur")?;
+    if let Some(worker) = worker {
+        let _ = worker.await;
+    }
+    let _ = follower.await;
     tracing::info!("civiforge stopped");
     Ok(())
 }

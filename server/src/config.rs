@@ -55,6 +55,11 @@ pub struct Config {
     pub database_url: String,
     pub url_policy: RepositoryUrlPolicy,
     pub refresh_interval: Duration,
+    /// Bounds on every fetch of a repository.
+    pub fetch_limits: civiforge_indexer::fetch::FetchLimits,
+    /// `CIVIFORGE_SECRET_KEY`, read from the environment only (never a command-line
+    /// argument, which other users could see).
+    pub secret_key: Option<String>,
 }
 
 impl Config {
@@ -102,6 +107,10 @@ impl Config {
                     || file.allow_private_networks.unwrap_or(false),
             },
             refresh_interval: Duration::from_secs(refresh_secs),
+            fetch_limits: civiforge_indexer::fetch::FetchLimits::default(),
+            secret_key: std::env::var("CIVIFORGE_SECRET_KEY")
+                .ok()
+                .filter(|k| !k.is_empty()),
         })
     }
 }

@@ -4,8 +4,7 @@
 use clap::Parser;
 use tracing_subscriber::EnvFilter;
 
-#[tokio::main]
-async fn main() -> std::process::ExitCode {
+fn main() -> std::process::ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
             EnvFilter::try_from_env("CIVIFORGE_LOG")
@@ -14,7 +13,24 @@ async fn main() -> std::process::ExitCode {
         .with_writer(std::io::stderr)
         .init();
     let cli = civiforge::cli::Cli::parse();
-    match civiforge::cli::run(cli).await {
+    // libgit2's network timeouts are process-wide: set them before any thread uses libgit2.
+    if let Err(error) = civiforge_indexer::fetch::init_network_timeouts(
+        &civiforge_indexer::fetch::FetchLimits::default(),
+    ) {
+        eprintln!("civiforge : erreur : réglage des délais réseau de git impossible : {error}");
+        return std::process::ExitCode::FAILURE;
+    }
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("civiforge : erreur : démarrage impossible : {error}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(civiforge::cli::run(cli)) {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("civiforge : erreur : {error:#}");

@@ -64,6 +64,15 @@ pub struct Project {
     #[schema(value_type = Option<Object>)]
     pub publiccode: Option<serde_json::Value>,
     pub index_status: IndexStatus,
+    /// Activity figures from the repository's history, once indexed.
+    #[schema(value_type = Option<Object>)]
+    pub health: Option<serde_json::Value>,
+    /// The verdict on the repository's publiccode.yml: `{"valid", "errors", "warnings"}`.
+    #[schema(value_type = Option<Object>)]
+    pub publiccode_validation: Option<serde_json::Value>,
+    pub default_branch: Option<String>,
+    /// What the indexer could not read, in French.
+    pub index_problems: Vec<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -93,8 +102,13 @@ pub struct Version {
     pub name: String,
     /// Normalised semantic version, or null for tags that are not versions.
     pub semver: Option<String>,
+    /// Release date: the tagger date of an annotated tag, else the commit date.
     pub date: Option<DateTime<Utc>>,
     pub commit: Option<String>,
+    /// A release that may be shown as the latest version (not a pre-release).
+    pub is_release: bool,
+    pub commit_date: Option<DateTime<Utc>>,
+    pub tagger_date: Option<DateTime<Utc>>,
 }
 
 /// A public body or company: commune, EPCI, département, région, or another organisation.
@@ -247,4 +261,79 @@ pub struct CatalogueCounts {
     pub users: i64,
     pub jobs_queued: i64,
     pub jobs_failed: i64,
+}
+
+/// What the worker needs to index a project.
+#[derive(Debug, Clone)]
+pub struct IndexTarget {
+    pub id: i64,
+    pub slug: String,
+    pub repository_url: String,
+    pub refs_digest: Option<String>,
+}
+
+/// An indexing job taken by a worker.
+#[derive(Debug, Clone)]
+pub struct Job {
+    pub id: i64,
+    pub project_id: i64,
+    /// Including this one.
+    pub attempts: i64,
+}
+
+/// A version as the indexer found it.
+#[derive(Debug, Clone)]
+pub struct VersionRecord {
+    pub name: String,
+    pub semver: Option<String>,
+    pub is_release: bool,
+    pub date: Option<DateTime<Utc>>,
+    pub commit_date: Option<DateTime<Utc>>,
+    pub tagger_date: Option<DateTime<Utc>>,
+    pub commit: Option<String>,
+}
+
+/// Everything an indexing run stores for a project; versions newest first.
+#[derive(Debug, Clone)]
+pub struct SnapshotRecord {
+    pub refs_digest: String,
+    pub default_branch: Option<String>,
+    pub head_commit: Option<String>,
+    pub versions: Vec<VersionRecord>,
+    pub readme_html: Option<String>,
+    pub readme_text: Option<String>,
+    pub publiccode_json: Option<String>,
+    pub publiccode_report_json: Option<String>,
+    pub health_json: Option<String>,
+    pub license: Option<String>,
+    pub license_source: Option<String>,
+    pub problems_json: Option<String>,
+}
+
+/// An adopting organisation, as search sees it.
+#[derive(Debug, Clone)]
+pub struct AdopterRef {
+    pub name: String,
+    pub departement: Option<String>,
+    pub kind: String,
+}
+
+/// Everything the search index holds about one project, read from the database.
+#[derive(Debug, Clone)]
+pub struct SearchSource {
+    pub id: i64,
+    pub slug: String,
+    pub name: String,
+    pub summary: String,
+    pub categories: Vec<String>,
+    pub license: Option<String>,
+    pub publiccode_json: Option<String>,
+    pub readme_text: Option<String>,
+    pub health_json: Option<String>,
+    /// Organisations using or evaluating it.
+    pub adopters: Vec<AdopterRef>,
+    pub maintainers: Vec<String>,
+    pub adopters_count: i64,
+    pub latest_release_at: Option<DateTime<Utc>>,
+    pub updated_at: DateTime<Utc>,
 }

@@ -166,6 +166,134 @@ async fn fresh_install_registers_declares_and_reads_back() {
     assert!(status.success(), "graceful shutdown exits 0, got {status}");
 }
 
+/// A local repository registered on a running server is indexed within seconds by its
+/// worker; `civiforge index` then runs the same pipeline in the foreground.
+#[tokio::test]
+async fn the_server_indexes_a_registered_repository_and_index_runs_in_the_foreground() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let repo = dir.path().join("depot");
+    std::fs::create_dir_all(&repo).expect("repo dir");
+    let git = |args: &[&str]| {
+        let output = Command::new("git")
+            .args(args)
+            .current_dir(&repo)
+            .env("GIT_AUTHOR_NAME", "Alice")
+            .env("GIT_AUTHOR_EMAIL", "alice@mairie.fr")
+            .env("GIT_COMMITTER_NAME", "Alice")
+            .env("GIT_COMMITTER_EMAIL", "alice@mairie.fr")
+            .output()
+            .expect("git");
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    };
+    git(&["init", "-q", "-b", "main"]);
+    std::fs::write(
+        repo.join("README.md"),
+        "# openResultat\n\nRésultats des élections.\n",
+    )
+    .expect("readme");
+    git(&["add", "-A"]);
+    git(&["commit", "-q", "-m", "Initial"]);
+    git(&["tag", "-a", "v2.0.0", "-m", "2.0.0"]);
+
+    let created = civiforge(
+        dir.path(),
+        &["admin", "create-user", "--email", "a@b.fr", "--name", "A"],
+        Some("un mot de passe solide\n"),
+    );
+    assert!(created.status.success(), "{}", stderr(&created));
+    let token = stdout(&civiforge(
+        dir.path(),
+        &["admin", "create-token", "--email", "a@b.fr"],
+        None,
+    ))
+    .trim()
+    .to_string();
+    let address = format!("127.0.0.1:{}", free_port());
+    let mut server = Command::new(BIN)
+        .args(["serve", "--listen", &address, "--allow-local-repositories"])
+        .current_dir(dir.path())
+        .env("CIVIFORGE_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn server");
+    let base = format!("http://{address}");
+    let client = reqwest::Client::new();
+    let started = Instant::now();
+    while client.get(format!("{base}/healthz")).send().await.is_err() {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "server did not start"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let registered = client
+        .post(format!("{base}/api/v1/projects"))
+        .bearer_auth(&token)
+        .json(&json!({"repository_url": repo.display().to_string(), "name": "openRésultat"}))
+        .send()
+        .await
+        .expect("register");
+    assert_eq!(registered.status(), 201);
+    let started = Instant::now();
+    let project = loop {
+        let project: Value = client
+            .get(format!("{base}/api/v1/projects/openresultat"))
+            .send()
+            .await
+            .expect("get")
+            .json()
+            .await
+            .expect("json");
+        if project["index_status"]["state"] == "ok" {
+            break project;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "not indexed in time: {project}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    assert_eq!(project["latest_version"]["name"], "v2.0.0");
+    assert!(
+        project["readme_html"]
+            .as_str()
+            .expect("readme")
+            .contains("Résultats des élections")
+    );
+    let killed = Command::new("kill")
+        .args(["-TERM", &server.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(killed.success());
+    assert!(server.wait().expect("wait").success());
+
+    let index = civiforge(
+        dir.path(),
+        &["--allow-local-repositories", "index", "--all"],
+        None,
+    );
+    assert!(index.status.success(), "{}", stderr(&index));
+    assert!(
+        stdout(&index).starts_with("openresultat : inchangé"),
+        "{}",
+        stdout(&index)
+    );
+    let unknown = civiforge(dir.path(), &["index", "inconnu"], None);
+    assert!(!unknown.status.success());
+    assert!(stderr(&unknown).contains("projet(s) inconnu(s) : inconnu"));
+    let nothing = civiforge(dir.path(), &["index"], None);
+    assert!(stderr(&nothing).contains("--all"));
+    // Without --allow-local-repositories the instance refuses to fetch the local path.
+    let strict = civiforge(dir.path(), &["index", "openresultat"], None);
+    assert!(!strict.status.success());
+    assert!(stdout(&strict).contains("échec"), "{}", stdout(&strict));
+}
+
 /// Failures say what was wrong and what to do, on one line, with a non-zero status.
 #[test]
 fn failures_print_one_clear_line() {

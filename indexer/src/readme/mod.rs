@@ -63,12 +63,21 @@ pub fn render_readme(file_name: &str, bytes: &[u8], links: Option<&LinkBase>) ->
     let (source, truncated) = text::decode_capped(bytes, MAX_README_BYTES);
     let format = format_of(file_name);
     let mut html = match format {
+        ReadmeFormat::Markdown if too_deeply_nested(&source) => {
+            format!(
+                "<p><em>{DEEP_NESTING_NOTE}</em></p>\n<pre>{}</pre>",
+                text::escape_html(&source)
+            )
+        }
         ReadmeFormat::Markdown => markdown::render(&source, links),
         ReadmeFormat::ReStructuredText | ReadmeFormat::Org | ReadmeFormat::PlainText => {
             format!("<pre>{}</pre>", text::escape_html(&source))
         }
     };
     let text = match format {
+        ReadmeFormat::Markdown if too_deeply_nested(&source) => {
+            text::collapse_whitespace(&source, MAX_TEXT_BYTES)
+        }
         // The sanitised HTML is the source of truth for what a visitor sees: indexing it
         // keeps removed content (scripts, comments) out of search results.
         ReadmeFormat::Markdown => text::html_to_text(&html, MAX_TEXT_BYTES),
@@ -85,6 +94,36 @@ pub fn render_readme(file_name: &str, bytes: &[u8], links: Option<&LinkBase>) ->
         html,
         text,
     }
+}
+
+/// Most raw HTML tags, and deepest blockquote, rendered as Markdown. The HTML sanitiser's
+/// parser takes time that grows with the square of nesting depth, so a hostile README of
+/// thousands of nested tags could hold a worker for minutes: such a file is shown as text.
+const MAX_HTML_TAGS: usize = 2_000;
+const MAX_QUOTE_DEPTH: usize = 64;
+const DEEP_NESTING_NOTE: &str = "Ce README contient trop de balises imbriquées pour être mis en forme : il est affiché tel quel.";
+
+/// Whether a Markdown source could make the sanitiser slow. Counting over-estimates (a `<b`
+/// inside code counts too), which only ever leads to the safe plain-text display.
+fn too_deeply_nested(source: &str) -> bool {
+    let tags = source
+        .as_bytes()
+        .windows(2)
+        .filter(|pair| {
+            pair[0] == b'<' && (pair[1].is_ascii_alphabetic() || pair[1] == b'/' || pair[1] == b'!')
+        })
+        .count();
+    let deepest_quote = source
+        .lines()
+        .map(|line| {
+            line.chars()
+                .filter(|c| !c.is_whitespace())
+                .take_while(|c| *c == '>')
+                .count()
+        })
+        .max()
+        .unwrap_or(0);
+    tags > MAX_HTML_TAGS || deepest_quote > MAX_QUOTE_DEPTH
 }
 
 /// The extensions recognised on README names, lower-case, with their format and preference.

@@ -460,3 +460,25 @@ fn edge_inputs_render_safely() {
         "{html}"
     );
 }
+
+#[test]
+fn deeply_nested_html_is_shown_as_text_quickly() {
+    let started = std::time::Instant::now();
+    let nested = format!(
+        "# Piège\n\n{}texte{}",
+        "<div>".repeat(100_000),
+        "</div>".repeat(100_000)
+    );
+    let rendered = render_readme("README.md", nested.as_bytes(), None);
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(5),
+        "took {:?}",
+        started.elapsed()
+    );
+    assert!(rendered.html.contains("trop de balises imbriquées"));
+    assert!(rendered.html.contains("&lt;div&gt;"));
+    assert!(!rendered.html.contains("<div>"));
+    let quotes = format!("{}citation", ">".repeat(5_000));
+    let rendered = render_readme("README.md", quotes.as_bytes(), None);
+    assert!(rendered.html.starts_with("<p><em>"));
+}

@@ -8,7 +8,9 @@ mod metrics;
 mod openapi;
 mod organisations;
 mod projects;
+mod search;
 mod system;
+mod webhooks;
 
 use std::sync::Arc;
 
@@ -18,6 +20,8 @@ use axum::http::StatusCode;
 use axum::routing::get;
 use civiforge_indexer::RepositoryUrlPolicy;
 
+use crate::search::SearchService;
+use crate::secrets::ServerKey;
 use crate::store::Store;
 use error::ApiError;
 pub use metrics::HttpMetrics;
@@ -31,14 +35,23 @@ pub struct AppState {
     pub store: Arc<dyn Store>,
     pub url_policy: RepositoryUrlPolicy,
     pub metrics: Arc<HttpMetrics>,
+    pub server_key: Arc<ServerKey>,
+    pub search: Arc<SearchService>,
 }
 
 impl AppState {
-    pub fn new(store: Arc<dyn Store>, url_policy: RepositoryUrlPolicy) -> Self {
+    pub fn new(
+        store: Arc<dyn Store>,
+        url_policy: RepositoryUrlPolicy,
+        server_key: ServerKey,
+        search: Arc<SearchService>,
+    ) -> Self {
         Self {
             store,
             url_policy,
             metrics: Arc::new(HttpMetrics::default()),
+            server_key: Arc::new(server_key),
+            search,
         }
     }
 }
@@ -49,6 +62,8 @@ pub fn app(state: AppState) -> Router {
         .merge(projects::routes())
         .merge(organisations::routes())
         .merge(adoptions::routes())
+        .merge(webhooks::routes())
+        .merge(search::routes())
         .route("/categories", get(projects::categories))
         .route("/openapi.json", get(openapi::openapi_json))
         .fallback(api_not_found)
@@ -57,6 +72,7 @@ pub fn app(state: AppState) -> Router {
         .nest("/api/v1", api)
         .route("/healthz", get(system::healthz))
         .route("/metrics", get(system::metrics))
+        .route("/readyz", get(system::readyz))
         .fallback(api_not_found)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

@@ -24,6 +24,25 @@ pub async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
     }
 }
 
+/// 200 when the database answers and the search index has caught up, else 503.
+#[utoipa::path(get, path = "/readyz", tag = "système",
+    responses((status = 200, description = "prêt"), (status = 503, description = "pas encore prêt")))]
+pub async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
+    let database = state.store.ping().await.is_ok();
+    let search = state.search.is_ready();
+    let status = if database && search {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    let body = json!({
+        "status": if status == StatusCode::OK { "ready" } else { "not_ready" },
+        "database": if database { "ok" } else { "unavailable" },
+        "search": if search { "ok" } else { "catching_up" },
+    });
+    (status, Json(body))
+}
+
 /// Prometheus text format: catalogue figures, job queue, HTTP requests.
 #[utoipa::path(get, path = "/metrics", tag = "système",
     responses((status = 200, description = "format texte Prometheus", content_type = "text/plain")))]
@@ -78,6 +97,12 @@ pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
             out.push_str("# HELP civiforge_database_up Whether the database answers.\n# TYPE civiforge_database_up gauge\nciviforge_database_up 0\n");
         }
     }
+    let _ = write!(
+        out,
+        "# HELP civiforge_search_documents Projects in this instance's search index.\n# TYPE civiforge_search_documents gauge\nciviforge_search_documents {}\n# HELP civiforge_search_ready Whether the search index has caught up.\n# TYPE civiforge_search_ready gauge\nciviforge_search_ready {}\n",
+        state.search.documents(),
+        u8::from(state.search.is_ready())
+    );
     state.metrics.render(&mut out);
     (
         [(

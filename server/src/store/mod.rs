@@ -97,6 +97,64 @@ pub trait Store: Send + Sync + 'static {
     /// Queues an indexing job for the project unless one is already waiting.
     async fn request_index(&self, slug: &str) -> StoreResult<()>;
 
+    /// The project's repository and last refs digest, for the worker.
+    async fn index_target(&self, project_id: i64) -> StoreResult<Option<IndexTarget>>;
+    /// Ids of projects by slug (unknown slugs are left out); all projects when empty.
+    async fn project_ids(&self, slugs: &[String]) -> StoreResult<Vec<(i64, String)>>;
+    /// Stores an indexing run's results, replacing the previous snapshot, in one transaction.
+    async fn save_snapshot(
+        &self,
+        project_id: i64,
+        snapshot: SnapshotRecord,
+        at: DateTime<Utc>,
+    ) -> StoreResult<()>;
+    /// Records a fetch that found the refs unchanged.
+    async fn record_unchanged(&self, project_id: i64, at: DateTime<Utc>) -> StoreResult<()>;
+    /// Records a failed fetch or extraction; the last good snapshot stays.
+    async fn record_index_failure(
+        &self,
+        project_id: i64,
+        error: &str,
+        at: DateTime<Utc>,
+    ) -> StoreResult<()>;
+
+    /// The project's id and webhook secret generation.
+    async fn webhook_identity(&self, slug: &str) -> StoreResult<Option<(i64, i64)>>;
+    /// Moves the project to a new webhook secret generation and returns (id, generation).
+    async fn rotate_webhook_secret(&self, slug: &str) -> StoreResult<(i64, i64)>;
+
+    /// Takes the next due job, if any; several workers never take the same one.
+    async fn claim_job(&self, worker: &str, now: DateTime<Utc>) -> StoreResult<Option<Job>>;
+    /// A job that succeeded; earlier failed jobs of the project go with it.
+    async fn finish_job(&self, job: &Job) -> StoreResult<()>;
+    /// Puts a job back in the queue to run again at `run_after`.
+    async fn retry_job(&self, job: &Job, error: &str, run_after: DateTime<Utc>) -> StoreResult<()>;
+    /// A job that will not be retried.
+    async fn fail_job(&self, job: &Job, error: &str) -> StoreResult<()>;
+    /// Returns to the queue the jobs of workers that died holding them.
+    async fn reclaim_stale_jobs(&self, locked_before: DateTime<Utc>) -> StoreResult<u64>;
+    /// Queues a refresh of every project not fetched since `fetched_before`.
+    async fn enqueue_due_refreshes(
+        &self,
+        fetched_before: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<u64>;
+
+    /// What the search index needs about these projects (hidden ones are left out).
+    async fn search_sources(&self, project_ids: &[i64]) -> StoreResult<Vec<SearchSource>>;
+    /// Every visible project's id.
+    async fn all_project_ids(&self) -> StoreResult<Vec<i64>>;
+    /// Change-log entries after `after_id`, and any written since `recent_since` (a
+    /// transaction may commit after a later one), as (change id, project id), oldest first.
+    async fn changes_after(
+        &self,
+        after_id: i64,
+        recent_since: DateTime<Utc>,
+        limit: i64,
+    ) -> StoreResult<Vec<(i64, i64)>>;
+    /// The newest change-log id (0 when empty).
+    async fn last_change_id(&self) -> StoreResult<i64>;
+
     async fn search_organisations(
         &self,
         query: &OrganisationQuery,

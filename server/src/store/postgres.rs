@@ -33,5 +33,8 @@ super::sql::impl_sql_store!(
     PostgresStore,
     sqlx::Postgres,
     "postgres",
-    "../migrations/postgres"
+    "../migrations/postgres",
+    // Several workers on one database: each skips the rows another is claiming.
+    " FOR UPDATE SKIP LOCKED",
+    "BEGIN"
 );

@@ -21,6 +21,10 @@ pub(super) struct ProjectRow {
     pub index_error: Option<String>,
     pub readme_html: Option<String>,
     pub publiccode_json: Option<String>,
+    pub publiccode_report_json: Option<String>,
+    pub health_json: Option<String>,
+    pub problems_json: Option<String>,
+    pub default_branch: Option<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub versions_count: i64,
@@ -54,6 +58,17 @@ impl ProjectRow {
                 last_indexed_at: self.last_indexed_at,
                 error: self.index_error,
             },
+            health: self
+                .health_json
+                .and_then(|json| serde_json::from_str(&json).ok()),
+            publiccode_validation: self
+                .publiccode_report_json
+                .and_then(|json| serde_json::from_str(&json).ok()),
+            default_branch: self.default_branch,
+            index_problems: self
+                .problems_json
+                .and_then(|json| serde_json::from_str(&json).ok())
+                .unwrap_or_default(),
             created_at: self.created_at,
             updated_at: self.updated_at,
         }
@@ -186,7 +201,10 @@ impl From<UserRow> for User {
 pub(super) struct VersionRow {
     pub name: String,
     pub semver: Option<String>,
+    pub is_release: bool,
     pub date: Option<DateTime<Utc>>,
+    pub commit_date: Option<DateTime<Utc>>,
+    pub tagger_date: Option<DateTime<Utc>>,
     pub commit_id: Option<String>,
 }
 
@@ -197,6 +215,9 @@ impl From<VersionRow> for Version {
             semver: row.semver,
             date: row.date,
             commit: row.commit_id,
+            is_release: row.is_release,
+            commit_date: row.commit_date,
+            tagger_date: row.tagger_date,
         }
     }
 }
@@ -205,8 +226,9 @@ impl From<VersionRow> for Version {
 macro_rules! project_select {
     () => {
         "SELECT p.id, p.slug, p.name, p.summary, p.repository_url, p.license, p.index_state, \
-         p.last_indexed_at, p.index_error, p.readme_html, p.publiccode_json, p.created_at, \
-         p.updated_at, \
+         p.last_indexed_at, p.index_error, p.readme_html, p.publiccode_json, \
+         p.publiccode_report_json, p.health_json, p.problems_json, p.default_branch, \
+         p.created_at, p.updated_at, \
          (SELECT COUNT(*) FROM versions v WHERE v.project_id = p.id) AS versions_count, \
          (SELECT COUNT(*) FROM adoptions a WHERE a.project_id = p.id AND a.status = 'in_use') \
            AS adopters_count, \
@@ -214,7 +236,7 @@ macro_rules! project_select {
          FROM projects p \
          LEFT JOIN versions lv ON lv.id = (SELECT v.id FROM versions v \
            WHERE v.project_id = p.id AND v.is_release = TRUE \
-           ORDER BY v.date DESC NULLS LAST, v.id DESC LIMIT 1) "
+           ORDER BY v.position, v.id LIMIT 1) "
     };
 }
 
@@ -266,10 +288,12 @@ pub(super) use {
 /// Rows per multi-row INSERT when loading reference data: well under both engines' limits
 /// on bound parameters.
 pub(super) const REFERENCE_BATCH: usize = 1000;
+/// Versions per multi-row upsert (nine parameters each).
+pub(super) const VERSION_BATCH: usize = 500;
 
 /// Implements [`crate::store::Store`] for a store type holding `pool: sqlx::Pool<$db>`.
 macro_rules! impl_sql_store {
-    ($store:ty, $db:ty, $engine:literal, $migrations:literal) => {
+    ($store:ty, $db:ty, $engine:literal, $migrations:literal, $claim_lock:literal, $begin_write:literal) => {
         impl $store {
             async fn attach_categories(
                 &self,
@@ -337,7 +361,7 @@ macro_rules! impl_sql_store {
             ) -> $crate::store::StoreResult<()> {
                 use $crate::store::sql::REFERENCE_BATCH;
                 let now = chrono::Utc::now();
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.pool.begin_with($begin_write).await?;
                 for chunk in data.organisations.chunks(REFERENCE_BATCH) {
                     let mut query = sqlx::QueryBuilder::<$db>::new(
                         "INSERT INTO organisations (id, kind, code, name, search_key, subkind, \
@@ -508,7 +532,7 @@ macro_rules! impl_sql_store {
             ) -> $crate::store::StoreResult<$crate::model::Project> {
                 use $crate::store::{Conflict, StoreError};
                 let now = chrono::Utc::now();
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.pool.begin_with($begin_write).await?;
                 let taken: Option<(String, String)> = sqlx::query_as(
                     "SELECT slug, repository_url FROM projects \
                      WHERE slug = $1 OR repository_url = $2",
@@ -626,7 +650,7 @@ macro_rules! impl_sql_store {
             ) -> $crate::store::StoreResult<$crate::model::Project> {
                 let id = self.project_id(slug).await?;
                 let now = chrono::Utc::now();
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.pool.begin_with($begin_write).await?;
                 sqlx::query(
                     "UPDATE projects SET name = COALESCE($1, name), summary = COALESCE($2, summary), \
                      updated_at = $3 WHERE id = $4",
@@ -681,8 +705,8 @@ macro_rules! impl_sql_store {
             ) -> $crate::store::StoreResult<Vec<$crate::model::Version>> {
                 let id = self.project_id(slug).await?;
                 let rows: Vec<$crate::store::sql::VersionRow> = sqlx::query_as(
-                    "SELECT name, semver, date, commit_id FROM versions WHERE project_id = $1 \
-                     ORDER BY date DESC NULLS LAST, id DESC",
+                    "SELECT name, semver, is_release, date, commit_date, tagger_date, commit_id \
+                     FROM versions WHERE project_id = $1 ORDER BY position, id",
                 )
                 .bind(id)
                 .fetch_all(&self.pool)
@@ -701,6 +725,399 @@ macro_rules! impl_sql_store {
                 .execute(&self.pool)
                 .await?;
                 Ok(())
+            }
+
+            async fn index_target(
+                &self,
+                project_id: i64,
+            ) -> $crate::store::StoreResult<Option<$crate::model::IndexTarget>> {
+                let row: Option<(i64, String, String, Option<String>)> = sqlx::query_as(
+                    "SELECT id, slug, repository_url, refs_digest FROM projects WHERE id = $1",
+                )
+                .bind(project_id)
+                .fetch_optional(&self.pool)
+                .await?;
+                Ok(row.map(|(id, slug, repository_url, refs_digest)| $crate::model::IndexTarget {
+                    id,
+                    slug,
+                    repository_url,
+                    refs_digest,
+                }))
+            }
+
+            async fn project_ids(
+                &self,
+                slugs: &[String],
+            ) -> $crate::store::StoreResult<Vec<(i64, String)>> {
+                let all: Vec<(i64, String)> =
+                    sqlx::query_as("SELECT id, slug FROM projects WHERE hidden = FALSE ORDER BY slug")
+                        .fetch_all(&self.pool)
+                        .await?;
+                if slugs.is_empty() {
+                    return Ok(all);
+                }
+                Ok(all.into_iter().filter(|(_, slug)| slugs.contains(slug)).collect())
+            }
+
+            async fn save_snapshot(
+                &self,
+                project_id: i64,
+                snapshot: $crate::model::SnapshotRecord,
+                at: chrono::DateTime<chrono::Utc>,
+            ) -> $crate::store::StoreResult<()> {
+                let mut tx = self.pool.begin_with($begin_write).await?;
+                // Mark every version, upsert the current ones, sweep those still marked:
+                // tags that disappeared go, the others keep their ids.
+                sqlx::query("UPDATE versions SET position = -1 WHERE project_id = $1")
+                    .bind(project_id)
+                    .execute(&mut *tx)
+                    .await?;
+                let numbered: Vec<(i64, &$crate::model::VersionRecord)> =
+                    (0_i64..).zip(snapshot.versions.iter()).collect();
+                for chunk in numbered.chunks($crate::store::sql::VERSION_BATCH) {
+                    let mut query = sqlx::QueryBuilder::<$db>::new(
+                        "INSERT INTO versions (project_id, name, semver, is_release, date, commit_id, \
+                         position, commit_date, tagger_date) ",
+                    );
+                    query.push_values(chunk, |mut row, (position, v)| {
+                        row.push_bind(project_id)
+                            .push_bind(v.name.clone())
+                            .push_bind(v.semver.clone())
+                            .push_bind(v.is_release)
+                            .push_bind(v.date)
+                            .push_bind(v.commit.clone())
+                            .push_bind(*position)
+                            .push_bind(v.commit_date)
+                            .push_bind(v.tagger_date);
+                    });
+                    query.push(
+                        " ON CONFLICT (project_id, name) DO UPDATE SET semver = excluded.semver, \
+                         is_release = excluded.is_release, date = excluded.date, \
+                         commit_id = excluded.commit_id, position = excluded.position, \
+                         commit_date = excluded.commit_date, tagger_date = excluded.tagger_date",
+                    );
+                    query.build().execute(&mut *tx).await?;
+                }
+                sqlx::query("DELETE FROM versions WHERE project_id = $1 AND position = -1")
+                    .bind(project_id)
+                    .execute(&mut *tx)
+                    .await?;
+                sqlx::query(
+                    "UPDATE projects SET refs_digest = $1, default_branch = $2, head_commit = $3, \
+                     readme_html = $4, readme_text = $5, publiccode_json = $6, \
+                     publiccode_report_json = $7, health_json = $8, \
+                     license = COALESCE($9, license), license_source = COALESCE($10, license_source), \
+                     problems_json = $11, index_state = 'ok', index_error = NULL, \
+                     last_indexed_at = $12, last_fetch_at = $12, updated_at = $12 WHERE id = $13",
+                )
+                .bind(&snapshot.refs_digest)
+                .bind(&snapshot.default_branch)
+                .bind(&snapshot.head_commit)
+                .bind(&snapshot.readme_html)
+                .bind(&snapshot.readme_text)
+                .bind(&snapshot.publiccode_json)
+                .bind(&snapshot.publiccode_report_json)
+                .bind(&snapshot.health_json)
+                .bind(&snapshot.license)
+                .bind(&snapshot.license_source)
+                .bind(&snapshot.problems_json)
+                .bind(at)
+                .bind(project_id)
+                .execute(&mut *tx)
+                .await?;
+                sqlx::query("INSERT INTO change_log (entity, entity_id, at) VALUES ('project', $1, $2)")
+                    .bind(project_id)
+                    .bind(at)
+                    .execute(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn record_unchanged(
+                &self,
+                project_id: i64,
+                at: chrono::DateTime<chrono::Utc>,
+            ) -> $crate::store::StoreResult<()> {
+                sqlx::query(
+                    "UPDATE projects SET index_state = 'ok', index_error = NULL, \
+                     last_indexed_at = $1, last_fetch_at = $1 WHERE id = $2",
+                )
+                .bind(at)
+                .bind(project_id)
+                .execute(&self.pool)
+                .await?;
+                Ok(())
+            }
+
+            async fn record_index_failure(
+                &self,
+                project_id: i64,
+                error: &str,
+                at: chrono::DateTime<chrono::Utc>,
+            ) -> $crate::store::StoreResult<()> {
+                sqlx::query(
+                    "UPDATE projects SET index_state = 'failed', index_error = $1, last_fetch_at = $2 \
+                     WHERE id = $3",
+                )
+                .bind(error)
+                .bind(at)
+                .bind(project_id)
+                .execute(&self.pool)
+                .await?;
+                Ok(())
+            }
+
+            async fn webhook_identity(
+                &self,
+                slug: &str,
+            ) -> $crate::store::StoreResult<Option<(i64, i64)>> {
+                Ok(sqlx::query_as(
+                    "SELECT id, webhook_generation FROM projects WHERE slug = $1 AND hidden = FALSE",
+                )
+                .bind(slug)
+                .fetch_optional(&self.pool)
+                .await?)
+            }
+
+            async fn rotate_webhook_secret(&self, slug: &str) -> $crate::store::StoreResult<(i64, i64)> {
+                sqlx::query_as(
+                    "UPDATE projects SET webhook_generation = webhook_generation + 1 \
+                     WHERE slug = $1 AND hidden = FALSE RETURNING id, webhook_generation",
+                )
+                .bind(slug)
+                .fetch_optional(&self.pool)
+                .await?
+                .ok_or($crate::store::StoreError::NotFound("projet"))
+            }
+
+            async fn claim_job(
+                &self,
+                worker: &str,
+                now: chrono::DateTime<chrono::Utc>,
+            ) -> $crate::store::StoreResult<Option<$crate::model::Job>> {
+                let row: Option<(i64, i64, i64)> = sqlx::query_as(concat!(
+                    "UPDATE jobs SET state = 'running', locked_by = $1, locked_at = $2, \
+                     attempts = attempts + 1, updated_at = $2 \
+                     WHERE id = (SELECT id FROM jobs WHERE state = 'queued' AND run_after <= $2 \
+                     AND project_id IS NOT NULL ORDER BY run_after, id LIMIT 1",
+                    $claim_lock,
+                    ") RETURNING id, project_id, attempts"
+                ))
+                .bind(worker)
+                .bind(now)
+                .fetch_optional(&self.pool)
+                .await?;
+                Ok(row.map(|(id, project_id, attempts)| $crate::model::Job { id, project_id, attempts }))
+            }
+
+            async fn finish_job(&self, job: &$crate::model::Job) -> $crate::store::StoreResult<()> {
+                sqlx::query(
+                    "DELETE FROM jobs WHERE id = $1 OR (project_id = $2 AND state = 'failed')",
+                )
+                .bind(job.id)
+                .bind(job.project_id)
+                .execute(&self.pool)
+                .await?;
+                Ok(())
+            }
+
+            async fn retry_job(
+                &self,
+                job: &$crate::model::Job,
+                error: &str,
+                run_after: chrono::DateTime<chrono::Utc>,
+            ) -> $crate::store::StoreResult<()> {
+                let requeued = sqlx::query(
+                    "UPDATE jobs SET state = 'queued', locked_by = NULL, locked_at = NULL, \
+                     last_error = $1, run_after = $2, updated_at = $3 WHERE id = $4",
+                )
+                .bind(error)
+                .bind(run_after)
+                .bind(chrono::Utc::now())
+                .bind(job.id)
+                .execute(&self.pool)
+                .await;
+                match requeued {
+                    Ok(_) => Ok(()),
+                    // Someone asked for a refresh meanwhile: that queued job will do.
+                    Err(e) if $crate::store::is_unique_violation(&e) => {
+                        sqlx::query("DELETE FROM jobs WHERE id = $1")
+                            .bind(job.id)
+                            .execute(&self.pool)
+                            .await?;
+                        Ok(())
+                    }
+                    Err(e) => Err(e.into()),
+                }
+            }
+
+            async fn fail_job(&self, job: &$crate::model::Job, error: &str) -> $crate::store::StoreResult<()> {
+                sqlx::query(
+                    "UPDATE jobs SET state = 'failed', locked_by = NULL, last_error = $1, \
+                     updated_at = $2 WHERE id = $3",
+                )
+                .bind(error)
+                .bind(chrono::Utc::now())
+                .bind(job.id)
+                .execute(&self.pool)
+                .await?;
+                Ok(())
+            }
+
+            async fn reclaim_stale_jobs(
+                &self,
+                locked_before: chrono::DateTime<chrono::Utc>,
+            ) -> $crate::store::StoreResult<u64> {
+                let now = chrono::Utc::now();
+                let mut tx = self.pool.begin_with($begin_write).await?;
+                let reclaimed = sqlx::query(
+                    "UPDATE jobs SET state = 'queued', locked_by = NULL, locked_at = NULL, \
+                     run_after = $1, updated_at = $1 \
+                     WHERE state = 'running' AND locked_at < $2 AND NOT EXISTS \
+                     (SELECT 1 FROM jobs q WHERE q.kind = jobs.kind AND q.project_id = jobs.project_id \
+                      AND q.state = 'queued')",
+                )
+                .bind(now)
+                .bind(locked_before)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+                sqlx::query("DELETE FROM jobs WHERE state = 'running' AND locked_at < $1")
+                    .bind(locked_before)
+                    .execute(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                Ok(reclaimed)
+            }
+
+            async fn enqueue_due_refreshes(
+                &self,
+                fetched_before: chrono::DateTime<chrono::Utc>,
+                now: chrono::DateTime<chrono::Utc>,
+            ) -> $crate::store::StoreResult<u64> {
+                Ok(sqlx::query(
+                    "INSERT INTO jobs (kind, project_id, state, run_after, created_at, updated_at) \
+                     SELECT 'index_project', p.id, 'queued', $2, $2, $2 FROM projects p \
+                     WHERE p.hidden = FALSE AND (p.last_fetch_at IS NULL OR p.last_fetch_at < $1) \
+                     AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.project_id = p.id \
+                                     AND j.state IN ('queued', 'running')) \
+                     ON CONFLICT DO NOTHING",
+                )
+                .bind(fetched_before)
+                .bind(now)
+                .execute(&self.pool)
+                .await?
+                .rows_affected())
+            }
+
+            async fn search_sources(
+                &self,
+                project_ids: &[i64],
+            ) -> $crate::store::StoreResult<Vec<$crate::model::SearchSource>> {
+                use std::collections::HashMap;
+                if project_ids.is_empty() {
+                    return Ok(Vec::new());
+                }
+                let in_list = |sql: &str| {
+                    let mut query = sqlx::QueryBuilder::<$db>::new(sql);
+                    let mut ids = query.separated(", ");
+                    for id in project_ids {
+                        ids.push_bind(*id);
+                    }
+                    query.push(")");
+                    query
+                };
+                type Row = (i64, String, String, String, Option<String>, Option<String>, Option<String>, Option<String>, chrono::DateTime<chrono::Utc>, Option<chrono::DateTime<chrono::Utc>>);
+                let rows: Vec<Row> = in_list(
+                    "SELECT p.id, p.slug, p.name, p.summary, p.license, p.publiccode_json, p.readme_text, \
+                     p.health_json, p.updated_at, \
+                     (SELECT v.date FROM versions v WHERE v.project_id = p.id AND v.is_release = TRUE \
+                      ORDER BY v.position LIMIT 1) \
+                     FROM projects p WHERE p.hidden = FALSE AND p.id IN (",
+                )
+                .build_query_as()
+                .fetch_all(&self.pool)
+                .await?;
+                let categories: Vec<(i64, String)> =
+                    in_list("SELECT project_id, category FROM project_categories WHERE project_id IN (")
+                        .build_query_as()
+                        .fetch_all(&self.pool)
+                        .await?;
+                let adopters: Vec<(i64, String, Option<String>, String, String)> = in_list(
+                    "SELECT a.project_id, o.name, o.departement, o.kind, a.status FROM adoptions a \
+                     JOIN organisations o ON o.id = a.organisation_id \
+                     WHERE a.status <> 'stopped' AND a.project_id IN (",
+                )
+                .build_query_as()
+                .fetch_all(&self.pool)
+                .await?;
+                let maintainers: Vec<(i64, String)> = in_list(
+                    "SELECT m.project_id, u.name FROM project_maintainers m \
+                     JOIN users u ON u.id = m.user_id WHERE m.project_id IN (",
+                )
+                .build_query_as()
+                .fetch_all(&self.pool)
+                .await?;
+                let mut by_project: HashMap<i64, $crate::model::SearchSource> = rows
+                    .into_iter()
+                    .map(|(id, slug, name, summary, license, publiccode_json, readme_text, health_json, updated_at, latest_release_at)| {
+                        (id, $crate::model::SearchSource {
+                            id, slug, name, summary, categories: Vec::new(), license, publiccode_json,
+                            readme_text, health_json, adopters: Vec::new(), maintainers: Vec::new(),
+                            adopters_count: 0, latest_release_at, updated_at,
+                        })
+                    })
+                    .collect();
+                for (id, category) in categories {
+                    if let Some(source) = by_project.get_mut(&id) {
+                        source.categories.push(category);
+                    }
+                }
+                for (id, name, departement, kind, status) in adopters {
+                    if let Some(source) = by_project.get_mut(&id) {
+                        source.adopters_count += i64::from(status == "in_use");
+                        source.adopters.push($crate::model::AdopterRef { name, departement, kind });
+                    }
+                }
+                for (id, name) in maintainers {
+                    if let Some(source) = by_project.get_mut(&id) {
+                        source.maintainers.push(name);
+                    }
+                }
+                let mut sources: Vec<_> = by_project.into_values().collect();
+                sources.sort_by_key(|s| s.id);
+                Ok(sources)
+            }
+
+            async fn all_project_ids(&self) -> $crate::store::StoreResult<Vec<i64>> {
+                Ok(sqlx::query_scalar("SELECT id FROM projects WHERE hidden = FALSE ORDER BY id")
+                    .fetch_all(&self.pool)
+                    .await?)
+            }
+
+            async fn changes_after(
+                &self,
+                after_id: i64,
+                recent_since: chrono::DateTime<chrono::Utc>,
+                limit: i64,
+            ) -> $crate::store::StoreResult<Vec<(i64, i64)>> {
+                Ok(sqlx::query_as(
+                    "SELECT id, entity_id FROM change_log WHERE entity = 'project' \
+                     AND (id > $1 OR at >= $2) ORDER BY id LIMIT $3",
+                )
+                .bind(after_id)
+                .bind(recent_since)
+                .bind(limit)
+                .fetch_all(&self.pool)
+                .await?)
+            }
+
+            async fn last_change_id(&self) -> $crate::store::StoreResult<i64> {
+                let id: Option<i64> = sqlx::query_scalar("SELECT MAX(id) FROM change_log")
+                    .fetch_one(&self.pool)
+                    .await?;
+                Ok(id.unwrap_or(0))
             }
 
             async fn search_organisations(
@@ -801,7 +1218,7 @@ macro_rules! impl_sql_store {
                 let now = chrono::Utc::now();
                 let status = declaration.status.as_str();
                 let verification = "unverified";
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.pool.begin_with($begin_write).await?;
                 let existing: Option<i64> = sqlx::query_scalar(
                     "SELECT id FROM adoptions WHERE project_id = $1 AND organisation_id = $2",
                 )

@@ -39,4 +39,14 @@ impl SqliteStore {
     }
 }
 
-super::sql::impl_sql_store!(SqliteStore, sqlx::Sqlite, "sqlite", "../migrations/sqlite");
+super::sql::impl_sql_store!(
+    SqliteStore,
+    sqlx::Sqlite,
+    "sqlite",
+    "../migrations/sqlite",
+    // SQLite runs one writer at a time: the claiming UPDATE is atomic as it is.
+    "",
+    // Take the write lock at the start: a deferred transaction that reads first cannot
+    // upgrade once another connection has written, and fails without waiting.
+    "BEGIN IMMEDIATE"
+);

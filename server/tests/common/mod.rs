@@ -169,6 +169,8 @@ impl TestDb {
 pub struct TestApp {
     pub store: Arc<dyn Store>,
     pub db: TestDb,
+    pub search: Arc<civiforge::search::SearchService>,
+    pub data_dir: tempfile::TempDir,
     state: AppState,
 }
 
@@ -198,8 +200,20 @@ impl TestApp {
     pub async fn with_policy(engine: Engine, policy: RepositoryUrlPolicy) -> TestApp {
         let db = TestDb::new(engine).await;
         let store = db.store().await;
-        let state = AppState::new(store.clone(), policy);
-        TestApp { store, db, state }
+        let mut key = [0u8; 32];
+        getrandom::fill(&mut key).expect("random");
+        let key = civiforge::secrets::ServerKey::from_hex(&hex::encode(key)).expect("key");
+        let data_dir = tempfile::tempdir().expect("data dir");
+        let search = civiforge::search::SearchService::new(data_dir.path(), store.clone());
+        search.open_or_rebuild().await.expect("search index");
+        let state = AppState::new(store.clone(), policy, key, search.clone());
+        TestApp {
+            store,
+            db,
+            search,
+            data_dir,
+            state,
+        }
     }
 
     /// Creates a user and returns a token for it.
@@ -253,6 +267,11 @@ impl TestApp {
             body,
             text,
         }
+    }
+
+    /// Brings the search index up to date with the database, as the follower would.
+    pub async fn sync_search(&self) {
+        self.search.sync().await.expect("search sync");
     }
 
     pub async fn get(&self, uri: &str) -> TestResponse {

@@ -1,0 +1,511 @@
+//! Running searches on an open index: the query built from what the user typed, filters,
+//! facet counts, ranking by relevance, adoption and freshness, and highlights.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+use tantivy::aggregation::agg_result::AggregationResults;
+use tantivy::aggregation::{AggContextParams, AggregationCollector, AggregationLimitsGuard};
+use tantivy::collector::{Count, TopDocs};
+use tantivy::query::{
+    AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, FuzzyTermQuery, Occur, PhraseQuery, Query,
+    RegexQuery, TermQuery,
+};
+use tantivy::schema::{Field, IndexRecordOption, Value};
+use tantivy::snippet::SnippetGenerator;
+use tantivy::{DocAddress, DocId, Index, Score, Searcher, SegmentReader, TantivyDocument, Term};
+
+use super::query::{Clause, UserQuery};
+use super::schema::{Fields, folded_analyzer, french_analyzer, tokens};
+
+/// How much adoption and freshness weigh against text relevance. The final score is
+/// `relevance × (1 + adoption × ln(1 + adopters)) × (1 + freshness × e^(−age/365 days))`.
+#[derive(Debug, Clone, Copy)]
+pub struct RankingWeights {
+    pub adoption: f32,
+    pub freshness: f32,
+    /// Field boosts: a match in the name counts most.
+    pub name: f32,
+    pub categories: f32,
+    pub summary: f32,
+    pub publiccode: f32,
+    pub adopters: f32,
+    pub readme: f32,
+    pub maintainers: f32,
+    /// A typo-tolerant match scores this constant, well under an exact match.
+    pub fuzzy: f32,
+}
+
+impl Default for RankingWeights {
+    fn default() -> Self {
+        Self {
+            adoption: 0.5,
+            freshness: 0.3,
+            name: 4.0,
+            categories: 2.5,
+            summary: 2.0,
+            publiccode: 1.5,
+            adopters: 1.0,
+            readme: 0.7,
+            maintainers: 0.7,
+            fuzzy: 0.4,
+        }
+    }
+}
+
+/// Filters of a search; each is an exact value of its facet.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Filters {
+    pub category: Option<String>,
+    pub license: Option<String>,
+    pub status: Option<String>,
+    pub departement: Option<String>,
+    pub kind: Option<String>,
+    /// `oui` or `non`.
+    pub has_adopters: Option<String>,
+    /// `oui` or `non`.
+    pub active: Option<String>,
+}
+
+/// One search to run.
+#[derive(Debug, Clone, Default)]
+pub struct SearchRequest {
+    pub text: String,
+    pub filters: Filters,
+    pub limit: usize,
+    pub offset: usize,
+}
+
+/// A project found.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Hit {
+    pub slug: String,
+    pub name: String,
+    pub summary: String,
+    pub score: f32,
+    /// A short extract with the matched words in `<b>`, HTML-escaped otherwise.
+    pub highlight: String,
+    pub adopters_count: u64,
+}
+
+/// A facet value and how many results have it.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, utoipa::ToSchema)]
+pub struct FacetCount {
+    pub value: String,
+    pub count: u64,
+}
+
+/// Results of a search.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct SearchResults {
+    pub total: usize,
+    pub items: Vec<Hit>,
+    pub facets: BTreeMap<String, Vec<FacetCount>>,
+    /// True when no project had every word, and the results have some of them.
+    pub relaxed: bool,
+}
+
+/// The facet fields, by the name the API uses.
+fn facet_fields(fields: &Fields) -> [(&'static str, Field); 7] {
+    [
+        ("category", fields.category),
+        ("license", fields.license),
+        ("status", fields.status),
+        ("departement", fields.departement),
+        ("kind", fields.adopter_kind),
+        ("has_adopters", fields.has_adopters),
+        ("active", fields.active),
+    ]
+}
+
+/// Builds and runs queries.
+pub struct Engine<'a> {
+    pub index: &'a Index,
+    pub fields: &'a Fields,
+    pub weights: RankingWeights,
+}
+
+impl Engine<'_> {
+    fn weighted_text_fields(&self) -> [(Field, f32); 7] {
+        let (f, w) = (self.fields, &self.weights);
+        [
+            (f.name, w.name),
+            (f.categories_text, w.categories),
+            (f.summary, w.summary),
+            (f.publiccode, w.publiccode),
+            (f.adopters, w.adopters),
+            (f.readme, w.readme),
+            (f.maintainers, w.maintainers),
+        ]
+    }
+
+    /// The query for one word: any field, stemmed; or close to it when long enough.
+    fn word_query(&self, word: &str) -> Option<Box<dyn Query>> {
+        let stems = tokens(&mut french_analyzer(), word);
+        let stem = stems.first()?;
+        let mut alternatives: Vec<(Occur, Box<dyn Query>)> = self
+            .weighted_text_fields()
+            .into_iter()
+            .map(|(field, boost)| {
+                let term = Term::from_field_text(field, stem);
+                let query: Box<dyn Query> =
+                    Box::new(TermQuery::new(term, IndexRecordOption::WithFreqs));
+                (
+                    Occur::Should,
+                    Box::new(BoostQuery::new(query, boost)) as Box<dyn Query>,
+                )
+            })
+            .collect();
+        let letters = word.chars().count();
+        // Typos are tolerated from five letters: shorter words have too many neighbours.
+        if letters >= 5
+            && let Some(folded) = tokens(&mut folded_analyzer(), word).first()
+        {
+            let distance = if letters >= 8 { 2 } else { 1 };
+            let fuzzy = FuzzyTermQuery::new(
+                Term::from_field_text(self.fields.folded, folded),
+                distance,
+                true,
+            );
+            let constant = ConstScoreQuery::new(Box::new(fuzzy), self.weights.fuzzy);
+            alternatives.push((Occur::Should, Box::new(constant)));
+        }
+        Some(Box::new(BooleanQuery::new(alternatives)))
+    }
+
+    /// The query for a phrase: its stemmed words in order in one field.
+    fn phrase_query(&self, words: &[String]) -> Option<Box<dyn Query>> {
+        let stems: Vec<String> = words
+            .iter()
+            .filter_map(|w| tokens(&mut french_analyzer(), w).into_iter().next())
+            .collect();
+        if stems.len() < 2 {
+            return stems.first().and_then(|w| self.word_query(w));
+        }
+        let alternatives = self
+            .weighted_text_fields()
+            .into_iter()
+            .map(|(field, boost)| {
+                let terms: Vec<Term> = stems
+                    .iter()
+                    .map(|s| Term::from_field_text(field, s))
+                    .collect();
+                let phrase: Box<dyn Query> = Box::new(PhraseQuery::new(terms));
+                (
+                    Occur::Should,
+                    Box::new(BoostQuery::new(phrase, boost)) as Box<dyn Query>,
+                )
+            })
+            .collect();
+        Some(Box::new(BooleanQuery::new(alternatives)))
+    }
+
+    /// The text part of the query; `all` requires every word, else any word will do.
+    fn text_query(&self, query: &UserQuery, all: bool) -> Box<dyn Query> {
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        for clause in &query.clauses {
+            match clause {
+                Clause::Word(word) => {
+                    if let Some(q) = self.word_query(word) {
+                        clauses.push((if all { Occur::Must } else { Occur::Should }, q));
+                    }
+                }
+                Clause::Phrase(words) => {
+                    if let Some(q) = self.phrase_query(words) {
+                        clauses.push((if all { Occur::Must } else { Occur::Should }, q));
+                    }
+                }
+                Clause::Exclude(word) => {
+                    let stems = tokens(&mut french_analyzer(), word);
+                    if let Some(stem) = stems.first() {
+                        let any_field = self
+                            .weighted_text_fields()
+                            .into_iter()
+                            .map(|(field, _)| {
+                                let term = Term::from_field_text(field, stem);
+                                (
+                                    Occur::Should,
+                                    Box::new(TermQuery::new(term, IndexRecordOption::Basic))
+                                        as Box<dyn Query>,
+                                )
+                            })
+                            .collect();
+                        clauses.push((Occur::MustNot, Box::new(BooleanQuery::new(any_field))));
+                    }
+                }
+            }
+        }
+        if !clauses.iter().any(|(occur, _)| *occur != Occur::MustNot) {
+            clauses.push((Occur::Must, Box::new(AllQuery)));
+        }
+        Box::new(BooleanQuery::new(clauses))
+    }
+
+    fn filtered(&self, text: Box<dyn Query>, filters: &Filters) -> Box<dyn Query> {
+        let f = self.fields;
+        let chosen = [
+            (f.category, &filters.category),
+            (f.license, &filters.license),
+            (f.status, &filters.status),
+            (f.departement, &filters.departement),
+            (f.adopter_kind, &filters.kind),
+            (f.has_adopters, &filters.has_adopters),
+            (f.active, &filters.active),
+        ];
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, text)];
+        for (field, value) in chosen {
+            if let Some(value) = value {
+                let term = TermQuery::new(
+                    Term::from_field_text(field, value),
+                    IndexRecordOption::Basic,
+                );
+                // Filters select; they do not change the order.
+                clauses.push((
+                    Occur::Must,
+                    Box::new(ConstScoreQuery::new(Box::new(term), 0.0)),
+                ));
+            }
+        }
+        Box::new(BooleanQuery::new(clauses))
+    }
+
+    /// Runs a search on a searcher of this index.
+    pub fn search(
+        &self,
+        searcher: &Searcher,
+        request: &SearchRequest,
+        now_unix: i64,
+    ) -> tantivy::Result<SearchResults> {
+        let user_query = UserQuery::parse(&request.text);
+        let mut relaxed = false;
+        let mut query = self.filtered(self.text_query(&user_query, true), &request.filters);
+        let mut total = searcher.search(&query, &Count)?;
+        let positive = user_query.positive_words().len();
+        if total == 0 && positive > 1 {
+            query = self.filtered(self.text_query(&user_query, false), &request.filters);
+            total = searcher.search(&query, &Count)?;
+            relaxed = total > 0;
+        }
+        let weights = self.weights;
+        let fields = self.fields.clone();
+        let ranked = TopDocs::with_limit(request.limit.max(1))
+            .and_offset(request.offset)
+            .tweak_score(move |segment: &SegmentReader| {
+                let adopters = segment
+                    .fast_fields()
+                    .u64("adopters_count")
+                    .map(|c| c.first_or_default_col(0))
+                    .ok();
+                let activity = segment
+                    .fast_fields()
+                    .i64("last_activity")
+                    .map(|c| c.first_or_default_col(0))
+                    .ok();
+                let ids = segment
+                    .fast_fields()
+                    .u64("id")
+                    .map(|c| c.first_or_default_col(0))
+                    .ok();
+                move |doc: DocId, relevance: Score| {
+                    let adopters = adopters.as_ref().map_or(0, |c| c.get_val(doc)) as f32;
+                    let last = activity.as_ref().map_or(0, |c| c.get_val(doc));
+                    let freshness = if last > 0 {
+                        (-((now_unix - last).max(0) as f32) / (365.0 * 86_400.0)).exp()
+                    } else {
+                        0.0
+                    };
+                    let id = ids.as_ref().map_or(0, |c| c.get_val(doc));
+                    let score = relevance.max(f32::MIN_POSITIVE)
+                        * (1.0 + weights.adoption * (1.0 + adopters).ln())
+                        * (1.0 + weights.freshness * freshness);
+                    // Equal scores keep one order from page to page: the older project first.
+                    score * (1.0 - (id % 1_000_000) as f32 * 1e-12)
+                }
+            });
+        let docs: Vec<(Score, DocAddress)> = searcher.search(&query, &ranked)?;
+        let highlighter = self.highlighter(searcher, &user_query)?;
+        let mut items = Vec::with_capacity(docs.len());
+        for (score, address) in docs {
+            let doc: TantivyDocument = searcher.doc(address)?;
+            let text = |field: Field| {
+                doc.get_first(field)
+                    .and_then(|v| v.as_str())
+                    .unwrap_or_default()
+                    .to_string()
+            };
+            let summary = text(fields.summary);
+            let highlight = highlighter
+                .as_ref()
+                .map(|generator| generator.snippet_from_doc(&doc).to_html())
+                .filter(|html| !html.is_empty())
+                .unwrap_or_else(|| escape_html(&summary.chars().take(200).collect::<String>()));
+            items.push(Hit {
+                slug: text(fields.slug),
+                name: text(fields.name),
+                summary,
+                score,
+                highlight,
+                adopters_count: doc
+                    .get_first(fields.adopters_count)
+                    .and_then(|v| v.as_u64())
+                    .unwrap_or(0),
+            });
+        }
+        let facets = self.facets(searcher, &query)?;
+        Ok(SearchResults {
+            total,
+            items,
+            facets,
+            relaxed,
+        })
+    }
+
+    fn highlighter(
+        &self,
+        searcher: &Searcher,
+        query: &UserQuery,
+    ) -> tantivy::Result<Option<SnippetGenerator>> {
+        let words = query.positive_words();
+        if words.is_empty() {
+            return Ok(None);
+        }
+        let terms: Vec<(Occur, Box<dyn Query>)> = words
+            .iter()
+            .filter_map(|w| tokens(&mut french_analyzer(), w).into_iter().next())
+            .map(|stem| {
+                let term = Term::from_field_text(self.fields.body, &stem);
+                (
+                    Occur::Should,
+                    Box::new(TermQuery::new(term, IndexRecordOption::Basic)) as Box<dyn Query>,
+                )
+            })
+            .collect();
+        let mut generator =
+            SnippetGenerator::create(searcher, &BooleanQuery::new(terms), self.fields.body)?;
+        generator.set_max_num_chars(200);
+        Ok(Some(generator))
+    }
+
+    fn facets(
+        &self,
+        searcher: &Searcher,
+        query: &dyn Query,
+    ) -> tantivy::Result<BTreeMap<String, Vec<FacetCount>>> {
+        let mut spec = serde_json::Map::new();
+        for (name, _) in facet_fields(self.fields) {
+            spec.insert(
+                name.to_string(),
+                serde_json::json!({"terms": {"field": facet_field_name(name), "size": 200}}),
+            );
+        }
+        let aggregations = serde_json::from_value(serde_json::Value::Object(spec))
+            .map_err(|e| tantivy::TantivyError::InvalidArgument(e.to_string()))?;
+        let context = AggContextParams::new(
+            AggregationLimitsGuard::default(),
+            self.index.tokenizers().clone(),
+        );
+        let collector = AggregationCollector::from_aggs(aggregations, context);
+        let results: AggregationResults = searcher.search(query, &collector)?;
+        let json = serde_json::to_value(&results)
+            .map_err(|e| tantivy::TantivyError::InvalidArgument(e.to_string()))?;
+        let mut facets = BTreeMap::new();
+        for (name, _) in facet_fields(self.fields) {
+            let buckets = json[name]["buckets"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default();
+            let counts = buckets
+                .iter()
+                .filter_map(|b| {
+                    Some(FacetCount {
+                        value: b["key"].as_str()?.to_string(),
+                        count: b["doc_count"].as_u64()?,
+                    })
+                })
+                .collect();
+            facets.insert(name.to_string(), counts);
+        }
+        Ok(facets)
+    }
+
+    /// Project names with what was typed (the last word as a prefix, or inside a word).
+    pub fn suggest_projects(
+        &self,
+        searcher: &Searcher,
+        text: &str,
+        limit: usize,
+    ) -> tantivy::Result<Vec<(String, String)>> {
+        let words = tokens(&mut folded_analyzer(), text);
+        let Some((last, rest)) = words.split_last() else {
+            return Ok(Vec::new());
+        };
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = rest
+            .iter()
+            .map(|w| {
+                let term = Term::from_field_text(self.fields.name_folded, w);
+                (
+                    Occur::Must,
+                    Box::new(TermQuery::new(term, IndexRecordOption::Basic)) as Box<dyn Query>,
+                )
+            })
+            .collect();
+        // Names glue words together (openCimetière): from three letters, match inside words.
+        let pattern = if last.chars().count() >= 3 {
+            format!(".*{}.*", regex_escape(last))
+        } else {
+            format!("{}.*", regex_escape(last))
+        };
+        let prefix = RegexQuery::from_pattern(&pattern, self.fields.name_folded)?;
+        clauses.push((Occur::Must, Box::new(prefix)));
+        let ranked =
+            TopDocs::with_limit(limit).order_by_u64_field("adopters_count", tantivy::Order::Desc);
+        let docs = searcher.search(&BooleanQuery::new(clauses), &ranked)?;
+        let mut out = Vec::new();
+        for (_, address) in docs {
+            let doc: TantivyDocument = searcher.doc(address)?;
+            let text = |field: Field| {
+                doc.get_first(field)
+                    .and_then(|v| v.as_str())
+                    .unwrap_or_default()
+                    .to_string()
+            };
+            out.push((text(self.fields.name), text(self.fields.slug)));
+        }
+        Ok(out)
+    }
+}
+
+fn facet_field_name(facet: &str) -> &str {
+    match facet {
+        "kind" => "adopter_kind",
+        other => other,
+    }
+}
+
+fn regex_escape(text: &str) -> String {
+    text.chars()
+        .flat_map(|c| {
+            if c.is_ascii_alphanumeric() {
+                vec![c]
+            } else {
+                vec!['\\', c]
+            }
+        })
+        .collect()
+}
+
+/// Escapes text for HTML.
+pub fn escape_html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            other => out.push(other),
+        }
+    }
+    out
+}
