@@ -50,6 +50,33 @@ fn free_port() -> u16 {
         .port()
 }
 
+/// Starts `civiforge serve` in `dir` on a free port and waits until it answers.
+async fn start_server(dir: &Path, options: &[&str]) -> (std::process::Child, String) {
+    let address = format!("127.0.0.1:{}", free_port());
+    let mut server = Command::new(BIN)
+        .args(["serve", "--listen", &address])
+        .args(options)
+        .current_dir(dir)
+        .env("CIVIFORGE_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn server");
+    let base = format!("http://{address}");
+    let client = reqwest::Client::new();
+    let started = Instant::now();
+    while started.elapsed() < Duration::from_secs(30) {
+        if let Ok(response) = client.get(format!("{base}/healthz")).send().await {
+            assert_eq!(response.status(), 200);
+            return (server, base);
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let _ = server.kill();
+    let _ = server.wait();
+    panic!("the server did not start within 30 s");
+}
+
 /// The README journey on the embedded default: data in ./data, all communes known.
 #[tokio::test]
 async fn fresh_install_registers_declares_and_reads_back() {
@@ -85,30 +112,8 @@ async fn fresh_install_registers_declares_and_reads_back() {
     let token = lines[0].to_string();
     assert!(token.starts_with("cvf_"));
 
-    let port = free_port();
-    let address = format!("127.0.0.1:{port}");
-    let mut server = Command::new(BIN)
-        .args(["serve", "--listen", &address])
-        .current_dir(dir.path())
-        .env("CIVIFORGE_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn server");
-    let base = format!("http://{address}");
+    let (mut server, base) = start_server(dir.path(), &[]).await;
     let client = reqwest::Client::new();
-    let started = Instant::now();
-    loop {
-        if let Ok(response) = client.get(format!("{base}/healthz")).send().await {
-            assert_eq!(response.status(), 200);
-            break;
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(30),
-            "server did not start"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
 
     let registered = client
         .post(format!("{base}/api/v1/projects"))
@@ -212,25 +217,8 @@ async fn the_server_indexes_a_registered_repository_and_index_runs_in_the_foregr
     ))
     .trim()
     .to_string();
-    let address = format!("127.0.0.1:{}", free_port());
-    let mut server = Command::new(BIN)
-        .args(["serve", "--listen", &address, "--allow-local-repositories"])
-        .current_dir(dir.path())
-        .env("CIVIFORGE_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawn server");
-    let base = format!("http://{address}");
+    let (mut server, base) = start_server(dir.path(), &["--allow-local-repositories"]).await;
     let client = reqwest::Client::new();
-    let started = Instant::now();
-    while client.get(format!("{base}/healthz")).send().await.is_err() {
-        assert!(
-            started.elapsed() < Duration::from_secs(30),
-            "server did not start"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
     let registered = client
         .post(format!("{base}/api/v1/projects"))
         .bearer_auth(&token)

@@ -13,6 +13,7 @@ use super::extract::{ApiJson, ApiPath, ApiQuery, Authenticated};
 use super::{AppState, Pagination};
 use crate::categories::{CATEGORIES, Category};
 use crate::model::{Adoption, Page, Project, ProjectFilter, Version};
+use crate::store::TokenOwner;
 use crate::validation::{self, RegisterProjectRequest, UpdateProjectRequest};
 
 pub fn routes() -> axum::Router<AppState> {
@@ -103,18 +104,7 @@ pub async fn update(
     ApiPath(slug): ApiPath<String>,
     ApiJson(request): ApiJson<UpdateProjectRequest>,
 ) -> ApiResult<Json<Project>> {
-    if state.store.project(&slug).await?.is_none() {
-        return Err(ApiError::not_found(format!(
-            "aucun projet « {} »",
-            shorten(&slug)
-        )));
-    }
-    let user = &owner.user;
-    if !(user.is_admin || user.is_moderator || state.store.is_maintainer(&slug, user.id).await?) {
-        return Err(ApiError::forbidden(
-            "seuls les mainteneurs du projet et les modérateurs peuvent le modifier",
-        ));
-    }
+    require_maintainer(&state, &owner, &slug).await?;
     let changes = validation::update_project(request).map_err(ApiError::invalid_fields)?;
     Ok(Json(state.store.update_project(&slug, changes).await?))
 }
@@ -161,6 +151,27 @@ pub async fn refresh(
     responses((status = 200, body = Vec<Category>)))]
 pub async fn categories() -> Json<&'static [Category]> {
     Json(CATEGORIES)
+}
+
+/// 404 for an unknown project, 403 unless the user maintains it or moderates.
+pub(super) async fn require_maintainer(
+    state: &AppState,
+    owner: &TokenOwner,
+    slug: &str,
+) -> ApiResult<()> {
+    if state.store.project(slug).await?.is_none() {
+        return Err(ApiError::not_found(format!(
+            "aucun projet « {} »",
+            shorten(slug)
+        )));
+    }
+    let user = &owner.user;
+    if user.is_admin || user.is_moderator || state.store.is_maintainer(slug, user.id).await? {
+        return Ok(());
+    }
+    Err(ApiError::forbidden(
+        "seuls les mainteneurs du projet et les modérateurs y ont accès",
+    ))
 }
 
 /// User text echoed in a message, cut to a sane length.

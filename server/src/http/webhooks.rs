@@ -61,18 +61,7 @@ pub async fn show_secret(
     ApiPath(slug): ApiPath<String>,
     ApiQuery(query): ApiQuery<SecretQuery>,
 ) -> ApiResult<Json<WebhookSettings>> {
-    if state.store.webhook_identity(&slug).await?.is_none() {
-        return Err(ApiError::not_found(format!(
-            "aucun projet « {} »",
-            shorten(&slug)
-        )));
-    }
-    let user = &owner.user;
-    if !(user.is_admin || user.is_moderator || state.store.is_maintainer(&slug, user.id).await?) {
-        return Err(ApiError::forbidden(
-            "seuls les mainteneurs du projet voient son secret de webhook",
-        ));
-    }
+    super::projects::require_maintainer(&state, &owner, &slug).await?;
     let (id, generation) = if query.rotate == Some(true) {
         state.store.rotate_webhook_secret(&slug).await?
     } else {
