@@ -200,7 +200,7 @@ fn check_resolved_addresses(
         .trim_start_matches('[')
         .trim_end_matches(']')
         .to_string();
-    let port = url.port_or_known_default().unwrap_or(443);
+    let port = url.port_or_known_default().unwrap_or(9418);
     let addresses: Vec<_> = (host.as_str(), port)
         .to_socket_addrs()
         .map_err(|_| FetchError::Unresolvable(host.clone()))?

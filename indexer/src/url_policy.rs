@@ -107,7 +107,9 @@ impl RepositoryUrlPolicy {
         })?;
         match url.scheme() {
             "https" => {}
-            "http" if self.allow_private_networks => {}
+            // Plain-text protocols only where private networks are allowed (a self-hosted
+            // forge or `git daemon` on an internal network).
+            "http" | "git" if self.allow_private_networks => {}
             "file" => {
                 let path = url
                     .to_file_path()
@@ -326,6 +328,14 @@ mod tests {
             open.check("http://127.0.0.1:8000/x.git"),
             Ok(RepositoryLocation::Remote(_))
         ));
+        assert!(matches!(
+            open.check("git://127.0.0.1:9418/x.git"),
+            Ok(RepositoryLocation::Remote(_))
+        ));
+        assert_eq!(
+            STRICT.check("git://example.org/x.git"),
+            Err(UrlPolicyError::SchemeNotAllowed("git".into()))
+        );
         assert_eq!(
             open.check("relative/path"),
             Err(UrlPolicyError::RelativePath)

@@ -9,6 +9,7 @@ pub mod http;
 pub mod index_command;
 pub mod indexing;
 pub mod model;
+pub mod pages;
 pub mod reference;
 pub mod search;
 pub mod secrets;

@@ -235,11 +235,35 @@ pub struct Window {
     pub offset: i64,
 }
 
-/// Filters on the project list.
+/// Filters and order of the project list.
 #[derive(Debug, Clone, Default)]
 pub struct ProjectFilter {
     pub category: Option<String>,
     pub license: Option<String>,
+    pub order: ProjectOrder,
+}
+
+/// How the project list is sorted.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum ProjectOrder {
+    #[default]
+    Name,
+    /// Most recently changed first.
+    RecentlyUpdated,
+    /// Most adopting organisations first.
+    MostAdopted,
+}
+
+/// A project that peers of an organisation use and it does not.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct PeerSuggestion {
+    pub slug: String,
+    pub name: String,
+    pub summary: String,
+    /// Peers using it.
+    pub peers: i64,
+    /// Why it is suggested, in French.
+    pub reason: String,
 }
 
 /// An organisation search.

@@ -37,6 +37,7 @@ pub struct AppState {
     pub metrics: Arc<HttpMetrics>,
     pub server_key: Arc<ServerKey>,
     pub search: Arc<SearchService>,
+    pub web: Arc<crate::pages::web::Web>,
 }
 
 impl AppState {
@@ -52,6 +53,8 @@ impl AppState {
             metrics: Arc::new(HttpMetrics::default()),
             server_key: Arc::new(server_key),
             search,
+            // Templates are compiled into the binary: an error here is a build defect.
+            web: Arc::new(crate::pages::web::Web::new().expect("the templates compile")),
         }
     }
 }
@@ -70,21 +73,30 @@ pub fn app(state: AppState) -> Router {
         .method_not_allowed_fallback(method_not_allowed);
     Router::new()
         .nest("/api/v1", api)
+        .merge(crate::pages::routes())
         .route("/healthz", get(system::healthz))
         .route("/metrics", get(system::metrics))
         .route("/readyz", get(system::readyz))
-        .fallback(api_not_found)
+        .fallback(page_not_found)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             metrics::count_requests,
         ))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(tower_http::compression::CompressionLayer::new())
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(state)
 }
 
 async fn api_not_found() -> ApiError {
     ApiError::not_found("aucune ressource à cette adresse ; voir /api/v1/openapi.json")
+}
+
+/// Outside the API, an unknown address gets a page in French.
+async fn page_not_found(
+    axum::extract::State(state): axum::extract::State<AppState>,
+) -> axum::response::Response {
+    state.web.error(StatusCode::NOT_FOUND)
 }
 
 async fn method_not_allowed() -> ApiError {

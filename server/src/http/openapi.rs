@@ -14,7 +14,7 @@ use super::{adoptions, organisations, projects, search, system, webhooks};
         search::search, search::suggest, system::readyz,
         projects::register, projects::list, projects::show, projects::update, projects::versions,
         projects::adoptions, projects::refresh, projects::categories,
-        organisations::search, organisations::show,
+        organisations::search, organisations::show, organisations::suggestions,
         adoptions::declare, adoptions::of_organisation, adoptions::history,
         system::healthz, system::metrics,
     ),

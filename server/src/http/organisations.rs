@@ -9,13 +9,14 @@ use super::error::{ApiError, ApiResult, ErrorBody};
 use super::extract::{ApiPath, ApiQuery};
 use super::projects::shorten;
 use super::{AppState, Pagination};
-use crate::model::{Organisation, OrganisationDetail, OrganisationQuery, Page};
+use crate::model::{Organisation, OrganisationDetail, OrganisationQuery, Page, PeerSuggestion};
 use crate::text::fold_query;
 
 pub fn routes() -> axum::Router<AppState> {
     axum::Router::new()
         .route("/organisations", get(search))
         .route("/organisations/{id}", get(show))
+        .route("/organisations/{id}/suggestions", get(suggestions))
 }
 
 /// Organisation search parameters.
@@ -77,4 +78,17 @@ pub async fn show(
         .await?
         .map(Json)
         .ok_or_else(|| ApiError::not_found(format!("aucune organisation « {} »", shorten(&id))))
+}
+
+/// Projects that peers of this organisation (same département, same EPCI) use and it does
+/// not, each with its reason.
+#[utoipa::path(get, path = "/api/v1/organisations/{id}/suggestions", tag = "organisations",
+    responses((status = 200, body = Page<PeerSuggestion>), (status = 404, body = ErrorBody)))]
+pub async fn suggestions(
+    State(state): State<AppState>,
+    ApiPath(id): ApiPath<String>,
+) -> ApiResult<Json<Page<PeerSuggestion>>> {
+    let items = state.store.peer_suggestions(&id, 10).await?;
+    let total = items.len() as i64;
+    Ok(Json(Page { items, total }))
 }

@@ -12,7 +12,7 @@ use super::error::{ApiError, ApiResult, ErrorBody};
 use super::extract::{ApiJson, ApiPath, ApiQuery, Authenticated};
 use super::{AppState, Pagination};
 use crate::categories::{CATEGORIES, Category};
-use crate::model::{Adoption, Page, Project, ProjectFilter, Version};
+use crate::model::{Adoption, Page, Project, ProjectFilter, ProjectOrder, Version};
 use crate::store::TokenOwner;
 use crate::validation::{self, RegisterProjectRequest, UpdateProjectRequest};
 
@@ -56,6 +56,8 @@ pub struct ListQuery {
     category: Option<String>,
     /// SPDX licence identifier.
     license: Option<String>,
+    /// `name` (default), `updated` (most recent first) or `adopters` (most adopted first).
+    sort: Option<String>,
     limit: Option<u32>,
     offset: Option<u32>,
 }
@@ -67,9 +69,21 @@ pub async fn list(
     State(state): State<AppState>,
     ApiQuery(query): ApiQuery<ListQuery>,
 ) -> ApiResult<Json<Page<Project>>> {
+    let order = match query.sort.as_deref() {
+        None | Some("name") => ProjectOrder::Name,
+        Some("updated") => ProjectOrder::RecentlyUpdated,
+        Some("adopters") => ProjectOrder::MostAdopted,
+        Some(_) => {
+            return Err(ApiError::bad_request(
+                "invalid_query",
+                "sort vaut name, updated ou adopters",
+            ));
+        }
+    };
     let filter = ProjectFilter {
         category: query.category,
         license: query.license,
+        order,
     };
     let window = Pagination {
         limit: query.limit,

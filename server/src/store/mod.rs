@@ -181,6 +181,15 @@ pub trait Store: Send + Sync + 'static {
     -> StoreResult<Page<Adoption>>;
 
     async fn counts(&self) -> StoreResult<CatalogueCounts>;
+    /// Visible projects per category slug.
+    async fn category_counts(&self) -> StoreResult<Vec<(String, i64)>>;
+    /// Projects used by organisations of the same département, then of the same EPCI,
+    /// that this one does not declare, most used first.
+    async fn peer_suggestions(
+        &self,
+        organisation_id: &str,
+        limit: i64,
+    ) -> StoreResult<Vec<PeerSuggestion>>;
 }
 
 /// Opens the store that a database URL names: `sqlite://…` or `postgres://…`.

@@ -1,0 +1,72 @@
+//! Small formatting helpers for pages: HTML escaping, French dates and labels.
+
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
+
+/// Escapes text for HTML text and attribute values.
+pub fn escape(text: &str) -> String {
+    crate::search::engine::escape_html(text)
+}
+
+const MONTHS: [&str; 12] = [
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+];
+
+/// `12 mars 2024`.
+pub fn french_date(date: NaiveDate) -> String {
+    let month = MONTHS[date.month0() as usize];
+    format!("{} {month} {}", date.day(), date.year())
+}
+
+pub fn french_datetime(date: Option<DateTime<Utc>>) -> Option<String> {
+    date.map(|d| french_date(d.date_naive()))
+}
+
+/// The French label of an adoption status.
+pub fn status_label(status: &str) -> &'static str {
+    match status {
+        "in_use" => "en service",
+        "evaluating" => "en évaluation",
+        "stopped" => "abandonné",
+        _ => "inconnu",
+    }
+}
+
+/// The French label of an organisation kind.
+pub fn kind_label(kind: &str, subkind: Option<&str>) -> &'static str {
+    match (kind, subkind) {
+        ("commune", _) => "Commune",
+        ("departement", _) => "Département",
+        ("region", _) => "Région",
+        ("epci", Some("CC")) => "Communauté de communes",
+        ("epci", Some("CA")) => "Communauté d'agglomération",
+        ("epci", Some("CU")) => "Communauté urbaine",
+        ("epci", Some("METRO" | "MET69")) => "Métropole",
+        ("epci", _) => "Intercommunalité (EPCI)",
+        _ => "Organisation",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_and_labels_are_french() {
+        let date = NaiveDate::from_ymd_opt(2007, 6, 11).expect("date");
+        assert_eq!(french_date(date), "11 juin 2007");
+        assert_eq!(status_label("evaluating"), "en évaluation");
+        assert_eq!(kind_label("epci", Some("CA")), "Communauté d'agglomération");
+        assert_eq!(escape("<a href=\"x\">"), "&lt;a href=&quot;x&quot;&gt;");
+    }
+}

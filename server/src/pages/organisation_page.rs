@@ -1,0 +1,61 @@
+//! `/organisations/{id}`: what an organisation uses, where it belongs, and what its peers use.
+
+use std::collections::BTreeMap;
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use minijinja::context;
+use minijinja::value::Serde;
+
+use super::format::{kind_label, status_label};
+use crate::http::AppState;
+
+pub async fn organisation(State(state): State<AppState>, Path(id): Path<String>) -> Response {
+    let detail = match state.store.organisation_detail(&id).await {
+        Ok(Some(detail)) => detail,
+        Ok(None) => return state.web.error(StatusCode::NOT_FOUND),
+        Err(error) => {
+            tracing::error!(%error, "organisation page");
+            return state.web.error(StatusCode::SERVICE_UNAVAILABLE);
+        }
+    };
+    // An old code of a merged commune: send people to the current one.
+    if detail.organisation.id != id {
+        return Redirect::permanent(&format!("/organisations/{}", detail.organisation.id))
+            .into_response();
+    }
+    let suggestions = state
+        .store
+        .peer_suggestions(&id, 6)
+        .await
+        .unwrap_or_default();
+    let departement = match &detail.organisation.departement {
+        Some(code) => state
+            .store
+            .organisation(&format!("departement-{code}"))
+            .await
+            .ok()
+            .flatten()
+            .map(|d| format!("{} ({code})", d.name)),
+        None => None,
+    };
+    let status_labels: BTreeMap<&str, &str> = ["in_use", "evaluating", "stopped"]
+        .into_iter()
+        .map(|s| (s, status_label(s)))
+        .collect();
+    state.web.render(
+        "organisation.html",
+        context! {
+            canonical => format!("/organisations/{id}"),
+            kind_label => kind_label(&detail.organisation.kind, detail.organisation.subkind.as_deref()),
+            organisation => Serde(detail.organisation),
+            memberships => Serde(detail.memberships),
+            members_count => detail.members_count,
+            adoptions => Serde(detail.adoptions),
+            departement,
+            suggestions => Serde(suggestions),
+            status_labels => Serde(status_labels),
+        },
+    )
+}

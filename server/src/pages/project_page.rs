@@ -1,0 +1,186 @@
+//! `/projets/{slug}`: everything about one piece of software, with its adopters on a map of
+//! France and the versions in service as a bar chart.
+
+use std::collections::BTreeMap;
+use std::fmt::Write;
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use minijinja::context;
+use minijinja::value::Serde;
+
+use super::format::{escape, french_datetime, status_label};
+use crate::categories;
+use crate::http::AppState;
+use crate::model::{Adoption, Window};
+
+/// Most adoptions listed on the page.
+const MAX_ADOPTIONS: i64 = 2_000;
+/// Bars of the versions chart; the rest are summed as « autres ».
+const MAX_BARS: usize = 8;
+
+/// Horizontal bars of how many organisations run each version.
+fn versions_chart(adoptions: &[Adoption]) -> Option<String> {
+    let mut counts: BTreeMap<String, u64> = BTreeMap::new();
+    for adoption in adoptions.iter().filter(|a| a.status.as_str() == "in_use") {
+        *counts
+            .entry(
+                adoption
+                    .version
+                    .clone()
+                    .unwrap_or_else(|| "non précisée".into()),
+            )
+            .or_default() += 1;
+    }
+    if counts.is_empty() {
+        return None;
+    }
+    let mut bars: Vec<(String, u64)> = counts.into_iter().collect();
+    bars.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    if bars.len() > MAX_BARS {
+        let rest: u64 = bars[MAX_BARS - 1..].iter().map(|(_, n)| n).sum();
+        bars.truncate(MAX_BARS - 1);
+        bars.push(("autres".into(), rest));
+    }
+    let max = bars.iter().map(|(_, n)| *n).max().unwrap_or(1).max(1);
+    let (row, label_width, bar_width) = (28, 120, 240);
+    let height = bars.len() * row + 8;
+    let description: Vec<String> = bars.iter().map(|(v, n)| format!("{v} : {n}")).collect();
+    let mut svg = String::new();
+    let _ = write!(
+        svg,
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {} {height}\" role=\"img\" aria-label=\"Versions en service : {}\">",
+        label_width + bar_width + 50,
+        escape(&description.join(", "))
+    );
+    for (i, (version, count)) in bars.iter().enumerate() {
+        let y = i * row + 4;
+        let width = (*count as f64 / max as f64 * bar_width as f64)
+            .round()
+            .max(2.0);
+        let shown: String = version.chars().take(16).collect();
+        let _ = write!(
+            svg,
+            "<text x=\"{}\" y=\"{}\" text-anchor=\"end\" font-size=\"13\" fill=\"#161616\">{}</text>\
+             <rect x=\"{label_width}\" y=\"{y}\" width=\"{width}\" height=\"{}\" fill=\"#000091\"></rect>\
+             <text x=\"{}\" y=\"{}\" font-size=\"13\" fill=\"#161616\">{count}</text>",
+            label_width - 8,
+            y + 15,
+            escape(&shown),
+            row - 8,
+            label_width as f64 + width + 6.0,
+            y + 15,
+        );
+    }
+    svg.push_str("</svg>");
+    Some(svg)
+}
+
+pub async fn project(State(state): State<AppState>, Path(slug): Path<String>) -> Response {
+    let store = &state.store;
+    let project = match store.project(&slug).await {
+        Ok(Some(project)) => project,
+        Ok(None) => return state.web.error(StatusCode::NOT_FOUND),
+        Err(error) => {
+            tracing::error!(%error, "project page");
+            return state.web.error(StatusCode::SERVICE_UNAVAILABLE);
+        }
+    };
+    let (versions, adoptions) = match tokio::try_join!(
+        store.versions(&slug),
+        store.project_adoptions(
+            &slug,
+            Window {
+                limit: MAX_ADOPTIONS,
+                offset: 0
+            }
+        ),
+    ) {
+        Ok(found) => found,
+        Err(error) => {
+            tracing::error!(%error, "project page");
+            return state.web.error(StatusCode::SERVICE_UNAVAILABLE);
+        }
+    };
+    let mut per_departement: BTreeMap<String, u64> = BTreeMap::new();
+    for adoption in adoptions
+        .items
+        .iter()
+        .filter(|a| a.status.as_str() != "stopped")
+    {
+        if let Some(departement) = &adoption.departement {
+            *per_departement.entry(departement.clone()).or_default() += 1;
+        }
+    }
+    let categories: Vec<_> = project
+        .categories
+        .iter()
+        .filter_map(|slug| categories::by_slug(slug))
+        .collect();
+    let versions: Vec<_> = versions
+        .iter()
+        .map(|v| {
+            context! {
+                name => v.name.clone(),
+                is_release => v.is_release,
+                date_label => french_datetime(v.date).unwrap_or_else(|| "—".into()),
+                short_commit => v.commit.as_deref().map(|c| c.chars().take(10).collect::<String>()).unwrap_or_default(),
+            }
+        })
+        .collect();
+    let health = project.health.clone();
+    let last_commit = health
+        .as_ref()
+        .and_then(|h| h["last_commit_at"].as_str())
+        .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+        .and_then(|t| french_datetime(Some(t.with_timezone(&chrono::Utc))));
+    let languages = health
+        .as_ref()
+        .and_then(|h| h["languages"].as_array())
+        .map(|languages| {
+            languages
+                .iter()
+                .filter_map(|l| {
+                    Some(format!(
+                        "{} ({:.0} %)",
+                        l["name"].as_str()?,
+                        l["share"].as_f64()? * 100.0
+                    ))
+                })
+                .collect::<Vec<_>>()
+                .join(", ")
+        });
+    let index_state_label = match project.index_status.state.as_str() {
+        "ok" => "à jour",
+        "failed" => "en échec",
+        _ => "en attente",
+    };
+    let status_labels: BTreeMap<&str, &str> = ["in_use", "evaluating", "stopped"]
+        .into_iter()
+        .map(|s| (s, status_label(s)))
+        .collect();
+    let map_svg = state
+        .web
+        .map
+        .render(&per_departement, "organisations utilisatrices");
+    state.web.render(
+        "project.html",
+        context! {
+            canonical => format!("/projets/{slug}"),
+            latest_date => french_datetime(project.latest_version.as_ref().and_then(|v| v.date)),
+            publiccode_validation => Serde(project.publiccode_validation.clone()),
+            version_chart_svg => versions_chart(&adoptions.items),
+            adoptions => Serde(adoptions.items),
+            project => Serde(project),
+            categories => Serde(categories),
+            versions,
+            health => Serde(health),
+            last_commit,
+            languages,
+            index_state_label,
+            status_labels => Serde(status_labels),
+            map_svg,
+        },
+    )
+}

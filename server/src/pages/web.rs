@@ -1,0 +1,161 @@
+//! The web side's fixed parts, loaded once: templates (compiled into the binary from
+//! `web/templates`), the stylesheet under a content-hashed name, and the map of France.
+
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+use minijinja::{Environment, Value, context};
+use sha2::{Digest, Sha256};
+
+use super::map::FranceMap;
+
+/// A file served under a name that changes with its content, so it can be cached forever.
+#[derive(Debug)]
+pub struct StaticAsset {
+    pub path: String,
+    pub body: &'static [u8],
+    pub etag: String,
+    pub content_type: &'static str,
+}
+
+impl StaticAsset {
+    fn new(stem: &str, extension: &str, body: &'static [u8], content_type: &'static str) -> Self {
+        let digest = hex::encode(Sha256::digest(body));
+        Self {
+            path: format!("/static/{stem}.{}.{extension}", &digest[..12]),
+            body,
+            etag: format!("\"{}\"", &digest[..32]),
+            content_type,
+        }
+    }
+}
+
+/// Templates, assets and the map.
+pub struct Web {
+    env: Environment<'static>,
+    pub css: StaticAsset,
+    pub map: FranceMap,
+    /// Département names by code, for labels.
+    pub departements: std::collections::BTreeMap<String, String>,
+}
+
+const TEMPLATES: &[(&str, &str)] = &[
+    (
+        "base.html",
+        include_str!("../../../web/templates/base.html"),
+    ),
+    (
+        "macros.html",
+        include_str!("../../../web/templates/macros.html"),
+    ),
+    (
+        "home.html",
+        include_str!("../../../web/templates/home.html"),
+    ),
+    (
+        "search.html",
+        include_str!("../../../web/templates/search.html"),
+    ),
+    (
+        "project.html",
+        include_str!("../../../web/templates/project.html"),
+    ),
+    (
+        "organisation.html",
+        include_str!("../../../web/templates/organisation.html"),
+    ),
+    (
+        "category.html",
+        include_str!("../../../web/templates/category.html"),
+    ),
+    (
+        "error.html",
+        include_str!("../../../web/templates/error.html"),
+    ),
+];
+
+impl Web {
+    /// Compiles every template; a template error is a build defect, caught by the tests.
+    pub fn new() -> Result<Self, minijinja::Error> {
+        let mut env = Environment::new();
+        // `value | or("—")`: the fallback for none, undefined and empty values alike.
+        env.add_filter(
+            "or",
+            |value: minijinja::Value, fallback: minijinja::Value| {
+                if value.is_undefined() || value.is_none() || !value.is_true() {
+                    fallback
+                } else {
+                    value
+                }
+            },
+        );
+        for (name, source) in TEMPLATES {
+            env.add_template(name, source)?;
+        }
+        Ok(Self {
+            env,
+            css: StaticAsset::new(
+                "civiforge",
+                "css",
+                include_bytes!("../../../web/static/civiforge.css"),
+                "text/css; charset=utf-8",
+            ),
+            map: FranceMap::parse(include_str!("../../../web/map/france.departments.svg")),
+            departements: crate::reference::ReferenceData::embedded()
+                .map(|data| {
+                    data.organisations
+                        .into_iter()
+                        .filter(|o| o.kind == "departement")
+                        .map(|o| (o.code, o.name))
+                        .collect()
+                })
+                .unwrap_or_default(),
+        })
+    }
+
+    /// Renders a page; the stylesheet's address is always in the context.
+    pub fn render(&self, name: &str, page: Value) -> Response {
+        // Addresses built here from validated slugs: no escaping needed (`/` would become
+        // `&#x2f;`, valid but noisy).
+        let canonical = page
+            .get_attr("canonical")
+            .ok()
+            .filter(|v| !v.is_undefined());
+        let context = context! {
+            css_url => minijinja::Value::from_safe_string(self.css.path.clone()),
+            canonical => canonical.map(|v| minijinja::Value::from_safe_string(v.to_string())),
+            ..page
+        };
+        match self.env.get_template(name).and_then(|t| t.render(context)) {
+            Ok(html) => Html(html).into_response(),
+            Err(error) => {
+                tracing::error!(template = name, %error, "template failed");
+                self.error(StatusCode::INTERNAL_SERVER_ERROR)
+            }
+        }
+    }
+
+    /// A page in French for an error status, leaking nothing.
+    pub fn error(&self, status: StatusCode) -> Response {
+        let (heading, message) = match status {
+            StatusCode::NOT_FOUND => (
+                "Page introuvable",
+                "L'adresse demandée ne correspond à aucune page. Elle a peut-être changé, ou contient une faute de frappe.",
+            ),
+            StatusCode::SERVICE_UNAVAILABLE => (
+                "Service momentanément indisponible",
+                "Le service ne peut pas répondre pour l'instant. Réessayez dans quelques instants.",
+            ),
+            _ => (
+                "Erreur du service",
+                "Une erreur est survenue de notre côté. Elle a été enregistrée ; réessayez plus tard.",
+            ),
+        };
+        let context = context! { css_url => minijinja::Value::from_safe_string(self.css.path.clone()), heading, message };
+        let html = self
+            .env
+            .get_template("error.html")
+            .and_then(|t| t.render(context))
+            .unwrap_or_else(|_| format!("<!doctype html><html lang=\"fr\"><title>{heading}</title><h1>{heading}</h1><p>{message}</p></html>"));
+        (status, Html(html)).into_response()
+    }
+}

@@ -1,0 +1,229 @@
+//! The HTML pages as a browser receives them: French, escaped, with the right statuses,
+//! cache headers and links; on both engines.
+
+mod common;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use common::{Engine, TestApp};
+use serde_json::json;
+
+async fn catalogue(engine: Engine) -> TestApp {
+    let app = TestApp::new(engine).await;
+    let token = app.user_token("julien@agglo.fr", "Julien").await;
+    for (slug, name, summary, category) in [
+        (
+            "opencimetiere",
+            "openCimetière",
+            "Gestion des cimetières et des concessions funéraires.",
+            "cimetieres",
+        ),
+        (
+            "openelec",
+            "openElec",
+            "Gestion des listes électorales.",
+            "elections",
+        ),
+        (
+            "piege",
+            "<script>alert('nom')</script>",
+            "<img src=x onerror=alert(1)> résumé",
+            "autre",
+        ),
+    ] {
+        let response = app
+            .post("/api/v1/projects", &token, json!({"repository_url": format!("https://forge.example.org/{slug}.git"), "slug": slug, "name": name, "summary": summary, "categories": [category]}))
+            .await;
+        assert_eq!(response.status, StatusCode::CREATED, "{}", response.text);
+    }
+    for organisation in ["commune-13047", "commune-13039", "commune-2A004"] {
+        let response = app
+            .post("/api/v1/adoptions", &token, json!({"project": "opencimetiere", "organisation": organisation, "version": "4.1.0", "since": "2019-03-01"}))
+            .await;
+        assert_eq!(response.status, StatusCode::CREATED);
+    }
+    app.sync_search().await;
+    app
+}
+
+async fn page(app: &TestApp, uri: &str) -> (StatusCode, String) {
+    let response = app.get(uri).await;
+    (response.status, response.text)
+}
+
+fn assert_french_page(html: &str, title: &str) {
+    assert!(
+        html.starts_with("<!doctype html>"),
+        "{}",
+        &html[..html.len().min(200)]
+    );
+    assert!(html.contains("<html lang=\"fr\">"));
+    assert!(
+        html.contains(&format!("<title>{title} — civiforge</title>")),
+        "title {title:?} missing"
+    );
+    assert!(html.contains("<meta name=\"description\""));
+    assert!(html.contains("href=\"#contenu\""), "skip link");
+}
+
+async fn every_page_type_renders_in_french(engine: Engine) {
+    let app = catalogue(engine).await;
+    let (status, home) = page(&app, "/").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_french_page(&home, "Accueil");
+    assert!(
+        home.contains("href=\"/categories/cimetieres\">Cimetières <span class=\"count\">1</span>"),
+        "{home}"
+    );
+    assert!(home.contains("<strong>3</strong> organisations utilisatrices"));
+
+    let (status, project) = page(&app, "/projets/opencimetiere").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_french_page(&project, "openCimetière");
+    assert!(project.contains("<link rel=\"canonical\" href=\"/projets/opencimetiere\">"));
+    assert!(project.contains("role=\"img\" aria-label=\"Carte de France : organisations utilisatrices dans 2 départements\""));
+    assert!(project.contains("aria-label=\"Versions en service : 4.1.0 : 3\""));
+    assert!(project.contains("<a href=\"/organisations/commune-13047\">Istres</a>"));
+    assert!(project.contains("en service"));
+
+    let (status, search) = page(&app, "/recherche?q=cimetieres&category=cimetieres").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_french_page(&search, "« cimetieres » — Recherche");
+    assert!(search.contains("1 résultat"));
+    assert!(search.contains("<b>cimetières</b>"), "highlight");
+    assert!(
+        search.contains("Domaine : Cimetières"),
+        "active filter shown"
+    );
+    assert!(
+        search.contains("Bouches-du-Rhône (13)"),
+        "département facet named"
+    );
+
+    let (status, none) = page(&app, "/recherche?q=cimetierre%20zzzzzz&category=elections").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(none.contains("Aucun logiciel ne correspond"));
+    assert!(none.contains("sans filtre"), "offers a broader search");
+
+    let (status, organisation) = page(&app, "/organisations/commune-13047").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_french_page(&organisation, "Istres");
+    assert!(organisation.contains("Bouches-du-Rhône (13)"));
+    assert!(
+        organisation.contains("Métropole d&#x27;Aix-Marseille-Provence")
+            || organisation.contains("Métropole d&#39;Aix-Marseille-Provence"),
+        "{organisation}"
+    );
+    // Fos-sur-Mer, in the same département, is offered what Istres uses.
+    let (_, fos) = page(&app, "/organisations/commune-13048").await;
+    assert!(
+        fos.contains("/projets/opencimetiere") && fos.contains("du département"),
+        "{fos}"
+    );
+
+    let (status, category) = page(&app, "/categories/cimetieres").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_french_page(&category, "Cimetières");
+}
+
+async fn user_text_is_escaped_everywhere(engine: Engine) {
+    let app = catalogue(engine).await;
+    for uri in [
+        "/projets/piege",
+        "/recherche?q=r%C3%A9sum%C3%A9",
+        "/categories/autre",
+        "/",
+    ] {
+        let (status, html) = page(&app, uri).await;
+        assert_eq!(status, StatusCode::OK, "{uri}");
+        assert!(!html.contains("<script>alert"), "{uri}");
+        assert!(!html.contains("<img src=x"), "{uri}");
+    }
+    let (_, project) = page(&app, "/projets/piege").await;
+    assert!(project.contains("&lt;script&gt;alert("), "{project}");
+    let (_, search) = page(&app, "/recherche?q=%3Cscript%3Ealert(2)%3C/script%3E").await;
+    assert!(!search.contains("<script>alert(2)"));
+}
+
+async fn http_is_done_well(engine: Engine) {
+    let app = catalogue(engine).await;
+    let (status, missing) = page(&app, "/projets/inexistant").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_french_page(&missing, "Page introuvable");
+    let (status, _) = page(&app, "/nulle/part").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        page(&app, "/categories/inconnue").await.0,
+        StatusCode::NOT_FOUND
+    );
+
+    // Old codes lead to the current commune.
+    let redirect = app.get("/organisations/commune-13201").await;
+    assert_eq!(redirect.status, StatusCode::PERMANENT_REDIRECT);
+    assert_eq!(
+        redirect.headers.get(header::LOCATION).map(|v| v.as_bytes()),
+        Some(&b"/organisations/commune-13055"[..])
+    );
+
+    // The stylesheet: hashed name, cached for a year, revalidated by ETag.
+    let (_, home) = page(&app, "/").await;
+    let start = home.find("/static/civiforge.").expect("stylesheet link");
+    let css_path = &home[start..start + home[start..].find('"').expect("end")];
+    let css = app.get(css_path).await;
+    assert_eq!(css.status, StatusCode::OK);
+    assert!(
+        css.headers[header::CONTENT_TYPE]
+            .to_str()
+            .expect("type")
+            .starts_with("text/css")
+    );
+    assert_eq!(
+        css.headers[header::CACHE_CONTROL],
+        "public, max-age=31536000, immutable"
+    );
+    let etag = css.headers[header::ETAG].clone();
+    let revalidated = app
+        .send(
+            Request::builder()
+                .uri(css_path)
+                .header(header::IF_NONE_MATCH, etag)
+                .body(Body::empty())
+                .expect("request"),
+        )
+        .await;
+    assert_eq!(revalidated.status, StatusCode::NOT_MODIFIED);
+    assert_eq!(
+        app.get("/static/civiforge.000000000000.css").await.status,
+        StatusCode::NOT_FOUND
+    );
+
+    let compressed = app
+        .send(
+            Request::builder()
+                .uri("/")
+                .header(header::ACCEPT_ENCODING, "gzip")
+                .body(Body::empty())
+                .expect("request"),
+        )
+        .await;
+    assert_eq!(
+        compressed
+            .headers
+            .get(header::CONTENT_ENCODING)
+            .map(|v| v.as_bytes()),
+        Some(&b"gzip"[..])
+    );
+
+    let (status, robots) = page(&app, "/robots.txt").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(robots.contains("Disallow: /api/"));
+    let (_, sitemap) = page(&app, "/plan-du-site.xml").await;
+    assert!(sitemap.contains("<loc>/projets/opencimetiere</loc>"));
+    assert!(sitemap.contains("<loc>/categories/etat-civil</loc>"));
+}
+
+on_both_engines!(
+    every_page_type_renders_in_french,
+    user_text_is_escaped_everywhere,
+    http_is_done_well
+);
