@@ -19,7 +19,7 @@ use civiforge_indexer::snapshot::{IndexOutcome, extract_snapshot, index_reposito
 
 const POLICY: RepositoryUrlPolicy = RepositoryUrlPolicy {
     allow_local: true,
-    allow_private_networks: false,
+    allow_private_networks: true,
 };
 
 /// Shape of a generated repository.
