@@ -10,7 +10,7 @@ use crate::categories::{self, CATEGORIES};
 use crate::http::AppState;
 use crate::model::{ProjectFilter, ProjectOrder, Window};
 
-pub async fn home(State(state): State<AppState>) -> Response {
+pub async fn home(State(state): State<AppState>, visitor: super::session::Visitor) -> Response {
     let list = |order| ProjectFilter {
         order,
         ..Default::default()
@@ -50,13 +50,17 @@ pub async fn home(State(state): State<AppState>) -> Response {
         .into_iter()
         .filter(|p| p.adopters_count > 0)
         .collect();
-    state.web.render(
+    state.web.render_for(&visitor,
         "home.html",
         context! { canonical => "/", counts => Serde(counts), categories, most_adopted => Serde(most_adopted), recent => Serde(recent.items) },
     )
 }
 
-pub async fn category(State(state): State<AppState>, Path(slug): Path<String>) -> Response {
+pub async fn category(
+    State(state): State<AppState>,
+    visitor: super::session::Visitor,
+    Path(slug): Path<String>,
+) -> Response {
     let Some(category) = categories::by_slug(&slug) else {
         return state.web.error(StatusCode::NOT_FOUND);
     };
@@ -66,7 +70,7 @@ pub async fn category(State(state): State<AppState>, Path(slug): Path<String>) -
         ..Default::default()
     };
     match state.store.list_projects(&filter, Window { limit: 100, offset: 0 }).await {
-        Ok(page) => state.web.render(
+        Ok(page) => state.web.render_for(&visitor,
             "category.html",
             context! { canonical => format!("/categories/{slug}"), category => Serde(category), projects => Serde(page.items), total => page.total },
         ),

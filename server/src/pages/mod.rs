@@ -1,16 +1,19 @@
 //! The HTML pages, in French, server-rendered and usable without JavaScript.
 
+mod account;
 mod assets;
 pub mod format;
+mod forms;
 mod home;
 pub mod map;
 mod organisation_page;
 mod project_page;
 mod search_page;
+pub mod session;
 pub mod web;
 
 use axum::Router;
-use axum::routing::get;
+use axum::routing::{get, post};
 
 use crate::http::AppState;
 
@@ -23,5 +26,22 @@ pub fn routes() -> Router<AppState> {
         .route("/categories/{slug}", get(home::category))
         .route("/static/{file}", get(assets::static_file))
         .route("/robots.txt", get(assets::robots))
+        .route(
+            "/connexion",
+            get(account::signin_page).post(account::signin),
+        )
+        .route(
+            "/inscription",
+            get(account::signup_page).post(account::signup),
+        )
+        .route("/deconnexion", post(account::signout))
+        .route(
+            "/projets/nouveau",
+            get(forms::new_project_page).post(forms::register_project),
+        )
+        .route(
+            "/adoptions/nouvelle",
+            get(forms::new_adoption_page).post(forms::declare_adoption),
+        )
         .route("/plan-du-site.xml", get(assets::sitemap))
 }

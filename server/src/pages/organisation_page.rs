@@ -11,7 +11,11 @@ use minijinja::value::Serde;
 use super::format::{kind_label, status_label};
 use crate::http::AppState;
 
-pub async fn organisation(State(state): State<AppState>, Path(id): Path<String>) -> Response {
+pub async fn organisation(
+    State(state): State<AppState>,
+    visitor: super::session::Visitor,
+    Path(id): Path<String>,
+) -> Response {
     let detail = match state.store.organisation_detail(&id).await {
         Ok(Some(detail)) => detail,
         Ok(None) => return state.web.error(StatusCode::NOT_FOUND),
@@ -44,7 +48,7 @@ pub async fn organisation(State(state): State<AppState>, Path(id): Path<String>)
         .into_iter()
         .map(|s| (s, status_label(s)))
         .collect();
-    state.web.render(
+    state.web.render_for(&visitor,
         "organisation.html",
         context! {
             canonical => format!("/organisations/{id}"),

@@ -77,7 +77,11 @@ fn versions_chart(adoptions: &[Adoption]) -> Option<String> {
     Some(svg)
 }
 
-pub async fn project(State(state): State<AppState>, Path(slug): Path<String>) -> Response {
+pub async fn project(
+    State(state): State<AppState>,
+    visitor: super::session::Visitor,
+    Path(slug): Path<String>,
+) -> Response {
     let store = &state.store;
     let project = match store.project(&slug).await {
         Ok(Some(project)) => project,
@@ -164,7 +168,8 @@ pub async fn project(State(state): State<AppState>, Path(slug): Path<String>) ->
         .web
         .map
         .render(&per_departement, "organisations utilisatrices");
-    state.web.render(
+    state.web.render_for(
+        &visitor,
         "project.html",
         context! {
             canonical => format!("/projets/{slug}"),

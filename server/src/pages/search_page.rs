@@ -72,6 +72,7 @@ fn href(params: &BTreeMap<String, String>, changes: &[(&str, Option<&str>)]) -> 
 
 pub async fn search(
     State(state): State<AppState>,
+    visitor: super::session::Visitor,
     Query(raw): Query<BTreeMap<String, String>>,
 ) -> Response {
     let params: BTreeMap<String, String> = raw
@@ -175,7 +176,8 @@ pub async fn search(
     }
     let broader_href =
         (!active_filters.is_empty()).then(|| href(&BTreeMap::new(), &[("q", Some(&query))]));
-    state.web.render(
+    state.web.render_for(
+        &visitor,
         "search.html",
         context! {
             query,

@@ -38,39 +38,30 @@ pub struct Web {
     pub departements: std::collections::BTreeMap<String, String>,
 }
 
+/// `(name, source)` of a template of `web/templates`, compiled into the binary.
+macro_rules! template {
+    ($name:literal) => {
+        (
+            $name,
+            include_str!(concat!("../../../web/templates/", $name)),
+        )
+    };
+}
+
 const TEMPLATES: &[(&str, &str)] = &[
-    (
-        "base.html",
-        include_str!("../../../web/templates/base.html"),
-    ),
-    (
-        "macros.html",
-        include_str!("../../../web/templates/macros.html"),
-    ),
-    (
-        "home.html",
-        include_str!("../../../web/templates/home.html"),
-    ),
-    (
-        "search.html",
-        include_str!("../../../web/templates/search.html"),
-    ),
-    (
-        "project.html",
-        include_str!("../../../web/templates/project.html"),
-    ),
-    (
-        "organisation.html",
-        include_str!("../../../web/templates/organisation.html"),
-    ),
-    (
-        "category.html",
-        include_str!("../../../web/templates/category.html"),
-    ),
-    (
-        "error.html",
-        include_str!("../../../web/templates/error.html"),
-    ),
+    template!("base.html"),
+    template!("macros.html"),
+    template!("forms.html"),
+    template!("home.html"),
+    template!("search.html"),
+    template!("project.html"),
+    template!("organisation.html"),
+    template!("category.html"),
+    template!("error.html"),
+    template!("signin.html"),
+    template!("signup.html"),
+    template!("project_form.html"),
+    template!("adoption_form.html"),
 ];
 
 impl Web {
@@ -134,12 +125,26 @@ impl Web {
         }
     }
 
+    /// Renders a page for a visitor: their name and anti-forgery token in the header.
+    pub fn render_for(
+        &self,
+        visitor: &super::session::Visitor,
+        name: &str,
+        page: Value,
+    ) -> Response {
+        visitor.finish(self.render(name, context! { ..page, ..visitor.context() }))
+    }
+
     /// A page in French for an error status, leaking nothing.
     pub fn error(&self, status: StatusCode) -> Response {
         let (heading, message) = match status {
             StatusCode::NOT_FOUND => (
                 "Page introuvable",
                 "L'adresse demandée ne correspond à aucune page. Elle a peut-être changé, ou contient une faute de frappe.",
+            ),
+            StatusCode::FORBIDDEN => (
+                "Action refusée",
+                "Ce formulaire n'a pas pu être vérifié (il vient peut-être d'un autre site, ou la page était trop ancienne). Rechargez la page et recommencez.",
             ),
             StatusCode::SERVICE_UNAVAILABLE => (
                 "Service momentanément indisponible",

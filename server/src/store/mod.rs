@@ -61,6 +61,8 @@ pub trait Store: Send + Sync + 'static {
     async fn migrate(&self) -> StoreResult<()>;
     /// Answers when the database does.
     async fn ping(&self) -> StoreResult<()>;
+    /// Closes every connection (waits for those in use).
+    async fn close(&self);
 
     /// The edition of reference data last loaded, if any.
     async fn reference_edition(&self) -> StoreResult<Option<String>>;
@@ -81,6 +83,17 @@ pub trait Store: Send + Sync + 'static {
     ) -> StoreResult<()>;
     /// The owner of a live (not revoked, not expired) token, and marks it used.
     async fn token_owner(&self, token_hash: &str) -> StoreResult<Option<TokenOwner>>;
+
+    /// Opens a browser session for a user until `expires_at`.
+    async fn create_session(
+        &self,
+        token_hash: &str,
+        user_id: i64,
+        expires_at: DateTime<Utc>,
+    ) -> StoreResult<()>;
+    /// The user of a live session.
+    async fn session_user(&self, token_hash: &str) -> StoreResult<Option<User>>;
+    async fn delete_session(&self, token_hash: &str) -> StoreResult<()>;
 
     /// Registers a project, makes the registrant its maintainer and queues its indexing.
     async fn register_project(&self, project: NewProject, registrant: i64) -> StoreResult<Project>;

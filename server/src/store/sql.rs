@@ -349,6 +349,10 @@ macro_rules! impl_sql_store {
                 Ok(())
             }
 
+            async fn close(&self) {
+                self.pool.close().await;
+            }
+
             async fn reference_edition(&self) -> $crate::store::StoreResult<Option<String>> {
                 Ok(sqlx::query_scalar("SELECT value FROM meta WHERE key = 'reference_edition'")
                     .fetch_optional(&self.pool)
@@ -523,6 +527,54 @@ macro_rules! impl_sql_store {
                     user: user.into(),
                     scopes: scopes.split_whitespace().map(str::to_string).collect(),
                 }))
+            }
+
+            async fn create_session(
+                &self,
+                token_hash: &str,
+                user_id: i64,
+                expires_at: chrono::DateTime<chrono::Utc>,
+            ) -> $crate::store::StoreResult<()> {
+                let now = chrono::Utc::now();
+                // Expired sessions go as new ones come.
+                sqlx::query("DELETE FROM sessions WHERE expires_at < $1")
+                    .bind(now)
+                    .execute(&self.pool)
+                    .await?;
+                sqlx::query(
+                    "INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)",
+                )
+                .bind(token_hash)
+                .bind(user_id)
+                .bind(now)
+                .bind(expires_at)
+                .execute(&self.pool)
+                .await?;
+                Ok(())
+            }
+
+            async fn session_user(
+                &self,
+                token_hash: &str,
+            ) -> $crate::store::StoreResult<Option<$crate::model::User>> {
+                let row: Option<$crate::store::sql::UserRow> = sqlx::query_as(
+                    "SELECT u.id, u.email, u.name, u.password_hash, u.is_admin, u.is_moderator, u.created_at \
+                     FROM sessions s JOIN users u ON u.id = s.user_id \
+                     WHERE s.token_hash = $1 AND s.expires_at > $2",
+                )
+                .bind(token_hash)
+                .bind(chrono::Utc::now())
+                .fetch_optional(&self.pool)
+                .await?;
+                Ok(row.map(Into::into))
+            }
+
+            async fn delete_session(&self, token_hash: &str) -> $crate::store::StoreResult<()> {
+                sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+                    .bind(token_hash)
+                    .execute(&self.pool)
+                    .await?;
+                Ok(())
             }
 
             async fn register_project(

@@ -70,6 +70,7 @@ async fn migrated_with_reference(url: &str) {
     civiforge::cli::ensure_reference_data(store.as_ref())
         .await
         .expect("reference data");
+    store.close().await;
 }
 
 /// A SQLite file with migrations and reference data, copied for each test.
@@ -90,10 +91,7 @@ fn sqlite_template() -> &'static PathBuf {
                 .execute(&mut conn)
                 .await
                 .expect("checkpoint");
-            sqlx::query("PRAGMA journal_mode=DELETE")
-                .execute(&mut conn)
-                .await
-                .expect("journal mode");
+            conn.close().await.expect("close");
         });
         path
     })

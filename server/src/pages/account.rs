@@ -1,0 +1,159 @@
+//! Signing in, signing up and signing out, with forms that work without JavaScript.
+
+use std::collections::BTreeMap;
+
+use axum::body::Bytes;
+use axum::extract::{Query, State};
+use axum::http::header::SET_COOKIE;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use minijinja::context;
+use minijinja::value::Serde;
+
+use super::session::{
+    FormFields, SESSION_COOKIE, SESSION_DAYS, Visitor, cookie, genuine_submission, local_path,
+    set_cookie,
+};
+use crate::auth::{new_token, token_digest, verify_password};
+use crate::http::AppState;
+use crate::store::{Conflict, StoreError};
+
+/// Refusal of a form that did not come from civiforge's own page.
+pub fn forged(state: &AppState) -> Response {
+    let mut response = state.web.error(StatusCode::FORBIDDEN);
+    *response.status_mut() = StatusCode::FORBIDDEN;
+    response
+}
+
+/// Opens a new session (a new token every time: no fixation) and goes to `next`.
+async fn sign_in_as(state: &AppState, headers: &HeaderMap, user_id: i64, next: &str) -> Response {
+    if let Some(old) = cookie(headers, SESSION_COOKIE) {
+        let _ = state.store.delete_session(&token_digest(&old)).await;
+    }
+    let Ok(token) = new_token() else {
+        return state.web.error(StatusCode::INTERNAL_SERVER_ERROR);
+    };
+    let expires = chrono::Utc::now() + chrono::Duration::days(SESSION_DAYS);
+    if let Err(error) = state
+        .store
+        .create_session(&token_digest(&token), user_id, expires)
+        .await
+    {
+        tracing::error!(%error, "cannot open a session");
+        return state.web.error(StatusCode::SERVICE_UNAVAILABLE);
+    }
+    let mut response = Redirect::to(next).into_response();
+    response.headers_mut().append(
+        SET_COOKIE,
+        set_cookie(SESSION_COOKIE, &token, SESSION_DAYS * 86_400, "Lax"),
+    );
+    response
+}
+
+pub async fn signin_page(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Query(query): Query<BTreeMap<String, String>>,
+) -> Response {
+    let next = local_path(query.get("suivant").map(String::as_str));
+    let errors: BTreeMap<&str, &str> = BTreeMap::new();
+    let page = context! { next, email => "", errors => Serde(errors), ..visitor.context() };
+    visitor.finish(state.web.render("signin.html", page))
+}
+
+pub async fn signin(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let form = FormFields::parse(&body);
+    if !genuine_submission(&headers, form.get("csrf")) {
+        return forged(&state);
+    }
+    let email = form.text("email").unwrap_or_default().to_lowercase();
+    let password = form.get("password").unwrap_or_default();
+    let next = local_path(form.get("suivant"));
+    let user = state.store.user_by_email(&email).await.ok().flatten();
+    // A hash is checked even for an unknown address, so that timing tells nothing.
+    static DECOY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    let decoy = DECOY
+        .get_or_init(|| crate::auth::hash_password("civiforge-decoy-password").unwrap_or_default());
+    let stored = user
+        .as_ref()
+        .map_or(decoy.as_str(), |u| u.password_hash.as_str());
+    let valid = verify_password(password, stored) && user.is_some();
+    match user {
+        Some(user) if valid => sign_in_as(&state, &headers, user.id, &next).await,
+        _ => {
+            let errors = BTreeMap::from([("email", "Adresse e-mail ou mot de passe incorrect.")]);
+            let page = context! { next, email, errors => Serde(errors), ..visitor.context() };
+            let mut response = state.web.render("signin.html", page);
+            *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+            visitor.finish(response)
+        }
+    }
+}
+
+pub async fn signup_page(State(state): State<AppState>, visitor: Visitor) -> Response {
+    let errors: BTreeMap<&str, &str> = BTreeMap::new();
+    let page = context! { name => "", email => "", errors => Serde(errors), ..visitor.context() };
+    visitor.finish(state.web.render("signup.html", page))
+}
+
+pub async fn signup(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let form = FormFields::parse(&body);
+    if !genuine_submission(&headers, form.get("csrf")) {
+        return forged(&state);
+    }
+    let name = form.text("name").unwrap_or_default();
+    let email = form.text("email").unwrap_or_default();
+    let password = form.get("password").unwrap_or_default();
+    let mut errors: BTreeMap<&str, String> = BTreeMap::new();
+    if name.is_empty() {
+        errors.insert("name", "Indiquez votre nom.".into());
+    }
+    if errors.is_empty() {
+        match crate::cli::create_user(state.store.as_ref(), &email, &name, password, false).await {
+            Ok(user) => return sign_in_as(&state, &headers, user.id, "/").await,
+            Err(error) => {
+                let message = format!("{error:#}");
+                let field = match error.downcast_ref::<StoreError>() {
+                    Some(StoreError::Conflict(Conflict::Email)) => "email",
+                    _ if message.contains("mot de passe") => "password",
+                    _ if message.contains("nom") => "name",
+                    _ => "email",
+                };
+                let mut message = message;
+                if let Some(first) = message.get(..1) {
+                    message = first.to_uppercase() + &message[1..];
+                }
+                errors.insert(field, format!("{message}."));
+            }
+        }
+    }
+    let page = context! { name, email, errors => Serde(errors), ..visitor.context() };
+    let mut response = state.web.render("signup.html", page);
+    *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    visitor.finish(response)
+}
+
+pub async fn signout(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    let form = FormFields::parse(&body);
+    if !genuine_submission(&headers, form.get("csrf")) {
+        return forged(&state);
+    }
+    if let Some(token) = cookie(&headers, SESSION_COOKIE) {
+        let _ = state.store.delete_session(&token_digest(&token)).await;
+    }
+    let mut response = Redirect::to("/").into_response();
+    response
+        .headers_mut()
+        .append(SET_COOKIE, set_cookie(SESSION_COOKIE, "", 0, "Lax"));
+    response
+}

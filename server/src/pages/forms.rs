@@ -1,0 +1,344 @@
+//! The forms that change the catalogue: registering a project and declaring an adoption.
+//! Both work without JavaScript; errors are shown next to their field.
+
+use std::collections::BTreeMap;
+
+use axum::body::Bytes;
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use minijinja::context;
+use minijinja::value::Serde;
+
+use super::account::forged;
+use super::format::kind_label;
+use super::session::{FormFields, Visitor, genuine_submission};
+use crate::categories::CATEGORIES;
+use crate::http::AppState;
+use crate::model::{AdoptionStatus, OrganisationQuery, ProjectFilter, Window};
+use crate::store::StoreError;
+use crate::text::fold_query;
+use crate::validation::{self, DeclareAdoptionRequest, FieldError, RegisterProjectRequest};
+
+fn sign_in_first(path: &str) -> Response {
+    Redirect::to(&format!(
+        "/connexion?suivant={}",
+        url::form_urlencoded::byte_serialize(path.as_bytes()).collect::<String>()
+    ))
+    .into_response()
+}
+
+fn field_errors(errors: &[FieldError]) -> BTreeMap<&'static str, String> {
+    let mut map = BTreeMap::new();
+    for error in errors {
+        map.entry(error.field).or_insert_with(|| {
+            let mut message = error.message.clone();
+            if let Some(first) = message.get(..1) {
+                message = first.to_uppercase() + &message[1..];
+            }
+            message
+        });
+    }
+    map
+}
+
+fn project_form_page(
+    state: &AppState,
+    visitor: &Visitor,
+    form: &FormFields,
+    errors: BTreeMap<&'static str, String>,
+) -> Response {
+    let chosen = form.all("categories");
+    let categories: Vec<_> = CATEGORIES
+        .iter()
+        .map(|c| context! { slug => c.slug, label => c.label, checked => chosen.iter().any(|s| s == c.slug) })
+        .collect();
+    let values = context! {
+        repository_url => form.get("repository_url").unwrap_or_default(),
+        name => form.get("name").unwrap_or_default(),
+        summary => form.get("summary").unwrap_or_default(),
+    };
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let page =
+        context! { form => values, categories, errors => Serde(errors), ..visitor.context() };
+    let mut response = state.web.render("project_form.html", page);
+    *response.status_mut() = status;
+    visitor.finish(response)
+}
+
+pub async fn new_project_page(State(state): State<AppState>, visitor: Visitor) -> Response {
+    if visitor.user.is_none() {
+        return sign_in_first("/projets/nouveau");
+    }
+    project_form_page(&state, &visitor, &FormFields::default(), BTreeMap::new())
+}
+
+pub async fn register_project(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let form = FormFields::parse(&body);
+    if !genuine_submission(&headers, form.get("csrf")) {
+        return forged(&state);
+    }
+    let Some(user) = &visitor.user else {
+        return sign_in_first("/projets/nouveau");
+    };
+    let request = RegisterProjectRequest {
+        repository_url: form.get("repository_url").unwrap_or_default().to_string(),
+        name: form.text("name"),
+        summary: form.text("summary"),
+        categories: Some(form.all("categories")),
+        slug: None,
+    };
+    let project = match validation::register_project(request, &state.url_policy) {
+        Ok(project) => project,
+        Err(errors) => return project_form_page(&state, &visitor, &form, field_errors(&errors)),
+    };
+    match state.store.register_project(project, user.id).await {
+        Ok(project) => Redirect::to(&format!("/projets/{}", project.slug)).into_response(),
+        Err(StoreError::Conflict(conflict)) => {
+            let field = if matches!(conflict, crate::store::Conflict::RepositoryUrl) {
+                "repository_url"
+            } else {
+                "name"
+            };
+            project_form_page(
+                &state,
+                &visitor,
+                &form,
+                BTreeMap::from([(field, format!("{}.", capitalised(&conflict.to_string())))]),
+            )
+        }
+        Err(error) => {
+            tracing::error!(%error, "project registration");
+            state.web.error(StatusCode::SERVICE_UNAVAILABLE)
+        }
+    }
+}
+
+fn capitalised(text: &str) -> String {
+    let mut chars = text.chars();
+    chars
+        .next()
+        .map(|c| c.to_uppercase().collect::<String>() + chars.as_str())
+        .unwrap_or_default()
+}
+
+/// What the adoption form shows, from the query string or a refused submission.
+struct AdoptionForm {
+    project: String,
+    organisation: String,
+    organisation_query: String,
+    version: String,
+    status: String,
+    since: String,
+}
+
+async fn adoption_form_page(
+    state: &AppState,
+    visitor: &Visitor,
+    form: AdoptionForm,
+    errors: BTreeMap<&'static str, String>,
+    done: bool,
+) -> Response {
+    let projects = state
+        .store
+        .list_projects(
+            &ProjectFilter::default(),
+            Window {
+                limit: 1000,
+                offset: 0,
+            },
+        )
+        .await
+        .map(|page| {
+            page.items
+                .into_iter()
+                .map(|p| context! { slug => p.slug, name => p.name })
+                .collect::<Vec<_>>()
+        })
+        .unwrap_or_default();
+    let mut organisations = Vec::new();
+    if !form.organisation.is_empty()
+        && let Ok(Some(chosen)) = state.store.organisation(&form.organisation).await
+    {
+        organisations.push(chosen);
+    }
+    let text = fold_query(&form.organisation_query);
+    if !text.is_empty() {
+        let query = OrganisationQuery {
+            text: Some(text),
+            ..Default::default()
+        };
+        if let Ok(found) = state
+            .store
+            .search_organisations(
+                &query,
+                Window {
+                    limit: 10,
+                    offset: 0,
+                },
+            )
+            .await
+        {
+            organisations.extend(
+                found
+                    .items
+                    .into_iter()
+                    .filter(|o| o.id != form.organisation),
+            );
+        }
+    }
+    let organisations: Vec<_> = organisations
+        .into_iter()
+        .map(|o| {
+            let mut description = kind_label(&o.kind, o.subkind.as_deref()).to_string();
+            if let Some(departement) = &o.departement {
+                description.push_str(&format!(
+                    ", {}",
+                    state
+                        .web
+                        .departements
+                        .get(departement)
+                        .map_or(departement.as_str(), String::as_str)
+                ));
+            }
+            if o.kind == "commune"
+                && let Some(code) = &o.code
+            {
+                description.push_str(&format!(", INSEE {code}"));
+            }
+            context! { id => o.id, name => o.name, description }
+        })
+        .collect();
+    let statuses = [
+        ("in_use", "En service"),
+        ("evaluating", "En évaluation"),
+        ("stopped", "Abandonné"),
+    ];
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let page = context! {
+        form => context! {
+            project => form.project, organisation => form.organisation, version => form.version,
+            status => if form.status.is_empty() { "in_use".to_string() } else { form.status }, since => form.since,
+        },
+        organisation_query => form.organisation_query,
+        projects, organisations, statuses => Serde(statuses), errors => Serde(errors), done,
+        ..visitor.context()
+    };
+    let mut response = state.web.render("adoption_form.html", page);
+    *response.status_mut() = status;
+    visitor.finish(response)
+}
+
+pub async fn new_adoption_page(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Query(query): Query<BTreeMap<String, String>>,
+) -> Response {
+    if visitor.user.is_none() {
+        return sign_in_first("/adoptions/nouvelle");
+    }
+    let get = |key: &str| query.get(key).cloned().unwrap_or_default();
+    let form = AdoptionForm {
+        project: get("projet"),
+        organisation: get("organisation"),
+        organisation_query: get("recherche"),
+        version: String::new(),
+        status: String::new(),
+        since: String::new(),
+    };
+    adoption_form_page(&state, &visitor, form, BTreeMap::new(), false).await
+}
+
+pub async fn declare_adoption(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let fields = FormFields::parse(&body);
+    if !genuine_submission(&headers, fields.get("csrf")) {
+        return forged(&state);
+    }
+    let Some(user) = &visitor.user else {
+        return sign_in_first("/adoptions/nouvelle");
+    };
+    let form = AdoptionForm {
+        project: fields.text("project").unwrap_or_default(),
+        organisation: fields.text("organisation").unwrap_or_default(),
+        organisation_query: String::new(),
+        version: fields.text("version").unwrap_or_default(),
+        status: fields.text("status").unwrap_or_default(),
+        since: fields.text("since").unwrap_or_default(),
+    };
+    let status = match form.status.as_str() {
+        "" => None,
+        other => match AdoptionStatus::parse(other) {
+            Some(status) => Some(status),
+            None => {
+                let errors =
+                    BTreeMap::from([("status", "Choisissez un statut de la liste.".to_string())]);
+                return adoption_form_page(&state, &visitor, form, errors, false).await;
+            }
+        },
+    };
+    let request = DeclareAdoptionRequest {
+        project: form.project.clone(),
+        organisation: form.organisation.clone(),
+        version: (!form.version.is_empty()).then(|| form.version.clone()),
+        status,
+        since: (!form.since.is_empty()).then(|| form.since.clone()),
+    };
+    let declaration =
+        match validation::declare_adoption(request, user.id, chrono::Utc::now().date_naive()) {
+            Ok(declaration) => declaration,
+            Err(errors) => {
+                let mut errors = field_errors(&errors);
+                if errors.remove("project").is_some() {
+                    errors.insert("project", "Choisissez le logiciel.".into());
+                }
+                if errors.remove("organisation").is_some() {
+                    errors.insert(
+                        "organisation",
+                        "Cherchez puis choisissez la collectivité.".into(),
+                    );
+                }
+                return adoption_form_page(&state, &visitor, form, errors, false).await;
+            }
+        };
+    match state.store.declare_adoption(declaration).await {
+        Ok((adoption, _)) => {
+            Redirect::to(&format!("/projets/{}#titre-adoptions", adoption.project)).into_response()
+        }
+        Err(StoreError::NotFound(what)) => {
+            let errors = if what == "projet" {
+                BTreeMap::from([(
+                    "project",
+                    "Ce logiciel n'existe pas dans le catalogue.".to_string(),
+                )])
+            } else {
+                BTreeMap::from([(
+                    "organisation",
+                    "Cette collectivité est inconnue.".to_string(),
+                )])
+            };
+            adoption_form_page(&state, &visitor, form, errors, false).await
+        }
+        Err(error) => {
+            tracing::error!(%error, "adoption declaration");
+            state.web.error(StatusCode::SERVICE_UNAVAILABLE)
+        }
+    }
+}

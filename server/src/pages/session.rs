@@ -1,0 +1,201 @@
+//! Who is browsing: the session cookie (a random token, stored server-side only as a digest,
+//! renewed at every sign-in) and the anti-forgery token that every form that changes
+//! something carries (double-submit: a cookie and a hidden field that must match, plus a
+//! refusal of cross-site requests announced by the browser).
+
+use axum::extract::FromRequestParts;
+use axum::http::header::{COOKIE, HOST, ORIGIN, SET_COOKIE};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue};
+use axum::response::Response;
+use minijinja::{Value, context};
+
+use crate::auth::{new_token, token_digest};
+use crate::http::AppState;
+use crate::model::User;
+use crate::secrets::constant_time_eq;
+
+pub const SESSION_COOKIE: &str = "civiforge_session";
+pub const CSRF_COOKIE: &str = "civiforge_csrf";
+/// How long a session lasts without signing in again.
+pub const SESSION_DAYS: i64 = 30;
+
+/// The value of one cookie of the request.
+pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(key, _)| *key == name)
+        .map(|(_, value)| value.to_string())
+        .filter(|value| !value.is_empty() && value.len() <= 200)
+}
+
+/// A `Set-Cookie` value with the attributes every civiforge cookie has.
+pub fn set_cookie(name: &str, value: &str, max_age_seconds: i64, same_site: &str) -> HeaderValue {
+    let header = format!(
+        "{name}={value}; Path=/; HttpOnly; Secure; SameSite={same_site}; Max-Age={max_age_seconds}"
+    );
+    HeaderValue::from_str(&header).unwrap_or_else(|_| HeaderValue::from_static(""))
+}
+
+/// The person behind a request: maybe signed in, always with an anti-forgery token.
+#[derive(Debug, Clone)]
+pub struct Visitor {
+    pub user: Option<User>,
+    pub csrf: String,
+    /// The anti-forgery cookie must be set on the response (first visit).
+    new_csrf: bool,
+}
+
+impl FromRequestParts<AppState> for Visitor {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let user = match cookie(&parts.headers, SESSION_COOKIE) {
+            Some(token) => state
+                .store
+                .session_user(&token_digest(&token))
+                .await
+                .ok()
+                .flatten(),
+            None => None,
+        };
+        let (csrf, new_csrf) = match cookie(&parts.headers, CSRF_COOKIE) {
+            Some(token) if token.len() >= 32 => (token, false),
+            _ => (new_token().unwrap_or_default(), true),
+        };
+        Ok(Visitor {
+            user,
+            csrf,
+            new_csrf,
+        })
+    }
+}
+
+impl Visitor {
+    /// What every page's header needs.
+    pub fn context(&self) -> Value {
+        context! {
+            user => self.user.as_ref().map(|u| context! { name => u.name.clone(), email => u.email.clone() }),
+            csrf => self.csrf.clone(),
+        }
+    }
+
+    /// Adds the anti-forgery cookie when this visit made it.
+    pub fn finish(&self, mut response: Response) -> Response {
+        if self.new_csrf {
+            response.headers_mut().append(
+                SET_COOKIE,
+                set_cookie(CSRF_COOKIE, &self.csrf, 60 * 60 * 24 * 365, "Strict"),
+            );
+        }
+        response
+    }
+}
+
+/// Whether a form submission is genuine: same-site, with the token of its cookie.
+pub fn genuine_submission(headers: &HeaderMap, submitted: Option<&str>) -> bool {
+    if headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) == Some("cross-site") {
+        return false;
+    }
+    if let (Some(origin), Some(host)) = (
+        headers.get(ORIGIN).and_then(|v| v.to_str().ok()),
+        headers.get(HOST).and_then(|v| v.to_str().ok()),
+    ) {
+        let origin_host = origin.split("://").nth(1).unwrap_or_default();
+        if origin == "null" || origin_host != host {
+            return false;
+        }
+    }
+    match (cookie(headers, CSRF_COOKIE), submitted) {
+        (Some(expected), Some(given)) => constant_time_eq(expected.as_bytes(), given.as_bytes()),
+        _ => false,
+    }
+}
+
+/// A form body: repeated keys (checkboxes) are kept.
+#[derive(Debug, Default)]
+pub struct FormFields(pub Vec<(String, String)>);
+
+impl FormFields {
+    pub fn parse(body: &[u8]) -> Self {
+        Self(
+            url::form_urlencoded::parse(body)
+                .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                .take(200)
+                .collect(),
+        )
+    }
+
+    pub fn get(&self, key: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+    }
+
+    pub fn all(&self, key: &str) -> Vec<String> {
+        self.0
+            .iter()
+            .filter(|(k, _)| k == key)
+            .map(|(_, v)| v.clone())
+            .collect()
+    }
+
+    /// A text field, trimmed, absent when empty.
+    pub fn text(&self, key: &str) -> Option<String> {
+        self.get(key)
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+            .map(str::to_string)
+    }
+}
+
+/// Only addresses on this site may be returned to after signing in.
+pub fn local_path(next: Option<&str>) -> String {
+    match next {
+        Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') => {
+            path.to_string()
+        }
+        _ => "/".to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn submissions_need_the_matching_token_and_the_same_site() {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            COOKIE,
+            HeaderValue::from_static("a=b; civiforge_csrf=tok123"),
+        );
+        headers.insert(HOST, HeaderValue::from_static("civiforge.test"));
+        assert!(genuine_submission(&headers, Some("tok123")));
+        assert!(!genuine_submission(&headers, Some("tok124")));
+        assert!(!genuine_submission(&headers, None));
+        headers.insert(ORIGIN, HeaderValue::from_static("https://evil.example"));
+        assert!(!genuine_submission(&headers, Some("tok123")));
+        headers.insert(ORIGIN, HeaderValue::from_static("https://civiforge.test"));
+        assert!(genuine_submission(&headers, Some("tok123")));
+        headers.insert("sec-fetch-site", HeaderValue::from_static("cross-site"));
+        assert!(!genuine_submission(&headers, Some("tok123")));
+    }
+
+    #[test]
+    fn only_local_paths_are_followed_after_sign_in() {
+        assert_eq!(local_path(Some("/projets/nouveau")), "/projets/nouveau");
+        assert_eq!(local_path(Some("//evil.example")), "/");
+        assert_eq!(local_path(Some("https://evil.example")), "/");
+        assert_eq!(local_path(Some("/\\evil.example")), "/");
+        assert_eq!(local_path(None), "/");
+    }
+}

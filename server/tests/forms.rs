@@ -1,0 +1,361 @@
+//! The forms without JavaScript: sign-up, sign-in and sign-out with server-side sessions,
+//! registering a project and declaring an adoption; forged submissions change nothing.
+
+mod common;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use common::{Engine, TestApp, TestResponse};
+
+/// The cookies a browser would keep.
+#[derive(Default)]
+struct Browser {
+    cookies: Vec<(String, String)>,
+}
+
+impl Browser {
+    fn keep(&mut self, response: &TestResponse) {
+        for value in response.headers.get_all(header::SET_COOKIE) {
+            let text = value.to_str().expect("cookie");
+            let pair = text.split(';').next().unwrap_or_default();
+            if let Some((name, value)) = pair.split_once('=') {
+                self.cookies.retain(|(n, _)| n != name);
+                if !value.is_empty() {
+                    self.cookies.push((name.to_string(), value.to_string()));
+                }
+            }
+        }
+    }
+
+    fn cookie(&self, name: &str) -> Option<String> {
+        self.cookies
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.clone())
+    }
+
+    fn header(&self) -> String {
+        self.cookies
+            .iter()
+            .map(|(n, v)| format!("{n}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    async fn get(&mut self, app: &TestApp, uri: &str) -> TestResponse {
+        let request = Request::builder()
+            .uri(uri)
+            .header(header::COOKIE, self.header())
+            .body(Body::empty())
+            .expect("request");
+        let response = app.send(request).await;
+        self.keep(&response);
+        response
+    }
+
+    async fn post(&mut self, app: &TestApp, uri: &str, fields: &[(&str, &str)]) -> TestResponse {
+        let body: String = url::form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(fields)
+            .finish();
+        let request = Request::builder()
+            .method("POST")
+            .uri(uri)
+            .header(header::COOKIE, self.header())
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::HOST, "civiforge.test")
+            .header(header::ORIGIN, "http://civiforge.test")
+            .body(Body::from(body))
+            .expect("request");
+        let response = app.send(request).await;
+        self.keep(&response);
+        response
+    }
+
+    fn csrf(&self) -> String {
+        self.cookie("civiforge_csrf").expect("anti-forgery cookie")
+    }
+}
+
+fn location(response: &TestResponse) -> String {
+    response
+        .headers
+        .get(header::LOCATION)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string()
+}
+
+async fn a_visitor_signs_up_registers_and_declares(engine: Engine) {
+    let app = TestApp::new(engine).await;
+    let mut browser = Browser::default();
+    let page = browser.get(&app, "/inscription").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.text.contains("<label for=\"champ-email\">"),
+        "labelled fields"
+    );
+    let csrf = browser.csrf();
+    assert!(page.text.contains(&csrf), "the form carries the token");
+
+    // A forged post (no token, or from another site) changes nothing.
+    let forged = browser
+        .post(
+            &app,
+            "/inscription",
+            &[
+                ("name", "X"),
+                ("email", "x@y.fr"),
+                ("password", "un mot de passe solide"),
+            ],
+        )
+        .await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN);
+    assert!(
+        app.store
+            .user_by_email("x@y.fr")
+            .await
+            .expect("query")
+            .is_none()
+    );
+
+    let refused = browser
+        .post(
+            &app,
+            "/inscription",
+            &[
+                ("csrf", &csrf),
+                ("name", "Claire"),
+                ("email", "claire@mairie-istres.fr"),
+                ("password", "court"),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        refused.text.contains("id=\"erreur-password\""),
+        "the error sits next to its field"
+    );
+    assert!(
+        refused.text.contains("value=\"claire@mairie-istres.fr\""),
+        "what was typed is kept"
+    );
+
+    let fixated = "attacker-chosen-session-token-0123456789";
+    browser
+        .cookies
+        .push(("civiforge_session".into(), fixated.into()));
+    let signed_up = browser
+        .post(
+            &app,
+            "/inscription",
+            &[
+                ("csrf", &csrf),
+                ("name", "Claire"),
+                ("email", "claire@mairie-istres.fr"),
+                ("password", "un mot de passe solide"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        signed_up.status,
+        StatusCode::SEE_OTHER,
+        "{}",
+        signed_up.text
+    );
+    let session = browser.cookie("civiforge_session").expect("session");
+    assert_ne!(session, fixated, "a new session id at sign-in");
+    let set_cookie = signed_up.headers[header::SET_COOKIE]
+        .to_str()
+        .expect("cookie");
+    assert!(
+        set_cookie.contains("HttpOnly")
+            && set_cookie.contains("Secure")
+            && set_cookie.contains("SameSite=Lax")
+    );
+    assert!(
+        browser.get(&app, "/").await.text.contains("Claire"),
+        "signed in"
+    );
+
+    // Registering a project: errors beside the fields, then the project page.
+    let bad = browser
+        .post(
+            &app,
+            "/projets/nouveau",
+            &[
+                ("csrf", &csrf),
+                ("repository_url", "ftp://x"),
+                ("categories", "cimetieres"),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.text.contains("id=\"erreur-repository_url\""));
+    assert!(bad.text.contains("checked"), "chosen categories are kept");
+    let registered = browser
+        .post(
+            &app,
+            "/projets/nouveau",
+            &[
+                ("csrf", &csrf),
+                (
+                    "repository_url",
+                    "https://gitlab.adullact.net/openmairie/opencimetiere.git",
+                ),
+                ("name", "openCimetière"),
+                ("summary", "Gestion des cimetières"),
+                ("categories", "cimetieres"),
+                ("categories", "etat-civil"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        registered.status,
+        StatusCode::SEE_OTHER,
+        "{}",
+        registered.text
+    );
+    assert_eq!(location(&registered), "/projets/opencimetiere");
+    let project = app
+        .store
+        .project("opencimetiere")
+        .await
+        .expect("query")
+        .expect("project");
+    assert_eq!(project.categories, ["cimetieres", "etat-civil"]);
+
+    // Declaring an adoption: find the commune, choose it, submit.
+    let search = browser
+        .get(
+            &app,
+            "/adoptions/nouvelle?projet=opencimetiere&recherche=istres",
+        )
+        .await;
+    assert_eq!(search.status, StatusCode::OK);
+    assert!(
+        search.text.contains("id=\"organisation-commune-13047\""),
+        "{}",
+        search.text
+    );
+    let declared = browser
+        .post(
+            &app,
+            "/adoptions/nouvelle",
+            &[
+                ("csrf", &csrf),
+                ("project", "opencimetiere"),
+                ("organisation", "commune-13047"),
+                ("version", "4.1.0"),
+                ("status", "in_use"),
+                ("since", "2019-03-01"),
+            ],
+        )
+        .await;
+    assert_eq!(declared.status, StatusCode::SEE_OTHER, "{}", declared.text);
+    let page = browser.get(&app, "/projets/opencimetiere").await;
+    assert!(page.text.contains("Istres"));
+    let istres = browser.get(&app, "/organisations/commune-13047").await;
+    assert!(istres.text.contains("/projets/opencimetiere"));
+    let missing = browser
+        .post(
+            &app,
+            "/adoptions/nouvelle",
+            &[("csrf", &csrf), ("project", "opencimetiere")],
+        )
+        .await;
+    assert_eq!(missing.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        missing
+            .text
+            .contains("Cherchez puis choisissez la collectivité.")
+    );
+
+    // Signing out ends the session for good.
+    let out = browser.post(&app, "/deconnexion", &[("csrf", &csrf)]).await;
+    assert_eq!(out.status, StatusCode::SEE_OTHER);
+    let mut replay = Browser::default();
+    replay.cookies.push(("civiforge_session".into(), session));
+    let after = replay.get(&app, "/projets/nouveau").await;
+    assert_eq!(after.status, StatusCode::SEE_OTHER);
+    assert_eq!(location(&after), "/connexion?suivant=%2Fprojets%2Fnouveau");
+}
+
+async fn signing_in_checks_the_password(engine: Engine) {
+    let app = TestApp::new(engine).await;
+    app.user_token("julien@agglo.fr", "Julien").await;
+    let mut browser = Browser::default();
+    browser
+        .get(&app, "/connexion?suivant=/projets/nouveau")
+        .await;
+    let csrf = browser.csrf();
+    let wrong = browser
+        .post(
+            &app,
+            "/connexion",
+            &[
+                ("csrf", &csrf),
+                ("email", "julien@agglo.fr"),
+                ("password", "pas le bon mot"),
+            ],
+        )
+        .await;
+    assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        wrong
+            .text
+            .contains("Adresse e-mail ou mot de passe incorrect.")
+    );
+    assert!(browser.cookie("civiforge_session").is_none());
+    let unknown = browser
+        .post(
+            &app,
+            "/connexion",
+            &[
+                ("csrf", &csrf),
+                ("email", "personne@nulle.part"),
+                ("password", "mot-de-passe-long"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        unknown.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "same answer for an unknown address"
+    );
+    let right = browser
+        .post(
+            &app,
+            "/connexion",
+            &[
+                ("csrf", &csrf),
+                ("email", "Julien@Agglo.fr"),
+                ("password", "mot-de-passe-long"),
+                ("suivant", "/projets/nouveau"),
+            ],
+        )
+        .await;
+    assert_eq!(right.status, StatusCode::SEE_OTHER);
+    assert_eq!(location(&right), "/projets/nouveau");
+    let away = browser
+        .post(
+            &app,
+            "/connexion",
+            &[
+                ("csrf", &csrf),
+                ("email", "julien@agglo.fr"),
+                ("password", "mot-de-passe-long"),
+                ("suivant", "//evil.example/"),
+            ],
+        )
+        .await;
+    assert_eq!(location(&away), "/", "never sent to another site");
+    assert_eq!(
+        browser.get(&app, "/projets/nouveau").await.status,
+        StatusCode::OK
+    );
+}
+
+on_both_engines!(
+    a_visitor_signs_up_registers_and_declares,
+    signing_in_checks_the_password
+);
