@@ -47,3 +47,5 @@ echo "== cargo clippy"
 cargo clippy --workspace --all-targets --quiet -- -D warnings
 echo "== cargo test"
 cargo test --workspace
+echo "== browser tests (Debian chromium, playwright-core, axe-core)"
+tests/browser/run.sh

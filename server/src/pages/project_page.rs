@@ -77,6 +77,33 @@ fn versions_chart(adoptions: &[Adoption]) -> Option<String> {
     Some(svg)
 }
 
+/// README headings sit under the page's « Présentation » heading (an `h2`): they move two
+/// levels down, so that the page keeps one `h1` and an outline without jumps.
+fn demote_headings(html: &str) -> String {
+    let mut out = String::with_capacity(html.len());
+    let mut rest = html;
+    while let Some(at) = rest.find("<") {
+        out.push_str(&rest[..at]);
+        rest = &rest[at..];
+        let closing = rest.starts_with("</h");
+        let prefix = if closing { 3 } else { 2 };
+        let level = rest.as_bytes().get(prefix).copied();
+        if (closing || rest.starts_with("<h"))
+            && let Some(digit @ b'1'..=b'6') = level
+        {
+            let demoted = (digit - b'0' + 2).min(6);
+            out.push_str(if closing { "</h" } else { "<h" });
+            out.push(char::from(b'0' + demoted));
+            rest = &rest[prefix + 1..];
+        } else {
+            out.push('<');
+            rest = &rest[1..];
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
 pub async fn project(
     State(state): State<AppState>,
     visitor: super::session::Visitor,
@@ -168,6 +195,8 @@ pub async fn project(
         .web
         .map
         .render(&per_departement, "organisations utilisatrices");
+    let mut project = project;
+    project.readme_html = project.readme_html.as_deref().map(demote_headings);
     state.web.render_for(
         &visitor,
         "project.html",
@@ -188,4 +217,17 @@ pub async fn project(
             map_svg,
         },
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::demote_headings;
+
+    #[test]
+    fn readme_headings_move_under_the_page_outline() {
+        assert_eq!(
+            demote_headings("<h1 id=\"readme-x\">X</h1><p>a<b>b</b></p><h2>Y</h2><h5>Z</h5><hr>"),
+            "<h3 id=\"readme-x\">X</h3><p>a<b>b</b></p><h4>Y</h4><h6>Z</h6><hr>"
+        );
+    }
 }
