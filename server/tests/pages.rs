@@ -214,6 +214,24 @@ async fn http_is_done_well(engine: Engine) {
         Some(&b"gzip"[..])
     );
 
+    // Security headers on pages and API alike.
+    for uri in ["/", "/api/v1/projects"] {
+        let response = app.get(uri).await;
+        let csp = response.headers[header::CONTENT_SECURITY_POLICY]
+            .to_str()
+            .expect("csp");
+        assert!(
+            csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"),
+            "{csp}"
+        );
+        assert!(csp.contains("frame-ancestors 'none'"));
+        assert_eq!(response.headers[header::X_CONTENT_TYPE_OPTIONS], "nosniff");
+        assert_eq!(
+            response.headers[header::REFERRER_POLICY],
+            "strict-origin-when-cross-origin"
+        );
+    }
+
     let (status, robots) = page(&app, "/robots.txt").await;
     assert_eq!(status, StatusCode::OK);
     assert!(robots.contains("Disallow: /api/"));

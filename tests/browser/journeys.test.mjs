@@ -43,7 +43,8 @@ before(async () => {
 after(async () => { await browser?.close(); });
 
 async function newPage(viewport = { width: 1280, height: 900 }) {
-  const context = await browser.newContext({ viewport, locale: 'fr-FR' });
+  // axe-core is injected as an inline script, which civiforge's own policy forbids.
+  const context = await browser.newContext({ viewport, locale: 'fr-FR', bypassCSP: true });
   return context.newPage();
 }
 
@@ -141,4 +142,20 @@ test('screenshots of each page type, desktop and mobile', async () => {
     assert.ok(overflow <= 1, `${label}: no horizontal scrolling (${overflow}px)`);
     await page.context().close();
   }
+});
+
+test('every page works under its own content security policy', async () => {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'fr-FR' });
+  const page = await context.newPage();
+  const violations = [];
+  page.on('console', (message) => {
+    if (message.text().includes('Content Security Policy')) violations.push(`${page.url()}: ${message.text()}`);
+  });
+  for (const path of Object.values(PAGES)) {
+    await page.goto(`${BASE}${path}`);
+  }
+  const stylesheet = await page.evaluate(() => getComputedStyle(document.querySelector('.site-header')).borderBottomStyle);
+  assert.equal(stylesheet, 'solid', 'the stylesheet applies');
+  assert.deepEqual(violations, []);
+  await context.close();
 });

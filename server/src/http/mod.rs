@@ -4,6 +4,7 @@
 mod adoptions;
 pub mod error;
 pub mod extract;
+mod headers;
 mod metrics;
 mod openapi;
 mod organisations;
@@ -82,6 +83,7 @@ pub fn app(state: AppState) -> Router {
             state.clone(),
             metrics::count_requests,
         ))
+        .layer(axum::middleware::from_fn(headers::security_headers))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(tower_http::compression::CompressionLayer::new())
         .layer(tower_http::trace::TraceLayer::new_for_http())
