@@ -206,7 +206,9 @@ async fn serve(config: Config, no_worker: bool) -> anyhow::Result<()> {
     let key =
         crate::secrets::ServerKey::load_or_create(&config.data_dir, config.secret_key.as_deref())?;
     let search = crate::search::SearchService::new(&config.data_dir, store.clone());
-    let state = crate::http::AppState::new(store.clone(), config.url_policy, key, search.clone());
+    let mut state =
+        crate::http::AppState::new(store.clone(), config.url_policy, key, search.clone());
+    state.trusted_proxies = config.trusted_proxies.clone().into();
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .with_context(|| {
@@ -238,12 +240,15 @@ async fn serve(config: Config, no_worker: bool) -> anyhow::Result<()> {
         shutdown_signal().await;
         let _ = stop.send(true);
     });
-    axum::serve(listener, crate::http::app(state))
-        .with_graceful_shutdown(async move {
-            let _ = http_stopped.wait_for(|stop| *stop).await;
-        })
-        .await
-        .context("le serveur HTTP s'est arrêté sur une erreur")?;
+    axum::serve(
+        listener,
+        crate::http::app(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(async move {
+        let _ = http_stopped.wait_for(|stop| *stop).await;
+    })
+    .await
+    .context("le serveur HTTP s'est arrêté sur une erreur")?;
     if let Some(worker) = worker {
         let _ = worker.await;
     }

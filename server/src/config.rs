@@ -30,6 +30,14 @@ pub struct ConfigArgs {
     /// Seconds between two fetches of every repository [default: 3600]
     #[arg(long, env = "CIVIFORGE_REFRESH_INTERVAL", global = true)]
     pub refresh_interval: Option<u64>,
+    /// Comma-separated addresses of reverse proxies whose X-Forwarded-For is believed
+    #[arg(
+        long,
+        env = "CIVIFORGE_TRUSTED_PROXIES",
+        global = true,
+        value_delimiter = ','
+    )]
+    pub trusted_proxies: Vec<std::net::IpAddr>,
     /// Configuration file [default: ./civiforge.toml when it exists]
     #[arg(long, env = "CIVIFORGE_CONFIG", global = true)]
     pub config: Option<PathBuf>,
@@ -60,6 +68,7 @@ pub struct Config {
     /// `CIVIFORGE_SECRET_KEY`, read from the environment only (never a command-line
     /// argument, which other users could see).
     pub secret_key: Option<String>,
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 impl Config {
@@ -111,6 +120,7 @@ impl Config {
             secret_key: std::env::var("CIVIFORGE_SECRET_KEY")
                 .ok()
                 .filter(|k| !k.is_empty()),
+            trusted_proxies: args.trusted_proxies.clone(),
         })
     }
 }

@@ -54,10 +54,26 @@ impl Browser {
     }
 
     async fn post(&mut self, app: &TestApp, uri: &str, fields: &[(&str, &str)]) -> TestResponse {
+        self.post_from(app, uri, fields, "192.0.2.10", None).await
+    }
+
+    /// A post from a given peer address, with an `X-Forwarded-For` the client wrote.
+    async fn post_from(
+        &mut self,
+        app: &TestApp,
+        uri: &str,
+        fields: &[(&str, &str)],
+        peer: &str,
+        forwarded_for: Option<&str>,
+    ) -> TestResponse {
         let body: String = url::form_urlencoded::Serializer::new(String::new())
             .extend_pairs(fields)
             .finish();
-        let request = Request::builder()
+        let mut builder = Request::builder();
+        if let Some(forwarded) = forwarded_for {
+            builder = builder.header("x-forwarded-for", forwarded);
+        }
+        let mut request = builder
             .method("POST")
             .uri(uri)
             .header(header::COOKIE, self.header())
@@ -66,6 +82,10 @@ impl Browser {
             .header(header::ORIGIN, "http://civiforge.test")
             .body(Body::from(body))
             .expect("request");
+        let address: std::net::SocketAddr = format!("{peer}:40000").parse().expect("peer");
+        request
+            .extensions_mut()
+            .insert(axum::extract::ConnectInfo(address));
         let response = app.send(request).await;
         self.keep(&response);
         response
@@ -355,7 +375,99 @@ async fn signing_in_checks_the_password(engine: Engine) {
     );
 }
 
+/// Guessing passwords is slowed per account and per address, and a forged
+/// `X-Forwarded-For` changes neither.
+async fn brute_force_is_slowed_whatever_the_forwarded_header(engine: Engine) {
+    let app = TestApp::new(engine).await;
+    app.user_token("julien@agglo.fr", "Julien").await;
+    let mut browser = Browser::default();
+    browser.get(&app, "/connexion").await;
+    let csrf = browser.csrf();
+    let guess = |email: &'static str, password: &'static str| {
+        [
+            ("csrf", csrf.clone()),
+            ("email", email.to_string()),
+            ("password", password.to_string()),
+        ]
+    };
+    for n in 0..5 {
+        let fields = guess("julien@agglo.fr", "devine-moi-0000");
+        let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let attempt = browser
+            .post_from(
+                &app,
+                "/connexion",
+                &fields,
+                "192.0.2.20",
+                Some(&format!("203.0.113.{n}")),
+            )
+            .await;
+        assert_eq!(attempt.status, StatusCode::UNPROCESSABLE_ENTITY);
+    }
+    let fields = guess("julien@agglo.fr", "mot-de-passe-long");
+    let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let locked = browser
+        .post_from(
+            &app,
+            "/connexion",
+            &fields,
+            "192.0.2.21",
+            Some("198.51.100.1"),
+        )
+        .await;
+    assert_eq!(
+        locked.status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "the account waits, even with the right password"
+    );
+    assert!(locked.text.contains("Trop de tentatives"));
+    assert!(browser.cookie("civiforge_session").is_none());
+
+    // One address trying many accounts is slowed too, whatever X-Forwarded-For says.
+    for n in 0..20 {
+        let email = format!("inconnu{n}@mairie.fr");
+        let fields = [
+            ("csrf", csrf.as_str()),
+            ("email", email.as_str()),
+            ("password", "devine-moi-0000"),
+        ];
+        browser
+            .post_from(
+                &app,
+                "/connexion",
+                &fields,
+                "192.0.2.30",
+                Some(&format!("203.0.113.{n}")),
+            )
+            .await;
+    }
+    let fields = [
+        ("csrf", csrf.as_str()),
+        ("email", "autre@mairie.fr"),
+        ("password", "x"),
+    ];
+    let slowed = browser
+        .post_from(
+            &app,
+            "/connexion",
+            &fields,
+            "192.0.2.30",
+            Some("198.51.100.2"),
+        )
+        .await;
+    assert_eq!(slowed.status, StatusCode::TOO_MANY_REQUESTS);
+    let elsewhere = browser
+        .post_from(&app, "/connexion", &fields, "192.0.2.31", None)
+        .await;
+    assert_eq!(
+        elsewhere.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "other addresses are not affected"
+    );
+}
+
 on_both_engines!(
     a_visitor_signs_up_registers_and_declares,
-    signing_in_checks_the_password
+    signing_in_checks_the_password,
+    brute_force_is_slowed_whatever_the_forwarded_header
 );

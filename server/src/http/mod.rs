@@ -2,6 +2,7 @@
 //! router, so tests drive exactly what production serves.
 
 mod adoptions;
+pub mod client;
 pub mod error;
 pub mod extract;
 mod headers;
@@ -39,6 +40,8 @@ pub struct AppState {
     pub server_key: Arc<ServerKey>,
     pub search: Arc<SearchService>,
     pub web: Arc<crate::pages::web::Web>,
+    /// Proxies whose `X-Forwarded-For` is believed.
+    pub trusted_proxies: Arc<[std::net::IpAddr]>,
 }
 
 impl AppState {
@@ -56,6 +59,7 @@ impl AppState {
             search,
             // Templates are compiled into the binary: an error here is a build defect.
             web: Arc::new(crate::pages::web::Web::new().expect("the templates compile")),
+            trusted_proxies: Arc::from(Vec::new()),
         }
     }
 }

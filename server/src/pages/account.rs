@@ -16,7 +16,28 @@ use super::session::{
 };
 use crate::auth::{new_token, token_digest, verify_password};
 use crate::http::AppState;
+use crate::http::client::ClientIp;
 use crate::store::{Conflict, StoreError};
+
+/// Failed sign-ins tolerated per address, and per account, in [`WINDOW_MINUTES`].
+const MAX_FAILURES_PER_IP: i64 = 20;
+const MAX_FAILURES_PER_ACCOUNT: i64 = 5;
+const WINDOW_MINUTES: i64 = 15;
+/// Sign-ups tolerated per address per hour.
+const MAX_SIGNUPS_PER_IP: i64 = 5;
+const TOO_MANY: &str = "Trop de tentatives : attendez quelques minutes avant de réessayer.";
+
+/// Whether any of these keys went over its limit since `minutes` ago.
+async fn over_limit(state: &AppState, limits: &[(&str, i64)], minutes: i64) -> bool {
+    let since = chrono::Utc::now() - chrono::Duration::minutes(minutes);
+    for (key, max) in limits {
+        // A database error does not lock people out; it is logged by the store's caller.
+        if state.store.count_attempts(key, since).await.unwrap_or(0) >= *max {
+            return true;
+        }
+    }
+    false
+}
 
 /// Refusal of a form that did not come from civiforge's own page.
 pub fn forged(state: &AppState) -> Response {
@@ -64,6 +85,7 @@ pub async fn signin_page(
 pub async fn signin(
     State(state): State<AppState>,
     visitor: Visitor,
+    client: ClientIp,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
@@ -74,6 +96,21 @@ pub async fn signin(
     let email = form.text("email").unwrap_or_default().to_lowercase();
     let password = form.get("password").unwrap_or_default();
     let next = local_path(form.get("suivant"));
+    let (ip_key, account_key) = (
+        format!("signin-ip:{}", client.key()),
+        format!("signin-account:{email}"),
+    );
+    let limits = [
+        (ip_key.as_str(), MAX_FAILURES_PER_IP),
+        (account_key.as_str(), MAX_FAILURES_PER_ACCOUNT),
+    ];
+    if over_limit(&state, &limits, WINDOW_MINUTES).await {
+        let errors = BTreeMap::from([("email", TOO_MANY)]);
+        let page = context! { next, email, errors => Serde(errors), ..visitor.context() };
+        let mut response = state.web.render("signin.html", page);
+        *response.status_mut() = StatusCode::TOO_MANY_REQUESTS;
+        return visitor.finish(response);
+    }
     let user = state.store.user_by_email(&email).await.ok().flatten();
     // A hash is checked even for an unknown address, so that timing tells nothing.
     static DECOY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
@@ -86,6 +123,12 @@ pub async fn signin(
     match user {
         Some(user) if valid => sign_in_as(&state, &headers, user.id, &next).await,
         _ => {
+            let now = chrono::Utc::now();
+            for key in [&ip_key, &account_key] {
+                if let Err(error) = state.store.record_attempt(key, now).await {
+                    tracing::warn!(%error, "cannot record a failed sign-in");
+                }
+            }
             let errors = BTreeMap::from([("email", "Adresse e-mail ou mot de passe incorrect.")]);
             let page = context! { next, email, errors => Serde(errors), ..visitor.context() };
             let mut response = state.web.render("signin.html", page);
@@ -104,6 +147,7 @@ pub async fn signup_page(State(state): State<AppState>, visitor: Visitor) -> Res
 pub async fn signup(
     State(state): State<AppState>,
     visitor: Visitor,
+    client: ClientIp,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
@@ -115,6 +159,21 @@ pub async fn signup(
     let email = form.text("email").unwrap_or_default();
     let password = form.get("password").unwrap_or_default();
     let mut errors: BTreeMap<&str, String> = BTreeMap::new();
+    let ip_key = format!("signup-ip:{}", client.key());
+    if over_limit(&state, &[(ip_key.as_str(), MAX_SIGNUPS_PER_IP)], 60).await {
+        errors.insert("email", TOO_MANY.to_string());
+        let page = context! { name, email, errors => Serde(errors), ..visitor.context() };
+        let mut response = state.web.render("signup.html", page);
+        *response.status_mut() = StatusCode::TOO_MANY_REQUESTS;
+        return visitor.finish(response);
+    }
+    if let Err(error) = state
+        .store
+        .record_attempt(&ip_key, chrono::Utc::now())
+        .await
+    {
+        tracing::warn!(%error, "cannot record a sign-up");
+    }
     if name.is_empty() {
         errors.insert("name", "Indiquez votre nom.".into());
     }

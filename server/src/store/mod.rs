@@ -84,6 +84,11 @@ pub trait Store: Send + Sync + 'static {
     /// The owner of a live (not revoked, not expired) token, and marks it used.
     async fn token_owner(&self, token_hash: &str) -> StoreResult<Option<TokenOwner>>;
 
+    /// Records an attempt under a rate-limit key (`ip:…`, `account:…`).
+    async fn record_attempt(&self, key: &str, at: DateTime<Utc>) -> StoreResult<()>;
+    /// Attempts recorded under a key since a moment.
+    async fn count_attempts(&self, key: &str, since: DateTime<Utc>) -> StoreResult<i64>;
+
     /// Opens a browser session for a user until `expires_at`.
     async fn create_session(
         &self,

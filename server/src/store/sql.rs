@@ -529,6 +529,36 @@ macro_rules! impl_sql_store {
                 }))
             }
 
+            async fn record_attempt(
+                &self,
+                key: &str,
+                at: chrono::DateTime<chrono::Utc>,
+            ) -> $crate::store::StoreResult<()> {
+                // Attempts older than a day no longer count for anything.
+                sqlx::query("DELETE FROM auth_attempts WHERE at < $1")
+                    .bind(at - chrono::Duration::days(1))
+                    .execute(&self.pool)
+                    .await?;
+                sqlx::query("INSERT INTO auth_attempts (key, at) VALUES ($1, $2)")
+                    .bind(key)
+                    .bind(at)
+                    .execute(&self.pool)
+                    .await?;
+                Ok(())
+            }
+
+            async fn count_attempts(
+                &self,
+                key: &str,
+                since: chrono::DateTime<chrono::Utc>,
+            ) -> $crate::store::StoreResult<i64> {
+                Ok(sqlx::query_scalar("SELECT COUNT(*) FROM auth_attempts WHERE key = $1 AND at >= $2")
+                    .bind(key)
+                    .bind(since)
+                    .fetch_one(&self.pool)
+                    .await?)
+            }
+
             async fn create_session(
                 &self,
                 token_hash: &str,
