@@ -77,6 +77,21 @@ pub enum AdminCommand {
         /// Days until the token expires (never by default)
         #[arg(long)]
         expires_in_days: Option<u32>,
+        /// What the token may do: projects:write, adoptions:write, admin (repeatable)
+        #[arg(long = "scope", default_values = ["projects:write", "adoptions:write"])]
+        scopes: Vec<String>,
+    },
+    /// List a user's tokens (never their secret)
+    ListTokens {
+        #[arg(long)]
+        email: String,
+    },
+    /// Revoke one of a user's tokens, by the number `list-tokens` shows
+    RevokeToken {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        id: i64,
     },
 }
 
@@ -132,10 +147,45 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             email,
             label,
             expires_in_days,
+            scopes,
         }) => {
             let store = open_store(&config).await?;
-            let token = create_token(store.as_ref(), &email, &label, expires_in_days).await?;
+            let token =
+                create_token_with_scopes(store.as_ref(), &email, &label, expires_in_days, &scopes)
+                    .await?;
             println!("{token}");
+            Ok(())
+        }
+        Command::Admin(AdminCommand::ListTokens { email }) => {
+            let store = open_store(&config).await?;
+            let user = existing_user(store.as_ref(), &email).await?;
+            for token in store.list_tokens(user.id).await? {
+                let state = match (token.revoked_at, token.expires_at) {
+                    (Some(_), _) => "révoqué".to_string(),
+                    (None, Some(at)) if at <= chrono::Utc::now() => "expiré".to_string(),
+                    (None, Some(at)) => format!("valide jusqu'au {}", at.format("%Y-%m-%d")),
+                    (None, None) => "valide".to_string(),
+                };
+                println!(
+                    "{}\t{}\t{}\t{}",
+                    token.id,
+                    token.label,
+                    token.scopes.join(" "),
+                    state
+                );
+            }
+            Ok(())
+        }
+        Command::Admin(AdminCommand::RevokeToken { email, id }) => {
+            let store = open_store(&config).await?;
+            let user = existing_user(store.as_ref(), &email).await?;
+            if !store.revoke_token(user.id, id).await? {
+                bail!(
+                    "aucun jeton valide n° {id} pour « {} » ; voir `civiforge admin list-tokens`",
+                    user.email
+                );
+            }
+            println!("jeton n° {id} révoqué");
             Ok(())
         }
     }
@@ -324,27 +374,55 @@ pub async fn create_user(
         .await?)
 }
 
-/// Makes a new API token for the user with this e-mail and returns it (it is not kept).
+async fn existing_user(store: &dyn Store, email: &str) -> anyhow::Result<crate::model::User> {
+    let email = email.trim().to_lowercase();
+    match store.user_by_email(&email).await? {
+        Some(user) => Ok(user),
+        None => {
+            bail!("aucun compte pour « {email} » ; créez-le avec `civiforge admin create-user`")
+        }
+    }
+}
+
+/// Makes a new API token, with the usual write scopes, for the user with this e-mail and
+/// returns it (it is not kept).
 pub async fn create_token(
     store: &dyn Store,
     email: &str,
     label: &str,
     expires_in_days: Option<u32>,
 ) -> anyhow::Result<String> {
-    let email = email.trim().to_lowercase();
-    let Some(user) = store.user_by_email(&email).await? else {
-        bail!("aucun compte pour « {email} » ; créez-le avec `civiforge admin create-user`");
-    };
+    let scopes = ["projects:write".to_string(), "adoptions:write".to_string()];
+    create_token_with_scopes(store, email, label, expires_in_days, &scopes).await
+}
+
+/// Makes a new API token with these scopes.
+pub async fn create_token_with_scopes(
+    store: &dyn Store,
+    email: &str,
+    label: &str,
+    expires_in_days: Option<u32>,
+    scopes: &[String],
+) -> anyhow::Result<String> {
+    if let Some(unknown) = scopes
+        .iter()
+        .find(|s| !crate::model::SCOPES.contains(&s.as_str()))
+    {
+        bail!(
+            "portée inconnue « {unknown} » : choisissez parmi {}",
+            crate::model::SCOPES.join(", ")
+        );
+    }
+    let user = existing_user(store, email).await?;
     let token = auth::new_token()?;
     let expires_at =
         expires_in_days.map(|days| chrono::Utc::now() + chrono::Duration::days(i64::from(days)));
-    let scopes = vec!["projects:write".to_string(), "adoptions:write".to_string()];
     store
         .create_token(
             user.id,
             &auth::token_digest(&token),
             label,
-            &scopes,
+            scopes,
             expires_at,
         )
         .await?;

@@ -361,3 +361,18 @@ pub struct SearchSource {
     pub latest_release_at: Option<DateTime<Utc>>,
     pub updated_at: DateTime<Utc>,
 }
+
+/// An API token as its owner sees it (never the secret itself).
+#[derive(Debug, Clone, Serialize)]
+pub struct ApiToken {
+    pub id: i64,
+    pub label: String,
+    pub scopes: Vec<String>,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: Option<DateTime<Utc>>,
+    pub revoked_at: Option<DateTime<Utc>>,
+    pub last_used_at: Option<DateTime<Utc>>,
+}
+
+/// What a token may do.
+pub const SCOPES: &[&str] = &["projects:write", "adoptions:write", "admin"];

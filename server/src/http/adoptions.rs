@@ -32,9 +32,11 @@ pub fn routes() -> axum::Router<AppState> {
         (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn declare(
     State(state): State<AppState>,
-    Authenticated(owner): Authenticated,
+    auth: Authenticated,
     ApiJson(request): ApiJson<DeclareAdoptionRequest>,
 ) -> ApiResult<impl IntoResponse> {
+    auth.require("adoptions:write")?;
+    let owner = auth.0;
     let today = chrono::Utc::now().date_naive();
     let declaration = validation::declare_adoption(request, owner.user.id, today)
         .map_err(ApiError::invalid_fields)?;

@@ -139,3 +139,18 @@ impl FromRequestParts<AppState> for Authenticated {
         }
     }
 }
+
+impl Authenticated {
+    /// 403 unless the token carries `scope` (an `admin` token may do everything).
+    pub fn require(&self, scope: &str) -> Result<(), ApiError> {
+        let scopes = &self.0.scopes;
+        if scopes.iter().any(|s| s == scope || s == "admin") {
+            return Ok(());
+        }
+        Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "insufficient_scope",
+            format!("ce jeton n'a pas la portée « {scope} » ; créez-en un qui l'a"),
+        ))
+    }
+}

@@ -34,9 +34,11 @@ pub fn routes() -> axum::Router<AppState> {
         (status = 401, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn register(
     State(state): State<AppState>,
-    Authenticated(owner): Authenticated,
+    auth: Authenticated,
     ApiJson(request): ApiJson<RegisterProjectRequest>,
 ) -> ApiResult<impl IntoResponse> {
+    auth.require("projects:write")?;
+    let owner = auth.0;
     let project = validation::register_project(request, &state.url_policy)
         .map_err(ApiError::invalid_fields)?;
     let project = state.store.register_project(project, owner.user.id).await?;
@@ -114,10 +116,12 @@ pub async fn show(
     responses((status = 200, body = Project), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn update(
     State(state): State<AppState>,
-    Authenticated(owner): Authenticated,
+    auth: Authenticated,
     ApiPath(slug): ApiPath<String>,
     ApiJson(request): ApiJson<UpdateProjectRequest>,
 ) -> ApiResult<Json<Project>> {
+    auth.require("projects:write")?;
+    let owner = auth.0;
     require_maintainer(&state, &owner, &slug).await?;
     let changes = validation::update_project(request).map_err(ApiError::invalid_fields)?;
     Ok(Json(state.store.update_project(&slug, changes).await?))
@@ -153,9 +157,10 @@ pub async fn adoptions(
     responses((status = 202, description = "récupération demandée"), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn refresh(
     State(state): State<AppState>,
-    Authenticated(_owner): Authenticated,
+    auth: Authenticated,
     ApiPath(slug): ApiPath<String>,
 ) -> ApiResult<impl IntoResponse> {
+    auth.require("projects:write")?;
     state.store.request_index(&slug).await?;
     Ok((StatusCode::ACCEPTED, Json(json!({"status": "queued"}))))
 }

@@ -57,10 +57,12 @@ pub struct WebhookSettings {
     responses((status = 200, body = WebhookSettings), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn show_secret(
     State(state): State<AppState>,
-    Authenticated(owner): Authenticated,
+    auth: Authenticated,
     ApiPath(slug): ApiPath<String>,
     ApiQuery(query): ApiQuery<SecretQuery>,
 ) -> ApiResult<Json<WebhookSettings>> {
+    auth.require("projects:write")?;
+    let owner = auth.0;
     super::projects::require_maintainer(&state, &owner, &slug).await?;
     let (id, generation) = if query.rotate == Some(true) {
         state.store.rotate_webhook_secret(&slug).await?

@@ -81,6 +81,10 @@ pub trait Store: Send + Sync + 'static {
         scopes: &[String],
         expires_at: Option<DateTime<Utc>>,
     ) -> StoreResult<()>;
+    /// A user's tokens, newest first.
+    async fn list_tokens(&self, user_id: i64) -> StoreResult<Vec<ApiToken>>;
+    /// Revokes one of a user's tokens; false when the user has no such live token.
+    async fn revoke_token(&self, user_id: i64, token_id: i64) -> StoreResult<bool>;
     /// The owner of a live (not revoked, not expired) token, and marks it used.
     async fn token_owner(&self, token_hash: &str) -> StoreResult<Option<TokenOwner>>;
 

@@ -495,6 +495,44 @@ macro_rules! impl_sql_store {
                 Ok(())
             }
 
+            async fn list_tokens(
+                &self,
+                user_id: i64,
+            ) -> $crate::store::StoreResult<Vec<$crate::model::ApiToken>> {
+                type Row = (i64, String, String, chrono::DateTime<chrono::Utc>, Option<chrono::DateTime<chrono::Utc>>, Option<chrono::DateTime<chrono::Utc>>, Option<chrono::DateTime<chrono::Utc>>);
+                let rows: Vec<Row> = sqlx::query_as(
+                    "SELECT id, label, scopes, created_at, expires_at, revoked_at, last_used_at \
+                     FROM api_tokens WHERE user_id = $1 ORDER BY id DESC",
+                )
+                .bind(user_id)
+                .fetch_all(&self.pool)
+                .await?;
+                Ok(rows
+                    .into_iter()
+                    .map(|(id, label, scopes, created_at, expires_at, revoked_at, last_used_at)| $crate::model::ApiToken {
+                        id,
+                        label,
+                        scopes: scopes.split_whitespace().map(str::to_string).collect(),
+                        created_at,
+                        expires_at,
+                        revoked_at,
+                        last_used_at,
+                    })
+                    .collect())
+            }
+
+            async fn revoke_token(&self, user_id: i64, token_id: i64) -> $crate::store::StoreResult<bool> {
+                let done = sqlx::query(
+                    "UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND user_id = $3 AND revoked_at IS NULL",
+                )
+                .bind(chrono::Utc::now())
+                .bind(token_id)
+                .bind(user_id)
+                .execute(&self.pool)
+                .await?;
+                Ok(done.rows_affected() == 1)
+            }
+
             async fn token_owner(
                 &self,
                 token_hash: &str,
