@@ -466,7 +466,103 @@ async fn brute_force_is_slowed_whatever_the_forwarded_header(engine: Engine) {
     );
 }
 
+/// Tokens made in the browser are shown once, work on the API, and die when revoked.
+async fn tokens_are_made_and_revoked_in_the_browser(engine: Engine) {
+    let app = TestApp::new(engine).await;
+    let mut browser = Browser::default();
+    assert_eq!(
+        browser.get(&app, "/compte/jetons").await.status,
+        StatusCode::SEE_OTHER,
+        "signed-in users only"
+    );
+    browser.get(&app, "/inscription").await;
+    let csrf = browser.csrf();
+    let fields = [
+        ("csrf", csrf.as_str()),
+        ("name", "Agent"),
+        ("email", "agent@opsn.fr"),
+        ("password", "un mot de passe solide"),
+    ];
+    assert_eq!(
+        browser.post(&app, "/inscription", &fields).await.status,
+        StatusCode::SEE_OTHER
+    );
+    let admin = [
+        ("csrf", csrf.as_str()),
+        ("label", "pirate"),
+        ("scopes", "admin"),
+    ];
+    assert_eq!(
+        browser.post(&app, "/compte/jetons", &admin).await.status,
+        StatusCode::FORBIDDEN,
+        "no admin token from the web"
+    );
+    let fields = [
+        ("csrf", csrf.as_str()),
+        ("label", "import OPSN"),
+        ("scopes", "adoptions:write"),
+        ("expires_in_days", "30"),
+    ];
+    let created = browser.post(&app, "/compte/jetons", &fields).await;
+    assert_eq!(created.status, StatusCode::OK);
+    let input = created
+        .text
+        .find("id=\"nouveau-jeton\"")
+        .expect("token shown");
+    let start = input + created.text[input..].find("value=\"").expect("value") + 7;
+    let token = created.text[start..start + 68].to_string();
+    assert!(created.text.contains("il ne sera plus jamais affiché"));
+    let listed = browser.get(&app, "/compte/jetons").await;
+    assert!(
+        listed.text.contains("import OPSN") && !listed.text.contains(&token),
+        "shown once only"
+    );
+
+    let project = app
+        .post(
+            "/api/v1/projects",
+            &token,
+            serde_json::json!({"repository_url": "https://forge.example.org/x.git"}),
+        )
+        .await;
+    assert_eq!(
+        project.status,
+        StatusCode::FORBIDDEN,
+        "its scope is adoptions only"
+    );
+    let id = app
+        .store
+        .list_tokens(
+            app.store
+                .user_by_email("agent@opsn.fr")
+                .await
+                .expect("q")
+                .expect("user")
+                .id,
+        )
+        .await
+        .expect("tokens")[0]
+        .id;
+    let revoked = browser
+        .post(
+            &app,
+            &format!("/compte/jetons/{id}/revoquer"),
+            &[("csrf", csrf.as_str())],
+        )
+        .await;
+    assert_eq!(revoked.status, StatusCode::SEE_OTHER);
+    let dead = app
+        .post(
+            "/api/v1/adoptions",
+            &token,
+            serde_json::json!({"project": "x", "organisation": "commune-13047"}),
+        )
+        .await;
+    assert_eq!(dead.status, StatusCode::UNAUTHORIZED);
+}
+
 on_both_engines!(
+    tokens_are_made_and_revoked_in_the_browser,
     a_visitor_signs_up_registers_and_declares,
     signing_in_checks_the_password,
     brute_force_is_slowed_whatever_the_forwarded_header

@@ -95,7 +95,7 @@ test('an agent declares an adoption through the form and sees it on both pages',
 test('every page type has no serious or critical accessibility violation (axe-core)', async () => {
   const page = await newPage();
   await signIn(page);
-  const pages = { ...PAGES, 'nouveau-projet': '/projets/nouveau', 'nouvelle-adoption': '/adoptions/nouvelle?projet=opencimetiere&recherche=istres' };
+  const pages = { ...PAGES, jetons: '/compte/jetons', 'nouveau-projet': '/projets/nouveau', 'nouvelle-adoption': '/adoptions/nouvelle?projet=opencimetiere&recherche=istres' };
   const problems = [];
   for (const [name, path] of Object.entries(pages)) {
     await page.goto(`${BASE}${path}`);

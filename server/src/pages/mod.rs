@@ -10,6 +10,7 @@ mod organisation_page;
 mod project_page;
 mod search_page;
 pub mod session;
+mod tokens;
 pub mod web;
 
 use axum::Router;
@@ -35,6 +36,8 @@ pub fn routes() -> Router<AppState> {
             get(account::signup_page).post(account::signup),
         )
         .route("/deconnexion", post(account::signout))
+        .route("/compte/jetons", get(tokens::page).post(tokens::create))
+        .route("/compte/jetons/{id}/revoquer", post(tokens::revoke))
         .route(
             "/projets/nouveau",
             get(forms::new_project_page).post(forms::register_project),

@@ -62,6 +62,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     template!("signup.html"),
     template!("project_form.html"),
     template!("adoption_form.html"),
+    template!("tokens.html"),
 ];
 
 impl Web {
