@@ -376,3 +376,15 @@ pub struct ApiToken {
 
 /// What a token may do.
 pub const SCOPES: &[&str] = &["projects:write", "adoptions:write", "admin"];
+
+/// One write, as the audit log keeps it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct AuditEntry {
+    pub at: DateTime<Utc>,
+    pub actor: String,
+    pub ip: Option<String>,
+    pub action: String,
+    pub target: String,
+    #[schema(value_type = Option<Object>)]
+    pub details: Option<serde_json::Value>,
+}

@@ -32,6 +32,7 @@ pub fn routes() -> axum::Router<AppState> {
         (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn declare(
     State(state): State<AppState>,
+    client: super::client::ClientIp,
     auth: Authenticated,
     ApiJson(request): ApiJson<DeclareAdoptionRequest>,
 ) -> ApiResult<impl IntoResponse> {
@@ -67,6 +68,21 @@ pub async fn declare(
         },
     )?;
     tracing::info!(project = %adoption.project, organisation = %adoption.organisation, created, "adoption declared");
+    let details = serde_json::json!({
+        "organisation": adoption.organisation,
+        "version": adoption.version,
+        "status": adoption.status,
+    });
+    super::audit::record(
+        &state,
+        Some(&owner.user),
+        None,
+        client,
+        "adoption.declare",
+        &adoption.project,
+        Some(details),
+    )
+    .await;
     let status = if created {
         StatusCode::CREATED
     } else {

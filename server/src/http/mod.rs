@@ -2,6 +2,7 @@
 //! router, so tests drive exactly what production serves.
 
 mod adoptions;
+pub mod audit;
 pub mod client;
 pub mod error;
 pub mod extract;
@@ -72,6 +73,7 @@ pub fn app(state: AppState) -> Router {
         .merge(adoptions::routes())
         .merge(webhooks::routes())
         .merge(search::routes())
+        .merge(audit::routes())
         .route("/categories", get(projects::categories))
         .route("/openapi.json", get(openapi::openapi_json))
         .fallback(api_not_found)

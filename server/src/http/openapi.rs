@@ -4,14 +4,14 @@ use axum::Json;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{adoptions, organisations, projects, search, system, webhooks};
+use super::{adoptions, audit, organisations, projects, search, system, webhooks};
 
 #[derive(OpenApi)]
 #[openapi(
     info(title = "civiforge", description = "Catalogue des logiciels libres des collectivités : projets, versions, adoptions."),
     paths(
         webhooks::show_secret, webhooks::receive,
-        search::search, search::suggest, system::readyz,
+        search::search, search::suggest, system::readyz, audit::list,
         projects::register, projects::list, projects::show, projects::update, projects::versions,
         projects::adoptions, projects::refresh, projects::categories,
         organisations::search, organisations::show, organisations::suggestions,

@@ -34,6 +34,7 @@ pub fn routes() -> axum::Router<AppState> {
         (status = 401, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn register(
     State(state): State<AppState>,
+    client: super::client::ClientIp,
     auth: Authenticated,
     ApiJson(request): ApiJson<RegisterProjectRequest>,
 ) -> ApiResult<impl IntoResponse> {
@@ -42,6 +43,17 @@ pub async fn register(
     let project = validation::register_project(request, &state.url_policy)
         .map_err(ApiError::invalid_fields)?;
     let project = state.store.register_project(project, owner.user.id).await?;
+    let details = serde_json::json!({"repository_url": project.repository_url});
+    super::audit::record(
+        &state,
+        Some(&owner.user),
+        None,
+        client,
+        "project.register",
+        &project.slug,
+        Some(details),
+    )
+    .await;
     tracing::info!(project = %project.slug, user = owner.user.id, "project registered");
     let location = format!("/api/v1/projects/{}", project.slug);
     Ok((
@@ -116,6 +128,7 @@ pub async fn show(
     responses((status = 200, body = Project), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn update(
     State(state): State<AppState>,
+    client: super::client::ClientIp,
     auth: Authenticated,
     ApiPath(slug): ApiPath<String>,
     ApiJson(request): ApiJson<UpdateProjectRequest>,
@@ -124,7 +137,18 @@ pub async fn update(
     let owner = auth.0;
     require_maintainer(&state, &owner, &slug).await?;
     let changes = validation::update_project(request).map_err(ApiError::invalid_fields)?;
-    Ok(Json(state.store.update_project(&slug, changes).await?))
+    let project = state.store.update_project(&slug, changes).await?;
+    super::audit::record(
+        &state,
+        Some(&owner.user),
+        None,
+        client,
+        "project.update",
+        &slug,
+        None,
+    )
+    .await;
+    Ok(Json(project))
 }
 
 /// Versions (from git tags), newest first.
@@ -157,11 +181,22 @@ pub async fn adoptions(
     responses((status = 202, description = "récupération demandée"), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn refresh(
     State(state): State<AppState>,
+    client: super::client::ClientIp,
     auth: Authenticated,
     ApiPath(slug): ApiPath<String>,
 ) -> ApiResult<impl IntoResponse> {
     auth.require("projects:write")?;
     state.store.request_index(&slug).await?;
+    super::audit::record(
+        &state,
+        Some(&auth.0.user),
+        None,
+        client,
+        "project.refresh",
+        &slug,
+        None,
+    )
+    .await;
     Ok((StatusCode::ACCEPTED, Json(json!({"status": "queued"}))))
 }
 

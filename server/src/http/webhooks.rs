@@ -57,6 +57,7 @@ pub struct WebhookSettings {
     responses((status = 200, body = WebhookSettings), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn show_secret(
     State(state): State<AppState>,
+    client: super::client::ClientIp,
     auth: Authenticated,
     ApiPath(slug): ApiPath<String>,
     ApiQuery(query): ApiQuery<SecretQuery>,
@@ -64,6 +65,18 @@ pub async fn show_secret(
     auth.require("projects:write")?;
     let owner = auth.0;
     super::projects::require_maintainer(&state, &owner, &slug).await?;
+    if query.rotate == Some(true) {
+        super::audit::record(
+            &state,
+            Some(&owner.user),
+            None,
+            client,
+            "project.webhook_rotate",
+            &slug,
+            None,
+        )
+        .await;
+    }
     let (id, generation) = if query.rotate == Some(true) {
         state.store.rotate_webhook_secret(&slug).await?
     } else {
@@ -90,6 +103,7 @@ pub async fn show_secret(
         (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn receive(
     State(state): State<AppState>,
+    client: super::client::ClientIp,
     ApiPath(provider): ApiPath<String>,
     ApiQuery(query): ApiQuery<WebhookQuery>,
     headers: HeaderMap,
@@ -141,6 +155,17 @@ pub async fn receive(
         return Ok((StatusCode::OK, Json(json!({"status": "pong"}))));
     }
     state.store.request_index(&query.project).await?;
+    let actor = format!("webhook:{provider}");
+    super::audit::record(
+        &state,
+        None,
+        Some(&actor),
+        client,
+        "project.webhook",
+        &query.project,
+        None,
+    )
+    .await;
     tracing::info!(project = %query.project, %provider, "webhook: fetch queued");
     Ok((StatusCode::ACCEPTED, Json(json!({"status": "queued"}))))
 }

@@ -121,7 +121,19 @@ pub async fn signin(
         .map_or(decoy.as_str(), |u| u.password_hash.as_str());
     let valid = verify_password(password, stored) && user.is_some();
     match user {
-        Some(user) if valid => sign_in_as(&state, &headers, user.id, &next).await,
+        Some(user) if valid => {
+            crate::http::audit::record(
+                &state,
+                Some(&user),
+                None,
+                client,
+                "user.signin",
+                &user.email,
+                None,
+            )
+            .await;
+            sign_in_as(&state, &headers, user.id, &next).await
+        }
         _ => {
             let now = chrono::Utc::now();
             for key in [&ip_key, &account_key] {
@@ -179,7 +191,19 @@ pub async fn signup(
     }
     if errors.is_empty() {
         match crate::cli::create_user(state.store.as_ref(), &email, &name, password, false).await {
-            Ok(user) => return sign_in_as(&state, &headers, user.id, "/").await,
+            Ok(user) => {
+                crate::http::audit::record(
+                    &state,
+                    Some(&user),
+                    None,
+                    client,
+                    "user.signup",
+                    &user.email,
+                    None,
+                )
+                .await;
+                return sign_in_as(&state, &headers, user.id, "/").await;
+            }
             Err(error) => {
                 let message = format!("{error:#}");
                 let field = match error.downcast_ref::<StoreError>() {

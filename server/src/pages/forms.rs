@@ -80,6 +80,7 @@ pub async fn new_project_page(State(state): State<AppState>, visitor: Visitor) -
 pub async fn register_project(
     State(state): State<AppState>,
     visitor: Visitor,
+    client: crate::http::client::ClientIp,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
@@ -102,7 +103,20 @@ pub async fn register_project(
         Err(errors) => return project_form_page(&state, &visitor, &form, field_errors(&errors)),
     };
     match state.store.register_project(project, user.id).await {
-        Ok(project) => Redirect::to(&format!("/projets/{}", project.slug)).into_response(),
+        Ok(project) => {
+            let details = serde_json::json!({"repository_url": project.repository_url});
+            crate::http::audit::record(
+                &state,
+                Some(user),
+                None,
+                client,
+                "project.register",
+                &project.slug,
+                Some(details),
+            )
+            .await;
+            Redirect::to(&format!("/projets/{}", project.slug)).into_response()
+        }
         Err(StoreError::Conflict(conflict)) => {
             let field = if matches!(conflict, crate::store::Conflict::RepositoryUrl) {
                 "repository_url"
@@ -265,6 +279,7 @@ pub async fn new_adoption_page(
 pub async fn declare_adoption(
     State(state): State<AppState>,
     visitor: Visitor,
+    client: crate::http::client::ClientIp,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
@@ -320,6 +335,20 @@ pub async fn declare_adoption(
         };
     match state.store.declare_adoption(declaration).await {
         Ok((adoption, _)) => {
+            let details = serde_json::json!({
+                "organisation": adoption.organisation,
+                "version": adoption.version,
+            });
+            crate::http::audit::record(
+                &state,
+                Some(user),
+                None,
+                client,
+                "adoption.declare",
+                &adoption.project,
+                Some(details),
+            )
+            .await;
             Redirect::to(&format!("/projets/{}#titre-adoptions", adoption.project)).into_response()
         }
         Err(StoreError::NotFound(what)) => {

@@ -77,6 +77,7 @@ pub async fn page(State(state): State<AppState>, visitor: Visitor) -> Response {
 pub async fn create(
     State(state): State<AppState>,
     visitor: Visitor,
+    client: crate::http::client::ClientIp,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
@@ -129,7 +130,20 @@ pub async fn create(
     )
     .await
     {
-        Ok(token) => tokens_page(&state, &visitor, Some(token), errors).await,
+        Ok(token) => {
+            let details = serde_json::json!({"label": label, "scopes": scopes});
+            crate::http::audit::record(
+                &state,
+                Some(&user),
+                None,
+                client,
+                "token.create",
+                &user.email,
+                Some(details),
+            )
+            .await;
+            tokens_page(&state, &visitor, Some(token), errors).await
+        }
         Err(error) => {
             tracing::error!(error = %format!("{error:#}"), "token creation");
             state.web.error(StatusCode::SERVICE_UNAVAILABLE)
@@ -140,6 +154,7 @@ pub async fn create(
 pub async fn revoke(
     State(state): State<AppState>,
     visitor: Visitor,
+    client: crate::http::client::ClientIp,
     Path(id): Path<i64>,
     headers: HeaderMap,
     body: Bytes,
@@ -153,7 +168,22 @@ pub async fn revoke(
     };
     match state.store.revoke_token(user.id, id).await {
         // Someone else's token, or one already dead: nothing to do, nothing to tell.
-        Ok(_) => Redirect::to(PAGE).into_response(),
+        Ok(revoked) => {
+            if revoked {
+                let details = serde_json::json!({"token": id});
+                crate::http::audit::record(
+                    &state,
+                    Some(user),
+                    None,
+                    client,
+                    "token.revoke",
+                    &user.email,
+                    Some(details),
+                )
+                .await;
+            }
+            Redirect::to(PAGE).into_response()
+        }
         Err(error) => {
             tracing::error!(%error, "token revocation");
             state.web.error(StatusCode::SERVICE_UNAVAILABLE)

@@ -88,6 +88,11 @@ pub trait Store: Send + Sync + 'static {
     /// The owner of a live (not revoked, not expired) token, and marks it used.
     async fn token_owner(&self, token_hash: &str) -> StoreResult<Option<TokenOwner>>;
 
+    /// Appends a write to the audit log.
+    async fn audit(&self, user_id: Option<i64>, entry: &AuditEntry) -> StoreResult<()>;
+    /// The audit log, newest first.
+    async fn audit_log(&self, window: Window) -> StoreResult<Page<AuditEntry>>;
+
     /// Records an attempt under a rate-limit key (`ip:…`, `account:…`).
     async fn record_attempt(&self, key: &str, at: DateTime<Utc>) -> StoreResult<()>;
     /// Attempts recorded under a key since a moment.
