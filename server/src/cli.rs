@@ -66,6 +66,9 @@ pub enum AdminCommand {
         /// Give the user every right
         #[arg(long)]
         admin: bool,
+        /// Let the user verify claims, hide projects and read the audit log
+        #[arg(long)]
+        moderator: bool,
     },
     /// Print a new API token for a user, alone on one line
     CreateToken {
@@ -136,10 +139,23 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             open_store(&config).await?;
             Ok(())
         }
-        Command::Admin(AdminCommand::CreateUser { email, name, admin }) => {
+        Command::Admin(AdminCommand::CreateUser {
+            email,
+            name,
+            admin,
+            moderator,
+        }) => {
             let store = open_store(&config).await?;
             let password = read_password_line()?;
-            let user = create_user(store.as_ref(), &email, &name, &password, admin).await?;
+            let user = create_user_with_roles(
+                store.as_ref(),
+                &email,
+                &name,
+                &password,
+                admin,
+                admin || moderator,
+            )
+            .await?;
             println!("compte créé : {} (n° {})", user.email, user.id);
             Ok(())
         }
@@ -342,13 +358,25 @@ fn read_password_line() -> anyhow::Result<String> {
     Ok(password.to_string())
 }
 
-/// Checks and creates a user account.
+/// Checks and creates a user account; administrators are moderators too.
 pub async fn create_user(
     store: &dyn Store,
     email: &str,
     name: &str,
     password: &str,
     is_admin: bool,
+) -> anyhow::Result<crate::model::User> {
+    create_user_with_roles(store, email, name, password, is_admin, is_admin).await
+}
+
+/// Checks and creates a user account with its global roles.
+pub async fn create_user_with_roles(
+    store: &dyn Store,
+    email: &str,
+    name: &str,
+    password: &str,
+    is_admin: bool,
+    is_moderator: bool,
 ) -> anyhow::Result<crate::model::User> {
     let email = email.trim().to_lowercase();
     let valid_email = email.len() <= 254
@@ -370,6 +398,7 @@ pub async fn create_user(
             name: name.to_string(),
             password_hash,
             is_admin,
+            is_moderator,
         })
         .await?)
 }

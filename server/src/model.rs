@@ -24,6 +24,7 @@ pub struct NewUser {
     pub name: String,
     pub password_hash: String,
     pub is_admin: bool,
+    pub is_moderator: bool,
 }
 
 /// Where a project stands with the indexer.
@@ -58,6 +59,8 @@ pub struct Project {
     pub versions_count: i64,
     /// Organisations that declare it in use.
     pub adopters_count: i64,
+    /// Of those, the declarations made by verified agents or moderators.
+    pub verified_adopters_count: i64,
     /// README rendered to sanitised HTML.
     pub readme_html: Option<String>,
     /// The parsed publiccode.yml.
@@ -213,6 +216,8 @@ pub struct AdoptionEvent {
 /// A validated declaration of use, ready to be stored.
 #[derive(Debug, Clone)]
 pub struct AdoptionDeclaration {
+    /// How the declarer's authority was established: `agent`, `moderator` or `unverified`.
+    pub verification: String,
     pub project_slug: String,
     pub organisation_id: String,
     pub version: Option<String>,
@@ -387,4 +392,19 @@ pub struct AuditEntry {
     pub target: String,
     #[schema(value_type = Option<Object>)]
     pub details: Option<serde_json::Value>,
+}
+
+/// A user's claim to act for an organisation.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Claim {
+    pub id: i64,
+    pub user: String,
+    pub organisation: String,
+    pub organisation_name: String,
+    /// `pending`, `verified` or `rejected`.
+    pub status: String,
+    /// `email_domain` or `moderator`, once verified.
+    pub method: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: Option<DateTime<Utc>>,
 }

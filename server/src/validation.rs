@@ -198,6 +198,7 @@ pub fn declare_adoption(
         return Err(errors);
     }
     Ok(AdoptionDeclaration {
+        verification: "unverified".to_string(),
         project_slug: project,
         organisation_id: organisation,
         version,

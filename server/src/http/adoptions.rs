@@ -41,6 +41,14 @@ pub async fn declare(
     let today = chrono::Utc::now().date_naive();
     let declaration = validation::declare_adoption(request, owner.user.id, today)
         .map_err(ApiError::invalid_fields)?;
+    let mut declaration = declaration;
+    declaration.verification = super::claims::verification_for(
+        &state,
+        &owner.user,
+        &declaration.project_slug,
+        &declaration.organisation_id,
+    )
+    .await?;
     let (project, organisation) = (
         declaration.project_slug.clone(),
         declaration.organisation_id.clone(),

@@ -3,6 +3,7 @@
 
 mod adoptions;
 pub mod audit;
+pub mod claims;
 pub mod client;
 pub mod error;
 pub mod extract;
@@ -74,6 +75,7 @@ pub fn app(state: AppState) -> Router {
         .merge(webhooks::routes())
         .merge(search::routes())
         .merge(audit::routes())
+        .merge(claims::routes())
         .route("/categories", get(projects::categories))
         .route("/openapi.json", get(openapi::openapi_json))
         .fallback(api_not_found)

@@ -4,7 +4,7 @@ use axum::Json;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{adoptions, audit, organisations, projects, search, system, webhooks};
+use super::{adoptions, audit, claims, organisations, projects, search, system, webhooks};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -12,6 +12,7 @@ use super::{adoptions, audit, organisations, projects, search, system, webhooks}
     paths(
         webhooks::show_secret, webhooks::receive,
         search::search, search::suggest, system::readyz, audit::list,
+        claims::file, claims::list, claims::decide, claims::set_domains, claims::set_visibility,
         projects::register, projects::list, projects::show, projects::update, projects::versions,
         projects::adoptions, projects::refresh, projects::categories,
         organisations::search, organisations::show, organisations::suggestions,

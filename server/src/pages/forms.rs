@@ -333,6 +333,21 @@ pub async fn declare_adoption(
                 return adoption_form_page(&state, &visitor, form, errors, false).await;
             }
         };
+    let mut declaration = declaration;
+    match crate::http::claims::verification_for(
+        &state,
+        user,
+        &declaration.project_slug,
+        &declaration.organisation_id,
+    )
+    .await
+    {
+        Ok(verification) => declaration.verification = verification,
+        Err(refusal) => {
+            let errors = BTreeMap::from([("organisation", refusal.message)]);
+            return adoption_form_page(&state, &visitor, form, errors, false).await;
+        }
+    }
     match state.store.declare_adoption(declaration).await {
         Ok((adoption, _)) => {
             let details = serde_json::json!({

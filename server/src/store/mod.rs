@@ -88,6 +88,40 @@ pub trait Store: Send + Sync + 'static {
     /// The owner of a live (not revoked, not expired) token, and marks it used.
     async fn token_owner(&self, token_hash: &str) -> StoreResult<Option<TokenOwner>>;
 
+    /// How the existing adoption of a project by an organisation was verified, if any.
+    async fn adoption_verification(
+        &self,
+        slug: &str,
+        organisation_id: &str,
+    ) -> StoreResult<Option<String>>;
+    /// Hides (or shows again) a project; false when there is no such project.
+    async fn set_project_hidden(&self, slug: &str, hidden: bool) -> StoreResult<bool>;
+    /// E-mail domains whose owners are taken to speak for the organisation.
+    async fn email_domains(&self, organisation_id: &str) -> StoreResult<Vec<String>>;
+    async fn set_email_domains(&self, organisation_id: &str, domains: &[String])
+    -> StoreResult<()>;
+    /// Files (or renews) a user's claim to act for an organisation; verified at once until
+    /// `verified_until` when the e-mail domain vouches for it.
+    async fn file_claim(
+        &self,
+        user_id: i64,
+        organisation_id: &str,
+        verified_until: Option<DateTime<Utc>>,
+    ) -> StoreResult<Claim>;
+    async fn claim(&self, id: i64) -> StoreResult<Option<Claim>>;
+    /// Claims, optionally by status and user.
+    async fn claims(&self, status: Option<&str>, user_id: Option<i64>) -> StoreResult<Vec<Claim>>;
+    /// A moderator's decision on a claim.
+    async fn decide_claim(
+        &self,
+        id: i64,
+        verified: bool,
+        moderator_id: i64,
+        expires_at: DateTime<Utc>,
+    ) -> StoreResult<Claim>;
+    /// Whether the user is a verified, unexpired agent of the organisation.
+    async fn is_agent(&self, user_id: i64, organisation_id: &str) -> StoreResult<bool>;
+
     /// Appends a write to the audit log.
     async fn audit(&self, user_id: Option<i64>, entry: &AuditEntry) -> StoreResult<()>;
     /// The audit log, newest first.

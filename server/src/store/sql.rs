@@ -29,6 +29,7 @@ pub(super) struct ProjectRow {
     pub updated_at: DateTime<Utc>,
     pub versions_count: i64,
     pub adopters_count: i64,
+    pub verified_adopters_count: i64,
     pub latest_version_name: Option<String>,
     pub latest_version_date: Option<DateTime<Utc>>,
 }
@@ -49,6 +50,7 @@ impl ProjectRow {
             }),
             versions_count: self.versions_count,
             adopters_count: self.adopters_count,
+            verified_adopters_count: self.verified_adopters_count,
             readme_html: self.readme_html,
             publiccode: self
                 .publiccode_json
@@ -232,6 +234,8 @@ macro_rules! project_select {
          (SELECT COUNT(*) FROM versions v WHERE v.project_id = p.id) AS versions_count, \
          (SELECT COUNT(*) FROM adoptions a WHERE a.project_id = p.id AND a.status = 'in_use') \
            AS adopters_count, \
+         (SELECT COUNT(*) FROM adoptions a WHERE a.project_id = p.id AND a.status = 'in_use' \
+           AND a.verification <> 'unverified') AS verified_adopters_count, \
          lv.name AS latest_version_name, lv.date AS latest_version_date \
          FROM projects p \
          LEFT JOIN versions lv ON lv.id = (SELECT v.id FROM versions v \
@@ -320,6 +324,32 @@ macro_rules! impl_sql_store {
                             .map(|(_, c)| c.clone())
                             .collect();
                         row.into_project(categories)
+                    })
+                    .collect())
+            }
+
+            async fn claims_where(
+                &self,
+                id: Option<i64>,
+                status: Option<&str>,
+                user_id: Option<i64>,
+            ) -> $crate::store::StoreResult<Vec<$crate::model::Claim>> {
+                type Row = (i64, String, String, String, String, Option<String>, chrono::DateTime<chrono::Utc>, Option<chrono::DateTime<chrono::Utc>>);
+                let rows: Vec<Row> = sqlx::query_as(
+                    "SELECT c.id, u.email, o.id, o.name, c.status, c.method, c.created_at, c.expires_at \
+                     FROM claims c JOIN users u ON u.id = c.user_id JOIN organisations o ON o.id = c.organisation_id \
+                     WHERE ($1 IS NULL OR c.id = $1) AND ($2 IS NULL OR c.status = $2) \
+                       AND ($3 IS NULL OR c.user_id = $3) ORDER BY c.id",
+                )
+                .bind(id)
+                .bind(status)
+                .bind(user_id)
+                .fetch_all(&self.pool)
+                .await?;
+                Ok(rows
+                    .into_iter()
+                    .map(|(id, user, organisation, organisation_name, status, method, created_at, expires_at)| {
+                        $crate::model::Claim { id, user, organisation, organisation_name, status, method, created_at, expires_at }
                     })
                     .collect())
             }
@@ -438,7 +468,7 @@ macro_rules! impl_sql_store {
             ) -> $crate::store::StoreResult<$crate::model::User> {
                 let row: $crate::store::sql::UserRow = sqlx::query_as(
                     "INSERT INTO users (email, name, password_hash, is_admin, is_moderator, \
-                     created_at) VALUES ($1, $2, $3, $4, $4, $5) \
+                     created_at) VALUES ($1, $2, $3, $4, $6, $5) \
                      RETURNING id, email, name, password_hash, is_admin, is_moderator, created_at",
                 )
                 .bind(&user.email)
@@ -446,6 +476,7 @@ macro_rules! impl_sql_store {
                 .bind(&user.password_hash)
                 .bind(user.is_admin)
                 .bind(chrono::Utc::now())
+                .bind(user.is_moderator)
                 .fetch_one(&self.pool)
                 .await
                 .map_err(|e| {
@@ -616,6 +647,141 @@ macro_rules! impl_sql_store {
                     })
                     .collect();
                 Ok($crate::model::Page { items, total })
+            }
+
+            async fn adoption_verification(
+                &self,
+                slug: &str,
+                organisation_id: &str,
+            ) -> $crate::store::StoreResult<Option<String>> {
+                let Some(organisation) = self.organisation(organisation_id).await? else {
+                    return Ok(None);
+                };
+                Ok(sqlx::query_scalar(
+                    "SELECT a.verification FROM adoptions a JOIN projects p ON p.id = a.project_id \
+                     WHERE p.slug = $1 AND a.organisation_id = $2",
+                )
+                .bind(slug)
+                .bind(&organisation.id)
+                .fetch_optional(&self.pool)
+                .await?)
+            }
+
+            async fn set_project_hidden(&self, slug: &str, hidden: bool) -> $crate::store::StoreResult<bool> {
+                let now = chrono::Utc::now();
+                let mut tx = self.pool.begin_with($begin_write).await?;
+                let id: Option<i64> = sqlx::query_scalar("UPDATE projects SET hidden = $1, updated_at = $2 WHERE slug = $3 RETURNING id")
+                    .bind(hidden)
+                    .bind(now)
+                    .bind(slug)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                if let Some(id) = id {
+                    sqlx::query("INSERT INTO change_log (entity, entity_id, at) VALUES ('project', $1, $2)")
+                        .bind(id)
+                        .bind(now)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                tx.commit().await?;
+                Ok(id.is_some())
+            }
+
+            async fn email_domains(&self, organisation_id: &str) -> $crate::store::StoreResult<Vec<String>> {
+                let domains: Option<Option<String>> = sqlx::query_scalar("SELECT email_domains FROM organisations WHERE id = $1")
+                    .bind(organisation_id)
+                    .fetch_optional(&self.pool)
+                    .await?;
+                Ok(domains.flatten().map(|d| d.split_whitespace().map(str::to_string).collect()).unwrap_or_default())
+            }
+
+            async fn set_email_domains(&self, organisation_id: &str, domains: &[String]) -> $crate::store::StoreResult<()> {
+                let done = sqlx::query("UPDATE organisations SET email_domains = $1, updated_at = $2 WHERE id = $3")
+                    .bind(domains.join(" "))
+                    .bind(chrono::Utc::now())
+                    .bind(organisation_id)
+                    .execute(&self.pool)
+                    .await?;
+                if done.rows_affected() == 0 {
+                    return Err($crate::store::StoreError::NotFound("organisation"));
+                }
+                Ok(())
+            }
+
+            async fn file_claim(
+                &self,
+                user_id: i64,
+                organisation_id: &str,
+                verified_until: Option<chrono::DateTime<chrono::Utc>>,
+            ) -> $crate::store::StoreResult<$crate::model::Claim> {
+                let now = chrono::Utc::now();
+                let (status, method) = if verified_until.is_some() { ("verified", Some("email_domain")) } else { ("pending", None) };
+                let id: i64 = sqlx::query_scalar(
+                    "INSERT INTO claims (user_id, organisation_id, status, method, created_at, decided_at, expires_at) \
+                     VALUES ($1, $2, $3, $4, $5, CASE WHEN $4 IS NULL THEN NULL ELSE $5 END, $6) \
+                     ON CONFLICT (user_id, organisation_id) DO UPDATE SET status = excluded.status, \
+                     method = excluded.method, created_at = excluded.created_at, \
+                     decided_at = excluded.decided_at, decided_by = NULL, expires_at = excluded.expires_at \
+                     RETURNING id",
+                )
+                .bind(user_id)
+                .bind(organisation_id)
+                .bind(status)
+                .bind(method)
+                .bind(now)
+                .bind(verified_until)
+                .fetch_one(&self.pool)
+                .await?;
+                self.claim(id).await?.ok_or($crate::store::StoreError::NotFound("demande"))
+            }
+
+            async fn claim(&self, id: i64) -> $crate::store::StoreResult<Option<$crate::model::Claim>> {
+                Ok(self.claims_where(Some(id), None, None).await?.pop())
+            }
+
+            async fn claims(&self, status: Option<&str>, user_id: Option<i64>) -> $crate::store::StoreResult<Vec<$crate::model::Claim>> {
+                self.claims_where(None, status, user_id).await
+            }
+
+            async fn decide_claim(
+                &self,
+                id: i64,
+                verified: bool,
+                moderator_id: i64,
+                expires_at: chrono::DateTime<chrono::Utc>,
+            ) -> $crate::store::StoreResult<$crate::model::Claim> {
+                let done = sqlx::query(
+                    "UPDATE claims SET status = $1, method = $2, decided_at = $3, decided_by = $4, expires_at = $5 \
+                     WHERE id = $6",
+                )
+                .bind(if verified { "verified" } else { "rejected" })
+                .bind(verified.then_some("moderator"))
+                .bind(chrono::Utc::now())
+                .bind(moderator_id)
+                .bind(verified.then_some(expires_at))
+                .bind(id)
+                .execute(&self.pool)
+                .await?;
+                if done.rows_affected() == 0 {
+                    return Err($crate::store::StoreError::NotFound("demande"));
+                }
+                self.claim(id).await?.ok_or($crate::store::StoreError::NotFound("demande"))
+            }
+
+            async fn is_agent(&self, user_id: i64, organisation_id: &str) -> $crate::store::StoreResult<bool> {
+                let Some(organisation) = self.organisation(organisation_id).await? else {
+                    return Ok(false);
+                };
+                let count: i64 = sqlx::query_scalar(
+                    "SELECT COUNT(*) FROM claims WHERE user_id = $1 AND organisation_id = $2 \
+                     AND status = 'verified' AND (expires_at IS NULL OR expires_at > $3)",
+                )
+                .bind(user_id)
+                .bind(&organisation.id)
+                .bind(chrono::Utc::now())
+                .fetch_one(&self.pool)
+                .await?;
+                Ok(count > 0)
             }
 
             async fn record_attempt(
@@ -1402,7 +1568,7 @@ macro_rules! impl_sql_store {
                     .ok_or(StoreError::NotFound("organisation"))?;
                 let now = chrono::Utc::now();
                 let status = declaration.status.as_str();
-                let verification = "unverified";
+                let verification = declaration.verification.as_str();
                 let mut tx = self.pool.begin_with($begin_write).await?;
                 let existing: Option<i64> = sqlx::query_scalar(
                     "SELECT id FROM adoptions WHERE project_id = $1 AND organisation_id = $2",
