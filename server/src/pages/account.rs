@@ -11,8 +11,7 @@ use minijinja::context;
 use minijinja::value::Serde;
 
 use super::session::{
-    FormFields, SESSION_COOKIE, SESSION_DAYS, Visitor, cookie, genuine_submission, local_path,
-    set_cookie,
+    GenuineForm, SESSION_COOKIE, SESSION_DAYS, Visitor, cookie, local_path, set_cookie,
 };
 use crate::auth::{new_token, token_digest, verify_password};
 use crate::http::AppState;
@@ -87,12 +86,8 @@ pub async fn signin(
     visitor: Visitor,
     client: ClientIp,
     headers: HeaderMap,
-    body: Bytes,
+    GenuineForm(form): GenuineForm,
 ) -> Response {
-    let form = FormFields::parse(&body);
-    if !genuine_submission(&headers, form.get("csrf")) {
-        return forged(&state);
-    }
     let email = form.text("email").unwrap_or_default().to_lowercase();
     let password = form.get("password").unwrap_or_default();
     let next = local_path(form.get("suivant"));
@@ -161,12 +156,8 @@ pub async fn signup(
     visitor: Visitor,
     client: ClientIp,
     headers: HeaderMap,
-    body: Bytes,
+    GenuineForm(form): GenuineForm,
 ) -> Response {
-    let form = FormFields::parse(&body);
-    if !genuine_submission(&headers, form.get("csrf")) {
-        return forged(&state);
-    }
     let name = form.text("name").unwrap_or_default();
     let email = form.text("email").unwrap_or_default();
     let password = form.get("password").unwrap_or_default();
@@ -226,11 +217,7 @@ pub async fn signup(
     visitor.finish(response)
 }
 
-pub async fn signout(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
-    let form = FormFields::parse(&body);
-    if !genuine_submission(&headers, form.get("csrf")) {
-        return forged(&state);
-    }
+pub async fn signout(State(state): State<AppState>, headers: HeaderMap, _body: Bytes) -> Response {
     if let Some(token) = cookie(&headers, SESSION_COOKIE) {
         let _ = state.store.delete_session(&token_digest(&token)).await;
     }

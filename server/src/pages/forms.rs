@@ -3,16 +3,14 @@
 
 use std::collections::BTreeMap;
 
-use axum::body::Bytes;
 use axum::extract::{Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use minijinja::context;
 use minijinja::value::Serde;
 
-use super::account::forged;
 use super::format::kind_label;
-use super::session::{FormFields, Visitor, genuine_submission};
+use super::session::{FormFields, GenuineForm, Visitor};
 use crate::categories::CATEGORIES;
 use crate::http::AppState;
 use crate::model::{AdoptionStatus, OrganisationQuery, ProjectFilter, Window};
@@ -81,13 +79,8 @@ pub async fn register_project(
     State(state): State<AppState>,
     visitor: Visitor,
     client: crate::http::client::ClientIp,
-    headers: HeaderMap,
-    body: Bytes,
+    GenuineForm(form): GenuineForm,
 ) -> Response {
-    let form = FormFields::parse(&body);
-    if !genuine_submission(&headers, form.get("csrf")) {
-        return forged(&state);
-    }
     let Some(user) = &visitor.user else {
         return sign_in_first("/projets/nouveau");
     };
@@ -280,13 +273,8 @@ pub async fn declare_adoption(
     State(state): State<AppState>,
     visitor: Visitor,
     client: crate::http::client::ClientIp,
-    headers: HeaderMap,
-    body: Bytes,
+    GenuineForm(fields): GenuineForm,
 ) -> Response {
-    let fields = FormFields::parse(&body);
-    if !genuine_submission(&headers, fields.get("csrf")) {
-        return forged(&state);
-    }
     let Some(user) = &visitor.user else {
         return sign_in_first("/adoptions/nouvelle");
     };

@@ -119,6 +119,33 @@ pub fn genuine_submission(headers: &HeaderMap, submitted: Option<&str>) -> bool 
     }
 }
 
+/// A form body that passed the anti-forgery check; a forged one is answered with the
+/// « Action refusée » page before any handler runs.
+#[derive(Debug)]
+pub struct GenuineForm(pub FormFields);
+
+impl axum::extract::FromRequest<AppState> for GenuineForm {
+    type Rejection = Response;
+
+    async fn from_request(
+        request: axum::extract::Request,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        use axum::response::IntoResponse;
+        let headers = request.headers().clone();
+        let body = axum::body::Bytes::from_request(request, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let form = FormFields::parse(&body);
+        if !genuine_submission(&headers, form.get("csrf")) {
+            let mut refusal = state.web.error(axum::http::StatusCode::FORBIDDEN);
+            *refusal.status_mut() = axum::http::StatusCode::FORBIDDEN;
+            return Err(refusal);
+        }
+        Ok(GenuineForm(form))
+    }
+}
+
 /// A form body: repeated keys (checkboxes) are kept.
 #[derive(Debug, Default)]
 pub struct FormFields(pub Vec<(String, String)>);

@@ -3,16 +3,15 @@
 
 use std::collections::BTreeMap;
 
-use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use minijinja::context;
 use minijinja::value::Serde;
 
 use super::account::forged;
 use super::format::french_datetime;
-use super::session::{FormFields, Visitor, genuine_submission};
+use super::session::{GenuineForm, Visitor};
 use crate::http::AppState;
 
 const PAGE: &str = "/compte/jetons";
@@ -78,13 +77,8 @@ pub async fn create(
     State(state): State<AppState>,
     visitor: Visitor,
     client: crate::http::client::ClientIp,
-    headers: HeaderMap,
-    body: Bytes,
+    GenuineForm(form): GenuineForm,
 ) -> Response {
-    let form = FormFields::parse(&body);
-    if !genuine_submission(&headers, form.get("csrf")) {
-        return forged(&state);
-    }
     let Some(user) = visitor.user.clone() else {
         return Redirect::to("/connexion?suivant=%2Fcompte%2Fjetons").into_response();
     };
@@ -156,13 +150,8 @@ pub async fn revoke(
     visitor: Visitor,
     client: crate::http::client::ClientIp,
     Path(id): Path<i64>,
-    headers: HeaderMap,
-    body: Bytes,
+    GenuineForm(_form): GenuineForm,
 ) -> Response {
-    let form = FormFields::parse(&body);
-    if !genuine_submission(&headers, form.get("csrf")) {
-        return forged(&state);
-    }
     let Some(user) = &visitor.user else {
         return Redirect::to("/connexion?suivant=%2Fcompte%2Fjetons").into_response();
     };
