@@ -230,6 +230,27 @@ async fn filters_facets_highlights_and_pages(engine: Engine) {
         paged.extend(slugs(&page));
     }
     assert_eq!(paged, whole);
+
+    // Re-indexing a project moves its document to a new segment; equal scores still keep
+    // their order (the older project first), so pages do not shuffle.
+    app.store
+        .update_project(
+            "openads",
+            civiforge::model::ProjectChanges {
+                summary: Some(
+                    "Instruction des permis de construire et déclarations préalables.".into(),
+                ),
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("update");
+    app.sync_search().await;
+    assert_eq!(
+        slugs(&search(&app, "q=&limit=10").await),
+        whole,
+        "ties keep their order"
+    );
 }
 
 async fn hostile_queries_get_sane_answers(engine: Engine) {

@@ -319,13 +319,14 @@ impl Engine<'_> {
                         * (1.0 + weights.adoption * (1.0 + adopters).ln())
                         * (1.0 + weights.freshness * freshness);
                     // Equal scores keep one order from page to page: the older project first.
-                    score * (1.0 - (id % 1_000_000) as f32 * 1e-12)
+                    (score, std::cmp::Reverse(id))
                 }
             });
-        let docs: Vec<(Score, DocAddress)> = searcher.search(&query, &ranked)?;
+        let docs: Vec<((Score, std::cmp::Reverse<u64>), DocAddress)> =
+            searcher.search(&query, &ranked)?;
         let highlighter = self.highlighter(searcher, &user_query)?;
         let mut items = Vec::with_capacity(docs.len());
-        for (score, address) in docs {
+        for ((score, _), address) in docs {
             let doc: TantivyDocument = searcher.doc(address)?;
             let text = |field: Field| {
                 doc.get_first(field)
