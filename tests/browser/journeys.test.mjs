@@ -92,6 +92,22 @@ test('an agent declares an adoption through the form and sees it on both pages',
   await page.context().close();
 });
 
+test('with JavaScript, the organisation field suggests communes as you type (keyboard only)', async () => {
+  const page = await newPage();
+  await signIn(page);
+  await page.goto(`${BASE}/adoptions/nouvelle?projet=opencimetiere`);
+  const field = page.getByRole('combobox', { name: 'Chercher votre collectivité' });
+  await field.fill('berre l');
+  await page.getByRole('option', { name: /Berre-l'Étang/ }).waitFor();
+  assert.equal(await field.getAttribute('aria-expanded'), 'true');
+  await field.press('ArrowDown');
+  assert.match(await field.getAttribute('aria-activedescendant'), /suggestions-\d+-0/);
+  await field.press('Enter');
+  await page.waitForURL(/organisation=commune-13014/);
+  assert.ok(await page.locator('#organisation-commune-13014').isChecked(), 'the chosen commune is selected');
+  await page.context().close();
+});
+
 test('every page type has no serious or critical accessibility violation (axe-core)', async () => {
   const page = await newPage();
   await signIn(page);

@@ -6,16 +6,19 @@ use axum::response::{IntoResponse, Response};
 
 use crate::http::AppState;
 
-/// The stylesheet, cached for a year (its name changes with its content), with an ETag.
+/// The stylesheet and the script, cached for a year (its name changes with its content), with an ETag.
 pub async fn static_file(
     State(state): State<AppState>,
     Path(file): Path<String>,
     headers: HeaderMap,
 ) -> Response {
-    let css = &state.web.css;
-    if format!("/static/{file}") != css.path {
+    let path = format!("/static/{file}");
+    let Some(css) = [&state.web.css, &state.web.js]
+        .into_iter()
+        .find(|asset| asset.path == path)
+    else {
         return state.web.error(StatusCode::NOT_FOUND);
-    }
+    };
     let cache = [
         (
             header::CACHE_CONTROL,

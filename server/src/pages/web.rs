@@ -33,6 +33,8 @@ impl StaticAsset {
 pub struct Web {
     env: Environment<'static>,
     pub css: StaticAsset,
+    /// Progressive enhancement (autocomplete); every page works without it.
+    pub js: StaticAsset,
     pub map: FranceMap,
     /// Département names by code, for labels.
     pub departements: std::collections::BTreeMap<String, String>,
@@ -91,6 +93,12 @@ impl Web {
                 include_bytes!("../../../web/static/civiforge.css"),
                 "text/css; charset=utf-8",
             ),
+            js: StaticAsset::new(
+                "civiforge",
+                "js",
+                include_bytes!("../../../web/static/civiforge.js"),
+                "text/javascript; charset=utf-8",
+            ),
             map: FranceMap::parse(include_str!("../../../web/map/france.departments.svg")),
             departements: crate::reference::ReferenceData::embedded()
                 .map(|data| {
@@ -114,6 +122,7 @@ impl Web {
             .filter(|v| !v.is_undefined());
         let context = context! {
             css_url => minijinja::Value::from_safe_string(self.css.path.clone()),
+            js_url => minijinja::Value::from_safe_string(self.js.path.clone()),
             canonical => canonical.map(|v| minijinja::Value::from_safe_string(v.to_string())),
             ..page
         };
@@ -156,7 +165,12 @@ impl Web {
                 "Une erreur est survenue de notre côté. Elle a été enregistrée ; réessayez plus tard.",
             ),
         };
-        let context = context! { css_url => minijinja::Value::from_safe_string(self.css.path.clone()), heading, message };
+        let context = context! {
+            css_url => minijinja::Value::from_safe_string(self.css.path.clone()),
+            js_url => minijinja::Value::from_safe_string(self.js.path.clone()),
+            heading,
+            message,
+        };
         let html = self
             .env
             .get_template("error.html")
