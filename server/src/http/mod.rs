@@ -44,6 +44,10 @@ pub struct AppState {
     pub web: Arc<crate::pages::web::Web>,
     /// Proxies whose `X-Forwarded-For` is believed.
     pub trusted_proxies: Arc<[std::net::IpAddr]>,
+    /// The home page's figures, recomputed at most every minute: counting a million
+    /// adoptions on every visit would make the home page the slowest page.
+    pub counts_cache:
+        Arc<tokio::sync::Mutex<Option<(std::time::Instant, crate::model::CatalogueCounts)>>>,
 }
 
 impl AppState {
@@ -62,6 +66,7 @@ impl AppState {
             // Templates are compiled into the binary: an error here is a build defect.
             web: Arc::new(crate::pages::web::Web::new().expect("the templates compile")),
             trusted_proxies: Arc::from(Vec::new()),
+            counts_cache: Arc::default(),
         }
     }
 }

@@ -13,30 +13,25 @@ use minijinja::value::Serde;
 use super::format::{escape, french_datetime, status_label};
 use crate::categories;
 use crate::http::AppState;
-use crate::model::{Adoption, Window};
+use crate::model::Window;
 
-/// Most adoptions listed on the page.
-const MAX_ADOPTIONS: i64 = 2_000;
+/// Adoptions listed in the page's table; the rest are in the API, by pages.
+const MAX_ADOPTIONS: i64 = 100;
 /// Bars of the versions chart; the rest are summed as « autres ».
 const MAX_BARS: usize = 8;
 
 /// Horizontal bars of how many organisations run each version.
-fn versions_chart(adoptions: &[Adoption]) -> Option<String> {
-    let mut counts: BTreeMap<String, u64> = BTreeMap::new();
-    for adoption in adoptions.iter().filter(|a| a.status.as_str() == "in_use") {
-        *counts
-            .entry(
-                adoption
-                    .version
-                    .clone()
-                    .unwrap_or_else(|| "non précisée".into()),
-            )
-            .or_default() += 1;
-    }
-    if counts.is_empty() {
+fn versions_chart(in_use: &[(Option<String>, i64)]) -> Option<String> {
+    if in_use.is_empty() {
         return None;
     }
-    let mut bars: Vec<(String, u64)> = counts.into_iter().collect();
+    let mut bars: Vec<(String, u64)> = in_use
+        .iter()
+        .map(|(version, n)| {
+            let label = version.clone().unwrap_or_else(|| "non précisée".into());
+            (label, u64::try_from(*n).unwrap_or(0))
+        })
+        .collect();
     bars.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
     if bars.len() > MAX_BARS {
         let rest: u64 = bars[MAX_BARS - 1..].iter().map(|(_, n)| n).sum();
@@ -118,7 +113,8 @@ pub async fn project(
             return state.web.error(StatusCode::SERVICE_UNAVAILABLE);
         }
     };
-    let (versions, adoptions) = match tokio::try_join!(
+    // The table lists the first adopters; the map and the chart count them all.
+    let (versions, adoptions, per_departement, in_use) = match tokio::try_join!(
         store.versions(&slug),
         store.project_adoptions(
             &slug,
@@ -127,6 +123,8 @@ pub async fn project(
                 offset: 0
             }
         ),
+        store.adopters_by_departement(&slug),
+        store.versions_in_use(&slug),
     ) {
         Ok(found) => found,
         Err(error) => {
@@ -134,16 +132,10 @@ pub async fn project(
             return state.web.error(StatusCode::SERVICE_UNAVAILABLE);
         }
     };
-    let mut per_departement: BTreeMap<String, u64> = BTreeMap::new();
-    for adoption in adoptions
-        .items
-        .iter()
-        .filter(|a| a.status.as_str() != "stopped")
-    {
-        if let Some(departement) = &adoption.departement {
-            *per_departement.entry(departement.clone()).or_default() += 1;
-        }
-    }
+    let per_departement: BTreeMap<String, u64> = per_departement
+        .into_iter()
+        .map(|(code, n)| (code, u64::try_from(n).unwrap_or(0)))
+        .collect();
     let categories: Vec<_> = project
         .categories
         .iter()
@@ -204,7 +196,8 @@ pub async fn project(
             canonical => format!("/projets/{slug}"),
             latest_date => french_datetime(project.latest_version.as_ref().and_then(|v| v.date)),
             publiccode_validation => Serde(project.publiccode_validation.clone()),
-            version_chart_svg => versions_chart(&adoptions.items),
+            version_chart_svg => versions_chart(&in_use),
+            adopters_total => adoptions.total,
             adoptions => Serde(adoptions.items),
             project => Serde(project),
             categories => Serde(categories),

@@ -242,6 +242,10 @@ pub trait Store: Send + Sync + 'static {
     -> StoreResult<Page<Adoption>>;
 
     async fn counts(&self) -> StoreResult<CatalogueCounts>;
+    /// Organisations using a project (in use or evaluating), per département.
+    async fn adopters_by_departement(&self, slug: &str) -> StoreResult<Vec<(String, i64)>>;
+    /// Organisations running each version of a project (in use), most common first.
+    async fn versions_in_use(&self, slug: &str) -> StoreResult<Vec<(Option<String>, i64)>>;
     /// Visible projects per category slug.
     async fn category_counts(&self) -> StoreResult<Vec<(String, i64)>>;
     /// Projects used by organisations of the same département, then of the same EPCI,

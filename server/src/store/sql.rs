@@ -1713,6 +1713,29 @@ macro_rules! impl_sql_store {
                 Ok($crate::model::Page { items: rows.into_iter().map(Into::into).collect(), total })
             }
 
+            async fn adopters_by_departement(&self, slug: &str) -> $crate::store::StoreResult<Vec<(String, i64)>> {
+                let id = self.project_id(slug).await?;
+                Ok(sqlx::query_as(
+                    "SELECT o.departement, COUNT(*) FROM adoptions a JOIN organisations o ON o.id = a.organisation_id \
+                     WHERE a.project_id = $1 AND a.status <> 'stopped' AND o.departement IS NOT NULL \
+                     GROUP BY o.departement",
+                )
+                .bind(id)
+                .fetch_all(&self.pool)
+                .await?)
+            }
+
+            async fn versions_in_use(&self, slug: &str) -> $crate::store::StoreResult<Vec<(Option<String>, i64)>> {
+                let id = self.project_id(slug).await?;
+                Ok(sqlx::query_as(
+                    "SELECT version, COUNT(*) AS n FROM adoptions WHERE project_id = $1 AND status = 'in_use' \
+                     GROUP BY version ORDER BY n DESC, version",
+                )
+                .bind(id)
+                .fetch_all(&self.pool)
+                .await?)
+            }
+
             async fn category_counts(&self) -> $crate::store::StoreResult<Vec<(String, i64)>> {
                 Ok(sqlx::query_as(
                     "SELECT c.category, COUNT(*) FROM project_categories c \
