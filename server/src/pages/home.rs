@@ -11,7 +11,7 @@ use minijinja::value::Serde;
 use crate::categories::{self, CATEGORIES};
 use crate::http::AppState;
 use crate::model::{CatalogueCounts, ProjectFilter, ProjectOrder, Window};
-use crate::search::engine::{Filters, Hit, SearchRequest};
+use crate::search::engine::{Filters, SearchRequest, SearchResults};
 
 /// How long the home page's figures are reused.
 const COUNTS_TTL: std::time::Duration = std::time::Duration::from_secs(60);
@@ -28,8 +28,9 @@ async fn cached_counts(state: &AppState) -> Result<CatalogueCounts, crate::store
     Ok(counts)
 }
 
-/// Projects ranked by the search index (adoption, then freshness); empty while it rebuilds.
-async fn ranked(state: &AppState, filters: Filters, limit: usize) -> (Vec<Hit>, usize) {
+/// Projects ranked by the search index (adoption, then freshness), with the facet counts;
+/// nothing while it rebuilds.
+async fn ranked(state: &AppState, filters: Filters, limit: usize) -> Option<SearchResults> {
     let request = SearchRequest {
         text: String::new(),
         filters,
@@ -37,10 +38,10 @@ async fn ranked(state: &AppState, filters: Filters, limit: usize) -> (Vec<Hit>, 
         offset: 0,
     };
     match state.search.search(request).await {
-        Ok(results) => (results.items, results.total),
+        Ok(results) => Some(results),
         Err(error) => {
             tracing::warn!(%error, "ranking unavailable");
-            (Vec::new(), 0)
+            None
         }
     }
 }
@@ -50,15 +51,11 @@ pub async fn home(State(state): State<AppState>, visitor: super::session::Visito
         order: ProjectOrder::RecentlyUpdated,
         ..Default::default()
     };
-    let adopted = Filters {
-        has_adopters: Some("oui".into()),
-        ..Default::default()
-    };
-    let (found, (most_adopted, _)) = tokio::join!(
+    // One ranked search gives both the most adopted projects and the count per category.
+    let (found, ranking) = tokio::join!(
         async {
             tokio::try_join!(
                 cached_counts(&state),
-                state.store.category_counts(),
                 state.store.list_projects(
                     &recent_filter,
                     Window {
@@ -68,22 +65,33 @@ pub async fn home(State(state): State<AppState>, visitor: super::session::Visito
                 ),
             )
         },
-        ranked(&state, adopted, 6),
+        ranked(&state, Filters::default(), 6),
     );
-    let (counts, per_category, recent) = match found {
+    let (counts, recent) = match found {
         Ok(found) => found,
         Err(error) => {
             tracing::error!(%error, "home page");
             return state.web.error(StatusCode::SERVICE_UNAVAILABLE);
         }
     };
+    let (most_adopted, per_category) = match ranking {
+        Some(results) => (
+            results
+                .items
+                .into_iter()
+                .filter(|hit| hit.adopters_count > 0)
+                .collect::<Vec<_>>(),
+            results.facets.get("category").cloned().unwrap_or_default(),
+        ),
+        None => (Vec::new(), Vec::new()),
+    };
     let categories: Vec<_> = CATEGORIES
         .iter()
         .map(|c| {
             let count = per_category
                 .iter()
-                .find(|(slug, _)| slug == c.slug)
-                .map_or(0, |(_, n)| *n);
+                .find(|f| f.value == c.slug)
+                .map_or(0, |f| f.count);
             context! { slug => c.slug, label => c.label, count }
         })
         .collect();
@@ -112,7 +120,10 @@ pub async fn category(
         category: Some(slug.clone()),
         ..Default::default()
     };
-    let (projects, total) = ranked(&state, filters, 100).await;
+    let (projects, total) = ranked(&state, filters, 100)
+        .await
+        .map(|r| (r.items, r.total))
+        .unwrap_or_default();
     state.web.render_for(
         &visitor,
         "category.html",

@@ -1,0 +1,2 @@
+-- The home page lists the projects changed last.
+CREATE INDEX projects_updated ON projects (updated_at);
