@@ -2313,6 +2313,8 @@ async fn run() -> anyhow::Result<()> {
         "the civiforge index has {} documents, not {projects}",
         service.documents()
     );
+    eprintln!("pages: server time");
+    let pages = measure_pages(&url, service.clone()).await?;
     let civiforge_run = measure_engine(
         "civiforge",
         Client::Civiforge(service.clone()),
@@ -2379,6 +2381,19 @@ async fn run() -> anyhow::Result<()> {
         load_end: load_average(),
         total: total_started.elapsed(),
     });
+    println!();
+    println!("### Pages (server time, in process, {projects} projects)");
+    println!();
+    println!("| page | p50 | p99 | runs | HTML size |");
+    println!("|---|---|---|---|---|");
+    for (path, p50, p99, runs, bytes) in &pages {
+        println!(
+            "| `{path}` | {:.1} ms | {:.1} ms | {runs} | {} kB |",
+            p50.as_secs_f64() * 1000.0,
+            p99.as_secs_f64() * 1000.0,
+            bytes / 1024
+        );
+    }
     if keep {
         eprintln!(
             "kept {} and the PostgreSQL database {PG_DATABASE}",
@@ -2386,6 +2401,74 @@ async fn run() -> anyhow::Result<()> {
         );
     }
     Ok(())
+}
+
+/// Server time of the HTML pages on this catalogue: the project page of the most adopted
+/// project (its adopters table, map and chart), search pages and the home page, rendered by
+/// the real router in this process (no network). Returns (path, p50, p99, runs, bytes).
+async fn measure_pages(
+    url: &str,
+    service: Arc<SearchService>,
+) -> anyhow::Result<Vec<(String, Duration, Duration, usize, usize)>> {
+    use civiforge::model::{ProjectFilter, ProjectOrder, Window};
+    use tower::ServiceExt;
+    let store = civiforge::store::connect(url).await?;
+    let filter = ProjectFilter {
+        order: ProjectOrder::MostAdopted,
+        ..Default::default()
+    };
+    let top = store
+        .list_projects(
+            &filter,
+            Window {
+                limit: 1,
+                offset: 0,
+            },
+        )
+        .await?
+        .items
+        .pop()
+        .context("an empty catalogue")?;
+    let key = civiforge::secrets::ServerKey::from_hex(&"ab".repeat(32))?;
+    let state = civiforge::http::AppState::new(store, Default::default(), key, service);
+    let app = civiforge::http::app(state);
+    let paths = [
+        format!("/projets/{}", top.slug),
+        "/recherche?q=%C3%A9lections".to_string(),
+        "/recherche?q=cimetiere&category=cimetieres&page=3".to_string(),
+        "/".to_string(),
+    ];
+    let mut results = Vec::new();
+    for path in paths {
+        let mut samples = Vec::new();
+        let mut bytes = 0;
+        let started = Instant::now();
+        for run in 0..(WARMUP + MAX_RUNS) {
+            if run >= WARMUP + MIN_RUNS && started.elapsed() > QUERY_BUDGET {
+                break;
+            }
+            let request = axum::http::Request::builder()
+                .uri(&path)
+                .body(axum::body::Body::empty())?;
+            let began = Instant::now();
+            let response = app.clone().oneshot(request).await?;
+            anyhow::ensure!(
+                response.status().is_success(),
+                "{path}: {}",
+                response.status()
+            );
+            let body = axum::body::to_bytes(response.into_body(), 64 * 1024 * 1024).await?;
+            let elapsed = began.elapsed();
+            bytes = body.len();
+            if run >= WARMUP {
+                samples.push(elapsed);
+            }
+        }
+        samples.sort();
+        let at = |q: f64| samples[((samples.len() - 1) as f64 * q).round() as usize];
+        results.push((path, at(0.5), at(0.99), samples.len(), bytes));
+    }
+    Ok(results)
 }
 
 fn main() -> anyhow::Result<()> {
