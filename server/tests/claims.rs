@@ -257,3 +257,76 @@ on_both_engines!(
     claims_decide_who_speaks_for_a_commune,
     moderators_hide_projects
 );
+
+/// Maintainers bring in other maintainers; nobody else can.
+async fn maintainers_invite_maintainers(engine: Engine) {
+    let app = TestApp::new(engine).await;
+    let julien = user(&app, "julien@agglo.fr", false).await;
+    let claire = user(&app, "claire@mairie.fr", false).await;
+    let mallory = user(&app, "mallory@exemple.fr", false).await;
+    app.post(
+        "/api/v1/projects",
+        &julien,
+        json!({"repository_url": "https://forge.example.org/webdelib.git"}),
+    )
+    .await;
+    let edit = json!({"summary": "Délibérations et actes"});
+    assert_eq!(
+        app.request(
+            "PATCH",
+            "/api/v1/projects/webdelib",
+            Some(&claire),
+            Some(edit.clone())
+        )
+        .await
+        .status,
+        StatusCode::FORBIDDEN
+    );
+    let by_stranger = app
+        .post(
+            "/api/v1/projects/webdelib/maintainers",
+            &mallory,
+            json!({"email": "mallory@exemple.fr"}),
+        )
+        .await;
+    assert_eq!(
+        by_stranger.status,
+        StatusCode::FORBIDDEN,
+        "no self-invitation"
+    );
+    let unknown = app
+        .post(
+            "/api/v1/projects/webdelib/maintainers",
+            &julien,
+            json!({"email": "personne@nulle.part"}),
+        )
+        .await;
+    assert_eq!(
+        (unknown.status, unknown.error_code()),
+        (StatusCode::UNPROCESSABLE_ENTITY, "unknown_user")
+    );
+    let invited = app
+        .post(
+            "/api/v1/projects/webdelib/maintainers",
+            &julien,
+            json!({"email": "Claire@Mairie.fr"}),
+        )
+        .await;
+    assert_eq!(invited.status, StatusCode::OK, "{}", invited.text);
+    assert_eq!(
+        app.request(
+            "PATCH",
+            "/api/v1/projects/webdelib",
+            Some(&claire),
+            Some(edit)
+        )
+        .await
+        .status,
+        StatusCode::OK
+    );
+}
+
+mod invitations {
+    use super::*;
+    on_both_engines!(maintainers_invite_maintainers);
+}

@@ -567,3 +567,82 @@ on_both_engines!(
     signing_in_checks_the_password,
     brute_force_is_slowed_whatever_the_forwarded_header
 );
+
+/// Changing the password needs the current one and ends the other sessions.
+async fn changing_the_password_ends_other_sessions(engine: Engine) {
+    let app = TestApp::new(engine).await;
+    app.user_token("julien@agglo.fr", "Julien").await;
+    let mut laptop = Browser::default();
+    let mut phone = Browser::default();
+    for browser in [&mut laptop, &mut phone] {
+        browser.get(&app, "/connexion").await;
+        let csrf = browser.csrf();
+        let fields = [
+            ("csrf", csrf.as_str()),
+            ("email", "julien@agglo.fr"),
+            ("password", "mot-de-passe-long"),
+        ];
+        assert_eq!(
+            browser.post(&app, "/connexion", &fields).await.status,
+            StatusCode::SEE_OTHER
+        );
+    }
+    let csrf = laptop.csrf();
+    let wrong = [
+        ("csrf", csrf.as_str()),
+        ("current_password", "pas le bon"),
+        ("new_password", "un nouveau mot de passe"),
+    ];
+    let refused = laptop.post(&app, "/compte/mot-de-passe", &wrong).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        refused
+            .text
+            .contains("Le mot de passe actuel est incorrect.")
+    );
+    let short = [
+        ("csrf", csrf.as_str()),
+        ("current_password", "mot-de-passe-long"),
+        ("new_password", "court"),
+    ];
+    assert_eq!(
+        laptop
+            .post(&app, "/compte/mot-de-passe", &short)
+            .await
+            .status,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    let right = [
+        ("csrf", csrf.as_str()),
+        ("current_password", "mot-de-passe-long"),
+        ("new_password", "un nouveau mot de passe"),
+    ];
+    let changed = laptop.post(&app, "/compte/mot-de-passe", &right).await;
+    assert_eq!(changed.status, StatusCode::OK);
+    assert!(changed.text.contains("Mot de passe changé"));
+    assert_eq!(
+        laptop.get(&app, "/compte/jetons").await.status,
+        StatusCode::OK,
+        "this session goes on"
+    );
+    assert_eq!(
+        phone.get(&app, "/compte/jetons").await.status,
+        StatusCode::SEE_OTHER,
+        "the others end"
+    );
+    let user = app
+        .store
+        .user_by_email("julien@agglo.fr")
+        .await
+        .expect("query")
+        .expect("user");
+    assert!(civiforge::auth::verify_password(
+        "un nouveau mot de passe",
+        &user.password_hash
+    ));
+}
+
+mod password {
+    use super::*;
+    on_both_engines!(changing_the_password_ends_other_sessions);
+}

@@ -111,7 +111,7 @@ test('with JavaScript, the organisation field suggests communes as you type (key
 test('every page type has no serious or critical accessibility violation (axe-core)', async () => {
   const page = await newPage();
   await signIn(page);
-  const pages = { ...PAGES, jetons: '/compte/jetons', 'nouveau-projet': '/projets/nouveau', 'nouvelle-adoption': '/adoptions/nouvelle?projet=opencimetiere&recherche=istres' };
+  const pages = { ...PAGES, jetons: '/compte/jetons', 'mot-de-passe': '/compte/mot-de-passe', 'nouveau-projet': '/projets/nouveau', 'nouvelle-adoption': '/adoptions/nouvelle?projet=opencimetiere&recherche=istres' };
   const problems = [];
   for (const [name, path] of Object.entries(pages)) {
     await page.goto(`${BASE}${path}`);

@@ -14,7 +14,7 @@ use super::{adoptions, audit, claims, organisations, projects, search, system, w
         search::search, search::suggest, system::readyz, audit::list,
         claims::file, claims::list, claims::decide, claims::set_domains, claims::set_visibility,
         projects::register, projects::list, projects::show, projects::update, projects::versions,
-        projects::adoptions, projects::refresh, projects::categories,
+        projects::adoptions, projects::refresh, projects::categories, projects::invite_maintainer,
         organisations::search, organisations::show, organisations::suggestions,
         adoptions::declare, adoptions::of_organisation, adoptions::history,
         system::healthz, system::metrics,

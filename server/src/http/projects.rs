@@ -23,6 +23,7 @@ pub fn routes() -> axum::Router<AppState> {
         .route("/projects/{slug}/versions", get(versions))
         .route("/projects/{slug}/adoptions", get(adoptions))
         .route("/projects/{slug}/refresh", post(refresh))
+        .route("/projects/{slug}/maintainers", post(invite_maintainer))
 }
 
 /// Register a project; its repository is then fetched and indexed in the background.
@@ -198,6 +199,51 @@ pub async fn refresh(
     )
     .await;
     Ok((StatusCode::ACCEPTED, Json(json!({"status": "queued"}))))
+}
+
+/// `POST /api/v1/projects/{slug}/maintainers`
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MaintainerInvitation {
+    /// E-mail of an existing account.
+    pub email: String,
+}
+
+/// Make another account a maintainer of the project (its maintainers and moderators only).
+#[utoipa::path(post, path = "/api/v1/projects/{slug}/maintainers", tag = "projets",
+    request_body = MaintainerInvitation, security(("jeton" = [])),
+    responses((status = 200, description = "ajouté"), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn invite_maintainer(
+    State(state): State<AppState>,
+    client: super::client::ClientIp,
+    auth: Authenticated,
+    ApiPath(slug): ApiPath<String>,
+    ApiJson(invitation): ApiJson<MaintainerInvitation>,
+) -> ApiResult<impl IntoResponse> {
+    auth.require("projects:write")?;
+    let owner = auth.0;
+    require_maintainer(&state, &owner, &slug).await?;
+    let email = invitation.email.trim().to_lowercase();
+    let Some(invited) = state.store.user_by_email(&email).await? else {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "unknown_user",
+            "aucun compte avec cette adresse : la personne doit d'abord créer le sien",
+        ));
+    };
+    state.store.add_maintainer(&slug, invited.id).await?;
+    let details = json!({"maintainer": invited.email});
+    super::audit::record(
+        &state,
+        Some(&owner.user),
+        None,
+        client,
+        "project.maintainer_add",
+        &slug,
+        Some(details),
+    )
+    .await;
+    Ok(Json(json!({"project": slug, "maintainer": invited.email})))
 }
 
 /// The categories projects are filed under.

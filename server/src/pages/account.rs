@@ -227,3 +227,87 @@ pub async fn signout(State(state): State<AppState>, headers: HeaderMap, _body: B
         .append(SET_COOKIE, set_cookie(SESSION_COOKIE, "", 0, "Lax"));
     response
 }
+
+async fn password_page(
+    state: &AppState,
+    visitor: &Visitor,
+    errors: BTreeMap<&str, String>,
+    done: bool,
+) -> Response {
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let mut response = state.web.render_for(
+        visitor,
+        "password.html",
+        context! { errors => Serde(errors), done },
+    );
+    *response.status_mut() = status;
+    response
+}
+
+pub async fn password_form(State(state): State<AppState>, visitor: Visitor) -> Response {
+    if visitor.user.is_none() {
+        return Redirect::to("/connexion?suivant=%2Fcompte%2Fmot-de-passe").into_response();
+    }
+    password_page(&state, &visitor, BTreeMap::new(), false).await
+}
+
+/// Changes the password after checking the current one; every other session ends.
+pub async fn change_password(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    client: ClientIp,
+    headers: HeaderMap,
+    GenuineForm(form): GenuineForm,
+) -> Response {
+    let Some(user) = visitor.user.clone() else {
+        return Redirect::to("/connexion?suivant=%2Fcompte%2Fmot-de-passe").into_response();
+    };
+    let mut errors = BTreeMap::new();
+    if !verify_password(
+        form.get("current_password").unwrap_or_default(),
+        &user.password_hash,
+    ) {
+        errors.insert(
+            "current_password",
+            "Le mot de passe actuel est incorrect.".to_string(),
+        );
+        return password_page(&state, &visitor, errors, false).await;
+    }
+    let hash = match crate::auth::hash_password(form.get("new_password").unwrap_or_default()) {
+        Ok(hash) => hash,
+        Err(error) => {
+            let message = error.to_string();
+            let mut chars = message.chars();
+            let capitalised: String = chars
+                .next()
+                .map(|c| c.to_uppercase().collect::<String>() + chars.as_str())
+                .unwrap_or_default();
+            errors.insert("new_password", format!("{capitalised}."));
+            return password_page(&state, &visitor, errors, false).await;
+        }
+    };
+    let current = cookie(&headers, SESSION_COOKIE).map(|token| token_digest(&token));
+    if let Err(error) = state
+        .store
+        .set_password(user.id, &hash, current.as_deref())
+        .await
+    {
+        tracing::error!(%error, "password change");
+        return state.web.error(StatusCode::SERVICE_UNAVAILABLE);
+    }
+    crate::http::audit::record(
+        &state,
+        Some(&user),
+        None,
+        client,
+        "user.password",
+        &user.email,
+        None,
+    )
+    .await;
+    password_page(&state, &visitor, errors, true).await
+}

@@ -37,6 +37,10 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/deconnexion", post(account::signout))
         .route("/compte/jetons", get(tokens::page).post(tokens::create))
+        .route(
+            "/compte/mot-de-passe",
+            get(account::password_form).post(account::change_password),
+        )
         .route("/compte/jetons/{id}/revoquer", post(tokens::revoke))
         .route(
             "/projets/nouveau",

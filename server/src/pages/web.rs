@@ -65,6 +65,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     template!("project_form.html"),
     template!("adoption_form.html"),
     template!("tokens.html"),
+    template!("password.html"),
 ];
 
 impl Web {

@@ -132,6 +132,16 @@ pub trait Store: Send + Sync + 'static {
     /// Attempts recorded under a key since a moment.
     async fn count_attempts(&self, key: &str, since: DateTime<Utc>) -> StoreResult<i64>;
 
+    /// Replaces a user's password hash and ends every session of theirs but `keep`.
+    async fn set_password(
+        &self,
+        user_id: i64,
+        password_hash: &str,
+        keep_session: Option<&str>,
+    ) -> StoreResult<()>;
+    /// Makes a user a maintainer of a project (no change if already one).
+    async fn add_maintainer(&self, slug: &str, user_id: i64) -> StoreResult<()>;
+
     /// Opens a browser session for a user until `expires_at`.
     async fn create_session(
         &self,

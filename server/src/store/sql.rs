@@ -814,6 +814,41 @@ macro_rules! impl_sql_store {
                     .await?)
             }
 
+            async fn set_password(
+                &self,
+                user_id: i64,
+                password_hash: &str,
+                keep_session: Option<&str>,
+            ) -> $crate::store::StoreResult<()> {
+                let mut tx = self.pool.begin_with($begin_write).await?;
+                sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
+                    .bind(password_hash)
+                    .bind(user_id)
+                    .execute(&mut *tx)
+                    .await?;
+                sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND ($2 IS NULL OR token_hash <> $2)")
+                    .bind(user_id)
+                    .bind(keep_session)
+                    .execute(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn add_maintainer(&self, slug: &str, user_id: i64) -> $crate::store::StoreResult<()> {
+                let id = self.project_id(slug).await?;
+                sqlx::query(
+                    "INSERT INTO project_maintainers (project_id, user_id, role, created_at) \
+                     VALUES ($1, $2, 'maintainer', $3) ON CONFLICT DO NOTHING",
+                )
+                .bind(id)
+                .bind(user_id)
+                .bind(chrono::Utc::now())
+                .execute(&self.pool)
+                .await?;
+                Ok(())
+            }
+
             async fn create_session(
                 &self,
                 token_hash: &str,
