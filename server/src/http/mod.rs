@@ -96,6 +96,10 @@ pub fn app(state: AppState) -> Router {
             state.clone(),
             metrics::count_requests,
         ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            refuse_nul,
+        ))
         .layer(axum::middleware::from_fn(headers::security_headers))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(tower_http::compression::CompressionLayer::new())
@@ -105,6 +109,29 @@ pub fn app(state: AppState) -> Router {
 
 async fn api_not_found() -> ApiError {
     ApiError::not_found("aucune ressource à cette adresse ; voir /api/v1/openapi.json")
+}
+
+/// A request whose address carries a NUL character (`%00`) is refused before any handler:
+/// no identifier or search contains one, and PostgreSQL stores none.
+async fn refuse_nul(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let uri = request.uri().to_string();
+    if !uri.to_ascii_lowercase().contains("%00") {
+        return next.run(request).await;
+    }
+    if request.uri().path().starts_with("/api/") {
+        ApiError::bad_request(
+            "invalid_query",
+            "le caractère nul (%00) n'est accepté dans aucun paramètre",
+        )
+        .into_response()
+    } else {
+        state.web.error(StatusCode::BAD_REQUEST)
+    }
 }
 
 /// Outside the API, an unknown address gets a page in French.

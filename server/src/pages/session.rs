@@ -153,8 +153,10 @@ pub struct FormFields(pub Vec<(String, String)>);
 impl FormFields {
     pub fn parse(body: &[u8]) -> Self {
         Self(
+            // NUL characters are dropped: nothing a person types contains one, and
+            // PostgreSQL stores none.
             url::form_urlencoded::parse(body)
-                .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                .map(|(k, v)| (k.replace('\0', ""), v.replace('\0', "")))
                 .take(200)
                 .collect(),
         )

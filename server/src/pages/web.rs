@@ -153,6 +153,10 @@ impl Web {
                 "Page introuvable",
                 "L'adresse demandée ne correspond à aucune page. Elle a peut-être changé, ou contient une faute de frappe.",
             ),
+            StatusCode::BAD_REQUEST => (
+                "Requête refusée",
+                "L'adresse demandée contient des caractères que civiforge n'accepte pas. Vérifiez-la et recommencez.",
+            ),
             StatusCode::FORBIDDEN => (
                 "Action refusée",
                 "Ce formulaire n'a pas pu être vérifié (il vient peut-être d'un autre site, ou la page était trop ancienne). Rechargez la page et recommencez.",
