@@ -1764,12 +1764,11 @@ fn replica_query(
 fn civiforge_breakdown(search_dir: &Path) -> anyhow::Result<Vec<Breakdown>> {
     use civiforge::search::engine::{Engine, RankingWeights};
     use civiforge::search::schema::{french_analyzer, tokens};
-    use tantivy::aggregation::{AggContextParams, AggregationCollector, AggregationLimitsGuard};
     use tantivy::collector::{Count, TopDocs};
     use tantivy::query::{BooleanQuery, Occur, Query, TermQuery};
     use tantivy::schema::{IndexRecordOption, Value};
     use tantivy::snippet::SnippetGenerator;
-    use tantivy::{DocAddress, DocId, Index, ReloadPolicy, Score, SegmentReader, TantivyDocument};
+    use tantivy::{DocAddress, Index, ReloadPolicy, TantivyDocument};
 
     let index = Index::open_in_dir(search_dir)?;
     civiforge::search::schema::register_tokenizers(&index);
@@ -1785,50 +1784,9 @@ fn civiforge_breakdown(search_dir: &Path) -> anyhow::Result<Vec<Breakdown>> {
         weights: RankingWeights::default(),
     };
     let now = Utc::now().timestamp();
-    let facet_spec = || -> anyhow::Result<AggregationCollector> {
-        let mut spec = serde_json::Map::new();
-        for name in [
-            "category",
-            "license",
-            "status",
-            "departement",
-            "adopter_kind",
-            "has_adopters",
-            "active",
-        ] {
-            spec.insert(
-                name.to_string(),
-                serde_json::json!({"terms": {"field": name, "size": 200}}),
-            );
-        }
-        let aggregations = serde_json::from_value(serde_json::Value::Object(spec))?;
-        let context = AggContextParams::new(
-            AggregationLimitsGuard::default(),
-            index.tokenizers().clone(),
-        );
-        Ok(AggregationCollector::from_aggs(aggregations, context))
-    };
-    // The ranking of engine.rs: relevance × adoption × freshness, from fast fields.
-    let tweaked = || {
-        TopDocs::with_limit(LIMIT).tweak_score(move |segment: &SegmentReader| {
-            let adopters = segment
-                .fast_fields()
-                .u64("adopters_count")
-                .map(|c| c.first_or_default_col(0))
-                .ok();
-            let activity = segment
-                .fast_fields()
-                .i64("last_activity")
-                .map(|c| c.first_or_default_col(0))
-                .ok();
-            move |doc: DocId, relevance: Score| {
-                let adopters = adopters.as_ref().map_or(0, |c| c.get_val(doc)) as f32;
-                let last = activity.as_ref().map_or(0, |c| c.get_val(doc));
-                let freshness = (-((now - last).max(0) as f32) / (365.0 * 86_400.0)).exp();
-                relevance * (1.0 + 0.5 * (1.0 + adopters).ln()) * (1.0 + 0.3 * freshness)
-            }
-        })
-    };
+    // The engine's own collectors, so that the breakdown measures what searches run.
+    let facet_spec = || engine.facets_collector();
+    let tweaked = || engine.ranking(LIMIT, 0, now);
 
     let mut rows = Vec::new();
     for &text in BREAKDOWN_QUERIES {
@@ -1850,7 +1808,7 @@ fn civiforge_breakdown(search_dir: &Path) -> anyhow::Result<Vec<Breakdown>> {
             Ok(searcher.search(&*query, &TopDocs::with_limit(LIMIT).order_by_score())?)
         })?;
         let facets = median_of(|| Ok(searcher.search(&*query, &facet_spec()?)?))?;
-        let top: Vec<(f32, DocAddress)> = searcher.search(&*query, &tweaked())?;
+        let top: Vec<(_, DocAddress)> = searcher.search(&*query, &tweaked())?;
         let words = civiforge::search::query::UserQuery::parse(text);
         let stems: Vec<(Occur, Box<dyn Query>)> = words
             .positive_words()

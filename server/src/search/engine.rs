@@ -286,42 +286,8 @@ impl Engine<'_> {
             total = searcher.search(&query, &Count)?;
             relaxed = total > 0;
         }
-        let weights = self.weights;
         let fields = self.fields.clone();
-        let ranked = TopDocs::with_limit(request.limit.max(1))
-            .and_offset(request.offset)
-            .tweak_score(move |segment: &SegmentReader| {
-                let adopters = segment
-                    .fast_fields()
-                    .u64("adopters_count")
-                    .map(|c| c.first_or_default_col(0))
-                    .ok();
-                let activity = segment
-                    .fast_fields()
-                    .i64("last_activity")
-                    .map(|c| c.first_or_default_col(0))
-                    .ok();
-                let ids = segment
-                    .fast_fields()
-                    .u64("id")
-                    .map(|c| c.first_or_default_col(0))
-                    .ok();
-                move |doc: DocId, relevance: Score| {
-                    let adopters = adopters.as_ref().map_or(0, |c| c.get_val(doc)) as f32;
-                    let last = activity.as_ref().map_or(0, |c| c.get_val(doc));
-                    let freshness = if last > 0 {
-                        (-((now_unix - last).max(0) as f32) / (365.0 * 86_400.0)).exp()
-                    } else {
-                        0.0
-                    };
-                    let id = ids.as_ref().map_or(0, |c| c.get_val(doc));
-                    let score = relevance.max(f32::MIN_POSITIVE)
-                        * (1.0 + weights.adoption * (1.0 + adopters).ln())
-                        * (1.0 + weights.freshness * freshness);
-                    // Equal scores keep one order from page to page: the older project first.
-                    (score, std::cmp::Reverse(id))
-                }
-            });
+        let ranked = self.ranking(request.limit.max(1), request.offset, now_unix);
         let docs: Vec<((Score, std::cmp::Reverse<u64>), DocAddress)> =
             searcher.search(&query, &ranked)?;
         let highlighter = self.highlighter(searcher, &user_query)?;
@@ -387,11 +353,55 @@ impl Engine<'_> {
         Ok(Some(generator))
     }
 
-    fn facets(
+    /// The collector of a page of results, ordered by relevance × adoption × freshness (see
+    /// [`RankingWeights`]), equal scores by project id.
+    pub fn ranking(
         &self,
-        searcher: &Searcher,
-        query: &dyn Query,
-    ) -> tantivy::Result<BTreeMap<String, Vec<FacetCount>>> {
+        limit: usize,
+        offset: usize,
+        now_unix: i64,
+    ) -> impl tantivy::collector::Collector<
+        Fruit = Vec<((Score, std::cmp::Reverse<u64>), DocAddress)>,
+    > + use<> {
+        let weights = self.weights;
+        TopDocs::with_limit(limit)
+            .and_offset(offset)
+            .tweak_score(move |segment: &SegmentReader| {
+                let adopters = segment
+                    .fast_fields()
+                    .u64("adopters_count")
+                    .map(|c| c.first_or_default_col(0))
+                    .ok();
+                let activity = segment
+                    .fast_fields()
+                    .i64("last_activity")
+                    .map(|c| c.first_or_default_col(0))
+                    .ok();
+                let ids = segment
+                    .fast_fields()
+                    .u64("id")
+                    .map(|c| c.first_or_default_col(0))
+                    .ok();
+                move |doc: DocId, relevance: Score| {
+                    let adopters = adopters.as_ref().map_or(0, |c| c.get_val(doc)) as f32;
+                    let last = activity.as_ref().map_or(0, |c| c.get_val(doc));
+                    let freshness = if last > 0 {
+                        (-((now_unix - last).max(0) as f32) / (365.0 * 86_400.0)).exp()
+                    } else {
+                        0.0
+                    };
+                    let id = ids.as_ref().map_or(0, |c| c.get_val(doc));
+                    let score = relevance.max(f32::MIN_POSITIVE)
+                        * (1.0 + weights.adoption * (1.0 + adopters).ln())
+                        * (1.0 + weights.freshness * freshness);
+                    // Equal scores keep one order from page to page: the older project first.
+                    (score, std::cmp::Reverse(id))
+                }
+            })
+    }
+
+    /// The collector of the facet counts.
+    pub fn facets_collector(&self) -> tantivy::Result<AggregationCollector> {
         let mut spec = serde_json::Map::new();
         for (name, _) in facet_fields(self.fields) {
             spec.insert(
@@ -405,7 +415,15 @@ impl Engine<'_> {
             AggregationLimitsGuard::default(),
             self.index.tokenizers().clone(),
         );
-        let collector = AggregationCollector::from_aggs(aggregations, context);
+        Ok(AggregationCollector::from_aggs(aggregations, context))
+    }
+
+    fn facets(
+        &self,
+        searcher: &Searcher,
+        query: &dyn Query,
+    ) -> tantivy::Result<BTreeMap<String, Vec<FacetCount>>> {
+        let collector = self.facets_collector()?;
         let results: AggregationResults = searcher.search(query, &collector)?;
         let json = serde_json::to_value(&results)
             .map_err(|e| tantivy::TantivyError::InvalidArgument(e.to_string()))?;
