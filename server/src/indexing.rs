@@ -207,6 +207,16 @@ pub fn snapshot_record(snapshot: RepositorySnapshot, now: chrono::DateTime<Utc>)
                 commit: v.commit,
             })
             .collect(),
+        // A project names at most a few hundred users; more is noise, not information.
+        used_by: snapshot
+            .publiccode
+            .as_ref()
+            .and_then(|r| r.publiccode.as_ref())
+            .and_then(|p| p.used_by.clone())
+            .unwrap_or_default()
+            .into_iter()
+            .take(MAX_USED_BY)
+            .collect(),
         readme_html: snapshot.readme.as_ref().map(|r| r.html.clone()),
         readme_text: snapshot.readme.map(|r| r.text),
         publiccode_json: snapshot
@@ -223,6 +233,9 @@ pub fn snapshot_record(snapshot: RepositorySnapshot, now: chrono::DateTime<Utc>)
         problems_json: Some(json!(snapshot.problems).to_string()),
     }
 }
+
+/// Most publiccode.yml `usedBy` names resolved to organisations per project.
+const MAX_USED_BY: usize = 500;
 
 /// Delay before retrying a failed job: 30 s, then doubling, at most an hour.
 pub fn retry_delay(attempts: i64) -> Duration {

@@ -61,6 +61,8 @@ pub struct Project {
     pub adopters_count: i64,
     /// Of those, the declarations made by verified agents or moderators.
     pub verified_adopters_count: i64,
+    /// Of those, the uses the project also lists among its known users (both sides assert).
+    pub confirmed_adopters_count: i64,
     /// README rendered to sanitised HTML.
     pub readme_html: Option<String>,
     /// The parsed publiccode.yml.
@@ -150,6 +152,21 @@ pub struct OrganisationRef {
     pub kind: String,
 }
 
+/// An organisation a project says uses it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct KnownUser {
+    /// Organisation id.
+    pub organisation: String,
+    pub organisation_name: String,
+    /// `publiccode` (the repository's publiccode.yml `usedBy`) or `maintainer` (the list its
+    /// maintainers keep).
+    pub source: String,
+    /// The name as the project wrote it.
+    pub label: String,
+    /// The organisation declares the use too: the use is confirmed.
+    pub confirmed: bool,
+}
+
 /// Whether an organisation uses a project.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -196,8 +213,11 @@ pub struct Adoption {
     pub since: Option<NaiveDate>,
     /// Name of the user who declared it.
     pub declared_by: Option<String>,
-    /// `unverified`, `agent`, `moderator`, `maintainer` or `confirmed`.
+    /// `unverified`, `agent` or `moderator`: how the declarer's authority was established.
     pub verification: String,
+    /// The project also lists this organisation among its users (publiccode.yml `usedBy` or
+    /// its maintainers' list): the use is asserted by both sides.
+    pub confirmed: bool,
     pub declared_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -337,6 +357,8 @@ pub struct SnapshotRecord {
     pub license: Option<String>,
     pub license_source: Option<String>,
     pub problems_json: Option<String>,
+    /// publiccode.yml `usedBy`: the names the project gives of its users.
+    pub used_by: Vec<String>,
 }
 
 /// An adopting organisation, as search sees it.

@@ -58,6 +58,49 @@ pub fn is_slug(text: &str) -> bool {
         })
 }
 
+/// The folded forms under which a name written by a project (publiccode.yml `usedBy`:
+/// "Ville de Marseille", "Commune d'Arles", "Mairie du Mans") may match an organisation's
+/// search key: the name itself, then without the word for the institution in front.
+pub fn organisation_name_keys(name: &str) -> Vec<String> {
+    const INSTITUTIONS: [&str; 6] = [
+        "commune",
+        "ville",
+        "mairie",
+        "departement",
+        "conseil departemental",
+        "region",
+    ];
+    const LINKS: [&str; 6] = ["de la ", "de l ", "des ", "du ", "de ", "d "];
+    let folded = fold(name);
+    let mut keys = vec![folded.clone()];
+    for institution in INSTITUTIONS {
+        let Some(rest) = folded
+            .strip_prefix(institution)
+            .and_then(|r| r.strip_prefix(' '))
+        else {
+            continue;
+        };
+        for link in LINKS {
+            if let Some(bare) = rest.strip_prefix(link) {
+                keys.push(bare.to_string());
+                // "Mairie du Mans" is Le Mans, "Commune des Mureaux" is Les Mureaux.
+                match link {
+                    "du " => keys.push(format!("le {bare}")),
+                    "des " => keys.push(format!("les {bare}")),
+                    "de la " => keys.push(format!("la {bare}")),
+                    "de l " => keys.push(format!("l {bare}")),
+                    _ => {}
+                }
+                break;
+            }
+        }
+        keys.push(rest.to_string());
+    }
+    keys.retain(|key| !key.is_empty());
+    keys.dedup();
+    keys
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -69,6 +112,24 @@ mod tests {
         assert_eq!(fold("  Saint-Martin-de-Crau "), "saint martin de crau");
         assert_eq!(fold("L’Haÿ-les-Roses"), "l hay les roses");
         assert_eq!(fold_query("St Martin de Crau"), "saint martin de crau");
+    }
+
+    #[test]
+    fn names_written_by_projects_give_the_keys_of_the_place() {
+        assert_eq!(organisation_name_keys("Marseille"), ["marseille"]);
+        assert!(organisation_name_keys("Ville de Marseille").contains(&"marseille".to_string()));
+        assert!(organisation_name_keys("Commune d'Arles").contains(&"arles".to_string()));
+        assert!(organisation_name_keys("Mairie du Mans").contains(&"le mans".to_string()));
+        assert!(organisation_name_keys("Commune des Mureaux").contains(&"les mureaux".to_string()));
+        assert!(
+            organisation_name_keys("Département de la Gironde").contains(&"gironde".to_string())
+        );
+        assert!(
+            organisation_name_keys("Villeneuve")
+                .iter()
+                .all(|k| k == "villeneuve")
+        );
+        assert!(organisation_name_keys("  ").is_empty());
     }
 
     #[test]

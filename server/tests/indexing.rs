@@ -265,6 +265,147 @@ async fn adoption_versions_are_matched(engine: Engine) {
     }
 }
 
+/// A use asserted by both sides is confirmed: the project names its users (publiccode.yml
+/// `usedBy`, or its maintainers' list) and the organisation declares the use.
+async fn uses_asserted_by_both_sides_are_confirmed(engine: Engine) {
+    let app = TestApp::with_policy(engine, LOCAL).await;
+    let token = app.user_token("julien@agglo.fr", "Julien").await;
+    let stranger = app.user_token("autre@exemple.fr", "Autre").await;
+    let mut repo = cimetiere_repository();
+    let used_by = "usedBy:\n  - \"Ville d'Istres\"\n  - commune-13039\n  - Saint-Denis\n  \
+                   - Mairie de Nulle-Part-sur-Mer\n";
+    repo.write("publiccode.yml", format!("{PUBLICCODE}{used_by}"));
+    repo.commit("Utilisateurs connus");
+    let data = tempfile::tempdir().expect("data dir");
+    let slug = register(&app, &token, &repo.url()).await["slug"]
+        .as_str()
+        .expect("slug")
+        .to_string();
+    let indexer = context(&app, data.path(), LOCAL);
+    let id = project_id(&app, &slug).await;
+    indexer.index_project(id).await.expect("index");
+
+    let known_uri = format!("/api/v1/projects/{slug}/known-users");
+    let known = app.get(&known_uri).await.body;
+    let cited: Vec<(&str, &str, bool)> = known["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|k| {
+            (
+                k["organisation"].as_str().expect("id"),
+                k["source"].as_str().expect("source"),
+                k["confirmed"].as_bool().expect("confirmed"),
+            )
+        })
+        .collect();
+    assert_eq!(
+        cited,
+        [
+            ("commune-13039", "publiccode", false),
+            ("commune-13047", "publiccode", false)
+        ],
+        "{known}"
+    );
+    // Several communes are called Saint-Denis: an ambiguous name designates none of them.
+    assert_eq!(
+        known["unresolved"],
+        json!(["Saint-Denis", "Mairie de Nulle-Part-sur-Mer"])
+    );
+
+    // Istres declares the use: both sides assert it.
+    let istres = app
+        .post(
+            "/api/v1/adoptions",
+            &stranger,
+            json!({"project": slug, "organisation": "commune-13047"}),
+        )
+        .await;
+    assert_eq!(istres.status, StatusCode::CREATED, "{}", istres.text);
+    assert_eq!(istres.body["confirmed"], true);
+    let arles = app
+        .post(
+            "/api/v1/adoptions",
+            &stranger,
+            json!({"project": slug, "organisation": "commune-13004"}),
+        )
+        .await;
+    assert_eq!(arles.body["confirmed"], false);
+    let project = app.get(&format!("/api/v1/projects/{slug}")).await.body;
+    assert_eq!(
+        (
+            &project["adopters_count"],
+            &project["confirmed_adopters_count"]
+        ),
+        (&json!(2), &json!(1))
+    );
+
+    // Maintainers keep a list of their own; others may not touch it, unknown ids are refused,
+    // and neither refusal changes anything.
+    let arles_listed = json!({"organisations": ["commune-13004"]});
+    let refused = app
+        .request(
+            "PUT",
+            &known_uri,
+            Some(&stranger),
+            Some(arles_listed.clone()),
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    let unknown = app
+        .request(
+            "PUT",
+            &known_uri,
+            Some(&token),
+            Some(json!({"organisations": ["commune-13004", "commune-99999"]})),
+        )
+        .await;
+    assert_eq!(
+        (unknown.status, unknown.error_code()),
+        (StatusCode::UNPROCESSABLE_ENTITY, "unknown_organisation")
+    );
+    assert!(unknown.text.contains("commune-99999"), "{}", unknown.text);
+    assert_eq!(
+        app.get(&known_uri).await.body["items"]
+            .as_array()
+            .map(Vec::len),
+        Some(2)
+    );
+    let listed = app
+        .request("PUT", &known_uri, Some(&token), Some(arles_listed))
+        .await;
+    assert_eq!(listed.status, StatusCode::OK, "{}", listed.text);
+    let adoptions = app
+        .get(&format!("/api/v1/projects/{slug}/adoptions"))
+        .await
+        .body;
+    assert!(
+        adoptions["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .all(|a| a["confirmed"] == true),
+        "{adoptions}"
+    );
+
+    // The page says so: confirmed badges, and the users the project cites who have not
+    // declared anything.
+    let page = app.get(&format!("/projets/{slug}")).await.text;
+    assert_eq!(page.matches(">confirmée</span>").count(), 2, "{page}");
+    assert!(page.contains("dont 2 confirmées par le projet"), "{page}");
+    assert!(page.contains("Fos-sur-Mer"), "{page}");
+    assert!(page.contains("Saint-Denis <span class=\"muted\">(organisation non identifiée)"));
+
+    // The repository stops naming its users: its part goes, the maintainers' list stays.
+    repo.write("publiccode.yml", PUBLICCODE);
+    repo.commit("Sans usedBy");
+    indexer.index_project(id).await.expect("reindex");
+    let known = app.get(&known_uri).await.body;
+    assert_eq!(known["items"].as_array().map(Vec::len), Some(1), "{known}");
+    assert_eq!(known["items"][0]["source"], "maintainer");
+    assert_eq!(known["unresolved"], json!([]));
+}
+
 /// Failures are recorded with their reason; the last good snapshot stays; the URL policy of
 /// the instance is applied again at fetch time.
 async fn failures_are_recorded_and_keep_the_last_snapshot(engine: Engine) {
@@ -455,6 +596,7 @@ async fn the_background_worker_indexes_new_projects(engine: Engine) {
 on_both_engines!(
     a_registered_repository_is_indexed_and_refreshed,
     adoption_versions_are_matched,
+    uses_asserted_by_both_sides_are_confirmed,
     failures_are_recorded_and_keep_the_last_snapshot,
     the_job_queue_is_shared_safely,
     the_background_worker_indexes_new_projects,

@@ -14,6 +14,7 @@ const AXE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 const BASE = process.env.CIVIFORGE_BASE_URL;
 const EMAIL = process.env.CIVIFORGE_TEST_EMAIL;
 const PASSWORD = process.env.CIVIFORGE_TEST_PASSWORD;
+const MODERATOR = process.env.CIVIFORGE_TEST_MODERATOR_EMAIL;
 const SHOTS = process.env.SCREENSHOT_DIR ?? 'tests-output/screenshots';
 
 const PAGES = {
@@ -48,9 +49,9 @@ async function newPage(viewport = { width: 1280, height: 900 }) {
   return context.newPage();
 }
 
-async function signIn(page) {
+async function signIn(page, email = EMAIL) {
   await page.goto(`${BASE}/connexion`);
-  await page.getByLabel('Adresse e-mail').fill(EMAIL);
+  await page.getByLabel('Adresse e-mail').fill(email);
   await page.getByLabel('Mot de passe').fill(PASSWORD);
   await page.getByRole('button', { name: 'Se connecter' }).click();
   await page.waitForURL(`${BASE}/`);
@@ -108,10 +109,34 @@ test('with JavaScript, the organisation field suggests communes as you type (key
   await page.context().close();
 });
 
+test('an agent asks to act for Fos-sur-Mer; a moderator verifies the request', async () => {
+  const agent = await newPage();
+  await signIn(agent);
+  await agent.goto(`${BASE}/organisations/commune-13039`);
+  await agent.getByRole('button', { name: 'Je travaille pour cette organisation' }).click();
+  await agent.waitForURL(/commune-13039#agir/);
+  assert.match(await agent.locator('#agir').locator('..').innerText(), /en attente de vérification/);
+
+  const moderator = await newPage();
+  await signIn(moderator, MODERATOR);
+  await moderator.getByRole('link', { name: 'Modération' }).first().click();
+  await moderator.getByRole('button', { name: `Vérifier la demande de ${EMAIL} pour Fos-sur-Mer` }).click();
+  await moderator.waitForURL(/fait=verifiee/);
+  assert.match(await moderator.locator('.success').innerText(), /vérifiée pour un an/);
+
+  await agent.reload();
+  assert.match(await agent.locator('#agir').locator('..').innerText(), /vérifiée jusqu'au/);
+  await agent.goto(`${BASE}/compte`);
+  assert.match(await agent.locator('main').innerText(), /Fos-sur-Mer\s+vérifiée jusqu'au/);
+  await agent.context().close();
+  await moderator.context().close();
+});
+
 test('every page type has no serious or critical accessibility violation (axe-core)', async () => {
   const page = await newPage();
-  await signIn(page);
-  const pages = { ...PAGES, jetons: '/compte/jetons', 'mot-de-passe': '/compte/mot-de-passe', 'nouveau-projet': '/projets/nouveau', 'nouvelle-adoption': '/adoptions/nouvelle?projet=opencimetiere&recherche=istres' };
+  // A moderator sees every part of every page (moderation forms included).
+  await signIn(page, MODERATOR);
+  const pages = { ...PAGES, jetons: '/compte/jetons', 'mot-de-passe': '/compte/mot-de-passe', 'nouveau-projet': '/projets/nouveau', 'nouvelle-adoption': '/adoptions/nouvelle?projet=opencimetiere&recherche=istres', compte: '/compte', moderation: '/moderation', journal: '/moderation/journal' };
   const problems = [];
   for (const [name, path] of Object.entries(pages)) {
     await page.goto(`${BASE}${path}`);

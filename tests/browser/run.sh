@@ -33,6 +33,8 @@ cd "$WORK"
 export CIVIFORGE_TEST_EMAIL="agent@mairie-istres.fr" CIVIFORGE_TEST_PASSWORD="un mot de passe solide"
 echo "$CIVIFORGE_TEST_PASSWORD" | "$BIN" admin create-user --email "$CIVIFORGE_TEST_EMAIL" --name "Agent d'Istres" >/dev/null
 TOKEN=$("$BIN" admin create-token --email "$CIVIFORGE_TEST_EMAIL")
+export CIVIFORGE_TEST_MODERATOR_EMAIL="moderation@civiforge.test"
+echo "$CIVIFORGE_TEST_PASSWORD" | "$BIN" admin create-user --email "$CIVIFORGE_TEST_MODERATOR_EMAIL" --name "Modération" --moderator >/dev/null
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 export CIVIFORGE_BASE_URL="http://127.0.0.1:$PORT"
 CIVIFORGE_LOG=warn "$BIN" serve --listen "127.0.0.1:$PORT" --allow-local-repositories 2>"$WORK/serve.log" &
@@ -41,6 +43,8 @@ for _ in $(seq 1 100); do curl -sf "$CIVIFORGE_BASE_URL/healthz" >/dev/null && b
 api() { curl -sf -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' "$@"; }
 api -d "{\"repository_url\": \"$REPO\", \"name\": \"openCimetière\", \"summary\": \"Gestion des cimetières et des concessions funéraires.\", \"categories\": [\"cimetieres\"]}" "$CIVIFORGE_BASE_URL/api/v1/projects" >/dev/null
 api -d '{"project": "opencimetiere", "organisation": "commune-13047", "version": "4.1.0", "since": "2015-05-04"}' "$CIVIFORGE_BASE_URL/api/v1/adoptions" >/dev/null
+# A request to act for Arles, waiting for a moderator.
+api -d '{"organisation": "commune-13004"}' "$CIVIFORGE_BASE_URL/api/v1/claims" >/dev/null
 for _ in $(seq 1 150); do
   curl -s "$CIVIFORGE_BASE_URL/api/v1/projects/opencimetiere" | grep -q '"state":"ok"' && curl -sf "$CIVIFORGE_BASE_URL/readyz" >/dev/null && break
   sleep 0.2

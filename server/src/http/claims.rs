@@ -53,12 +53,20 @@ pub async fn file(
     auth: Authenticated,
     ApiJson(request): ApiJson<ClaimRequest>,
 ) -> ApiResult<impl IntoResponse> {
-    let user = auth.0.user;
-    let Some(organisation) = state
-        .store
-        .organisation(request.organisation.trim())
-        .await?
-    else {
+    let claim = file_for(&state, &auth.0.user, client, &request.organisation).await?;
+    Ok((StatusCode::CREATED, Json(claim)))
+}
+
+/// Files `user`'s claim to act for an organisation, from the API or the organisation's page.
+/// A claim still verified is kept as it is (asking again must not put it back in the queue),
+/// unless the e-mail domain vouches, which renews it for a year.
+pub async fn file_for(
+    state: &AppState,
+    user: &User,
+    client: ClientIp,
+    organisation: &str,
+) -> ApiResult<Claim> {
+    let Some(organisation) = state.store.organisation(organisation.trim()).await? else {
         return Err(ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
             "unknown_organisation",
@@ -75,6 +83,16 @@ pub async fn file(
         .email_domains(&organisation.id)
         .await?
         .contains(&domain);
+    if !vouched
+        && let Some(current) = state
+            .store
+            .claims(None, Some(user.id))
+            .await?
+            .into_iter()
+            .find(|c| c.organisation == organisation.id && is_live(c))
+    {
+        return Ok(current);
+    }
     let until = vouched.then(|| chrono::Utc::now() + chrono::Duration::days(CLAIM_DAYS));
     let claim = state
         .store
@@ -82,8 +100,8 @@ pub async fn file(
         .await?;
     let details = json!({"status": claim.status});
     super::audit::record(
-        &state,
-        Some(&user),
+        state,
+        Some(user),
         None,
         client,
         "claim.file",
@@ -91,7 +109,12 @@ pub async fn file(
         Some(details),
     )
     .await;
-    Ok((StatusCode::CREATED, Json(claim)))
+    Ok(claim)
+}
+
+/// Whether a claim gives authority now: verified and not expired.
+pub fn is_live(claim: &Claim) -> bool {
+    claim.status == "verified" && claim.expires_at.is_some_and(|at| at > chrono::Utc::now())
 }
 
 /// Which claims to list.
@@ -136,17 +159,29 @@ pub async fn decide(
     ApiPath(id): ApiPath<i64>,
     ApiJson(decision): ApiJson<Decision>,
 ) -> ApiResult<Json<Claim>> {
-    let moderator = auth.0.user;
-    require_moderator(&moderator)?;
+    Ok(Json(
+        decide_as(&state, &auth.0.user, client, id, decision.verified).await?,
+    ))
+}
+
+/// A moderator verifies (for a year) or rejects a claim.
+pub async fn decide_as(
+    state: &AppState,
+    moderator: &User,
+    client: ClientIp,
+    id: i64,
+    verified: bool,
+) -> ApiResult<Claim> {
+    require_moderator(moderator)?;
     let expires = chrono::Utc::now() + chrono::Duration::days(CLAIM_DAYS);
     let claim = state
         .store
-        .decide_claim(id, decision.verified, moderator.id, expires)
+        .decide_claim(id, verified, moderator.id, expires)
         .await?;
-    let details = json!({"claim": id, "verified": decision.verified, "user": claim.user});
+    let details = json!({"claim": id, "verified": verified, "user": claim.user});
     super::audit::record(
-        &state,
-        Some(&moderator),
+        state,
+        Some(moderator),
         None,
         client,
         "claim.decide",
@@ -154,7 +189,7 @@ pub async fn decide(
         Some(details),
     )
     .await;
-    Ok(Json(claim))
+    Ok(claim)
 }
 
 /// `PUT /api/v1/organisations/{id}/email-domains`
@@ -187,13 +222,20 @@ pub async fn set_domains(
     ApiPath(id): ApiPath<String>,
     ApiJson(request): ApiJson<EmailDomains>,
 ) -> ApiResult<impl IntoResponse> {
-    let moderator = auth.0.user;
-    require_moderator(&moderator)?;
-    let domains: Vec<String> = request
-        .domains
-        .iter()
-        .map(|d| d.trim().to_lowercase())
-        .collect();
+    let domains = set_domains_as(&state, &auth.0.user, client, &id, &request.domains).await?;
+    Ok(Json(json!({"organisation": id, "domains": domains})))
+}
+
+/// A moderator sets the e-mail domains that vouch for an organisation's agents.
+pub async fn set_domains_as(
+    state: &AppState,
+    moderator: &User,
+    client: ClientIp,
+    organisation: &str,
+    domains: &[String],
+) -> ApiResult<Vec<String>> {
+    require_moderator(moderator)?;
+    let domains: Vec<String> = domains.iter().map(|d| d.trim().to_lowercase()).collect();
     if domains.len() > 20 || domains.iter().any(|d| !valid_domain(d)) {
         return Err(ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -201,18 +243,21 @@ pub async fn set_domains(
             "20 domaines au plus, de la forme mairie-istres.fr",
         ));
     }
-    state.store.set_email_domains(&id, &domains).await?;
+    state
+        .store
+        .set_email_domains(organisation, &domains)
+        .await?;
     super::audit::record(
-        &state,
-        Some(&moderator),
+        state,
+        Some(moderator),
         None,
         client,
         "organisation.email_domains",
-        &id,
+        organisation,
         Some(json!({"domains": domains})),
     )
     .await;
-    Ok(Json(json!({"organisation": id, "domains": domains})))
+    Ok(domains)
 }
 
 /// `POST /api/v1/projects/{slug}/visibility`
@@ -232,26 +277,33 @@ pub async fn set_visibility(
     ApiPath(slug): ApiPath<String>,
     ApiJson(request): ApiJson<Visibility>,
 ) -> ApiResult<impl IntoResponse> {
-    let moderator = auth.0.user;
-    require_moderator(&moderator)?;
-    if !state
-        .store
-        .set_project_hidden(&slug, request.hidden)
-        .await?
-    {
+    set_visibility_as(&state, &auth.0.user, client, &slug, request.hidden).await?;
+    Ok(Json(json!({"project": slug, "hidden": request.hidden})))
+}
+
+/// A moderator hides a project from every list, page and search, or shows it again.
+pub async fn set_visibility_as(
+    state: &AppState,
+    moderator: &User,
+    client: ClientIp,
+    slug: &str,
+    hidden: bool,
+) -> ApiResult<()> {
+    require_moderator(moderator)?;
+    if !state.store.set_project_hidden(slug, hidden).await? {
         return Err(ApiError::not_found("projet introuvable"));
     }
     super::audit::record(
-        &state,
-        Some(&moderator),
+        state,
+        Some(moderator),
         None,
         client,
         "project.visibility",
-        &slug,
-        Some(json!({"hidden": request.hidden})),
+        slug,
+        Some(json!({"hidden": hidden})),
     )
     .await;
-    Ok(Json(json!({"project": slug, "hidden": request.hidden})))
+    Ok(())
 }
 
 /// How a declaration by `user` for `organisation` is verified, or why it is refused: a

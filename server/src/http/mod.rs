@@ -8,6 +8,7 @@ pub mod client;
 pub mod error;
 pub mod extract;
 mod headers;
+pub mod known_users;
 mod metrics;
 mod openapi;
 mod organisations;
@@ -81,6 +82,7 @@ pub fn app(state: AppState) -> Router {
         .merge(search::routes())
         .merge(audit::routes())
         .merge(claims::routes())
+        .merge(known_users::routes())
         .route("/categories", get(projects::categories))
         .route("/openapi.json", get(openapi::openapi_json))
         .fallback(api_not_found)

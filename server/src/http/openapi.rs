@@ -4,7 +4,9 @@ use axum::Json;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{adoptions, audit, claims, organisations, projects, search, system, webhooks};
+use super::{
+    adoptions, audit, claims, known_users, organisations, projects, search, system, webhooks,
+};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -15,6 +17,7 @@ use super::{adoptions, audit, claims, organisations, projects, search, system, w
         claims::file, claims::list, claims::decide, claims::set_domains, claims::set_visibility,
         projects::register, projects::list, projects::show, projects::update, projects::versions,
         projects::adoptions, projects::refresh, projects::categories, projects::invite_maintainer,
+        known_users::list, known_users::replace,
         organisations::search, organisations::show, organisations::suggestions,
         adoptions::declare, adoptions::of_organisation, adoptions::history,
         system::healthz, system::metrics,

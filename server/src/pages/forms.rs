@@ -18,13 +18,7 @@ use crate::store::StoreError;
 use crate::text::fold_query;
 use crate::validation::{self, DeclareAdoptionRequest, FieldError, RegisterProjectRequest};
 
-fn sign_in_first(path: &str) -> Response {
-    Redirect::to(&format!(
-        "/connexion?suivant={}",
-        url::form_urlencoded::byte_serialize(path.as_bytes()).collect::<String>()
-    ))
-    .into_response()
-}
+use super::session::sign_in_first;
 
 fn field_errors(errors: &[FieldError]) -> BTreeMap<&'static str, String> {
     let mut map = BTreeMap::new();

@@ -1,11 +1,13 @@
 //! The HTML pages, in French, server-rendered and usable without JavaScript.
 
 mod account;
+mod agent;
 mod assets;
 pub mod format;
 mod forms;
 mod home;
 pub mod map;
+mod moderation;
 mod organisation_page;
 mod project_page;
 mod search_page;
@@ -51,4 +53,15 @@ pub fn routes() -> Router<AppState> {
             get(forms::new_adoption_page).post(forms::declare_adoption),
         )
         .route("/plan-du-site.xml", get(assets::sitemap))
+        .route("/compte", get(agent::account))
+        .route("/organisations/{id}/demande", post(agent::request))
+        .route("/organisations/{id}/domaines", post(agent::set_domains))
+        .route("/moderation", get(moderation::page))
+        .route("/moderation/demandes/{id}", post(moderation::decide))
+        .route(
+            "/moderation/projets/{slug}/visibilite",
+            post(moderation::set_visibility),
+        )
+        .route("/moderation/journal", get(moderation::audit))
+        .route("/moderation/journal.json", get(moderation::audit_export))
 }

@@ -44,6 +44,37 @@ pub async fn organisation(
             .map(|d| format!("{} ({code})", d.name)),
         None => None,
     };
+    // Acting for the organisation: the visitor's request, and for moderators the domains.
+    let my_claim = match &visitor.user {
+        Some(user) => state
+            .store
+            .claims(None, Some(user.id))
+            .await
+            .unwrap_or_default()
+            .into_iter()
+            .find(|c| c.organisation == detail.organisation.id)
+            .map(|c| {
+                context! {
+                    label => super::agent::claim_state(&c),
+                    ask_again => c.status == "rejected" || (c.status == "verified" && !crate::http::claims::is_live(&c)),
+                }
+            }),
+        None => None,
+    };
+    let is_moderator = visitor
+        .user
+        .as_ref()
+        .is_some_and(|u| u.is_moderator || u.is_admin);
+    let email_domains = if is_moderator {
+        state
+            .store
+            .email_domains(&id)
+            .await
+            .unwrap_or_default()
+            .join(" ")
+    } else {
+        String::new()
+    };
     let status_labels: BTreeMap<&str, &str> = ["in_use", "evaluating", "stopped"]
         .into_iter()
         .map(|s| (s, status_label(s)))
@@ -60,6 +91,9 @@ pub async fn organisation(
             departement,
             suggestions => Serde(suggestions),
             status_labels => Serde(status_labels),
+            my_claim,
+            is_moderator,
+            email_domains,
         },
     )
 }

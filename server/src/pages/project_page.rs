@@ -114,7 +114,7 @@ pub async fn project(
         }
     };
     // The table lists the first adopters; the map and the chart count them all.
-    let (versions, adoptions, per_departement, in_use) = match tokio::try_join!(
+    let (versions, adoptions, per_departement, in_use, known_users) = match tokio::try_join!(
         store.versions(&slug),
         store.project_adoptions(
             &slug,
@@ -125,6 +125,7 @@ pub async fn project(
         ),
         store.adopters_by_departement(&slug),
         store.versions_in_use(&slug),
+        store.known_users(&slug),
     ) {
         Ok(found) => found,
         Err(error) => {
@@ -187,6 +188,10 @@ pub async fn project(
         .web
         .map
         .render(&per_departement, "organisations utilisatrices");
+    // Organisations the project cites that have not declared the use themselves (yet).
+    let unresolved = crate::http::known_users::unresolved_names(&project, &known_users);
+    let mut cited: Vec<_> = known_users.into_iter().filter(|k| !k.confirmed).collect();
+    cited.dedup_by(|a, b| a.organisation == b.organisation);
     let mut project = project;
     project.readme_html = project.readme_html.as_deref().map(demote_headings);
     state.web.render_for(
@@ -208,6 +213,8 @@ pub async fn project(
             index_state_label,
             status_labels => Serde(status_labels),
             map_svg,
+            cited => Serde(cited),
+            unresolved,
         },
     )
 }

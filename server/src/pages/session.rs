@@ -82,7 +82,10 @@ impl Visitor {
     /// What every page's header needs.
     pub fn context(&self) -> Value {
         context! {
-            user => self.user.as_ref().map(|u| context! { name => u.name.clone(), email => u.email.clone() }),
+            user => self.user.as_ref().map(|u| context! {
+                name => u.name.clone(), email => u.email.clone(),
+                moderator => u.is_moderator || u.is_admin,
+            }),
             csrf => self.csrf.clone(),
         }
     }
@@ -97,6 +100,33 @@ impl Visitor {
         }
         response
     }
+}
+
+/// Path parameters of a page; an address whose parameter does not parse (a number expected)
+/// designates no page: the French 404 page, not the framework's English text.
+#[derive(Debug)]
+pub struct PagePath<T>(pub T);
+
+impl<T: serde::de::DeserializeOwned + Send> FromRequestParts<AppState> for PagePath<T> {
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        axum::extract::Path::<T>::from_request_parts(parts, state)
+            .await
+            .map(|path| PagePath(path.0))
+            .map_err(|_| state.web.error(axum::http::StatusCode::NOT_FOUND))
+    }
+}
+
+/// Sends a visitor to the sign-in page, to come back to `path` afterwards.
+pub fn sign_in_first(path: &str) -> Response {
+    axum::response::IntoResponse::into_response(axum::response::Redirect::to(&format!(
+        "/connexion?suivant={}",
+        url::form_urlencoded::byte_serialize(path.as_bytes()).collect::<String>()
+    )))
 }
 
 /// Whether a form submission is genuine: same-site, with the token of its cookie.

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use minijinja::context;
@@ -11,7 +11,7 @@ use minijinja::value::Serde;
 
 use super::account::forged;
 use super::format::french_datetime;
-use super::session::{GenuineForm, Visitor};
+use super::session::{GenuineForm, PagePath, Visitor};
 use crate::http::AppState;
 
 const PAGE: &str = "/compte/jetons";
@@ -149,7 +149,7 @@ pub async fn revoke(
     State(state): State<AppState>,
     visitor: Visitor,
     client: crate::http::client::ClientIp,
-    Path(id): Path<i64>,
+    PagePath(id): PagePath<i64>,
     GenuineForm(_form): GenuineForm,
 ) -> Response {
     let Some(user) = &visitor.user else {

@@ -66,6 +66,9 @@ const TEMPLATES: &[(&str, &str)] = &[
     template!("adoption_form.html"),
     template!("tokens.html"),
     template!("password.html"),
+    template!("account.html"),
+    template!("moderation.html"),
+    template!("audit.html"),
 ];
 
 impl Web {
@@ -170,6 +173,11 @@ impl Web {
                 "Une erreur est survenue de notre côté. Elle a été enregistrée ; réessayez plus tard.",
             ),
         };
+        self.notice(status, heading, message)
+    }
+
+    /// A page in French that says why a request was refused, with the given status.
+    pub fn notice(&self, status: StatusCode, heading: &str, message: &str) -> Response {
         let context = context! {
             css_url => minijinja::Value::from_safe_string(self.css.path.clone()),
             js_url => minijinja::Value::from_safe_string(self.js.path.clone()),

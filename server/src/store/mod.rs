@@ -97,6 +97,8 @@ pub trait Store: Send + Sync + 'static {
     /// Hides (or shows again) a project; false when there is no such project.
     async fn set_project_hidden(&self, slug: &str, hidden: bool) -> StoreResult<bool>;
     /// E-mail domains whose owners are taken to speak for the organisation.
+    /// (slug, name) of the projects moderators hid.
+    async fn hidden_projects(&self) -> StoreResult<Vec<(String, String)>>;
     async fn email_domains(&self, organisation_id: &str) -> StoreResult<Vec<String>>;
     async fn set_email_domains(&self, organisation_id: &str, domains: &[String])
     -> StoreResult<()>;
@@ -164,6 +166,16 @@ pub trait Store: Send + Sync + 'static {
     async fn update_project(&self, slug: &str, changes: ProjectChanges) -> StoreResult<Project>;
     async fn is_maintainer(&self, slug: &str, user_id: i64) -> StoreResult<bool>;
     /// Versions, newest first.
+    /// The organisations a project says use it, from publiccode.yml and its maintainers.
+    async fn known_users(&self, slug: &str) -> StoreResult<Vec<KnownUser>>;
+    /// Replaces the maintainers' list of known users: (organisation id, label) pairs of
+    /// organisations that exist.
+    async fn set_known_users(
+        &self,
+        slug: &str,
+        organisations: &[(String, String)],
+        at: DateTime<Utc>,
+    ) -> StoreResult<()>;
     async fn versions(&self, slug: &str) -> StoreResult<Vec<Version>>;
     /// Queues an indexing job for the project unless one is already waiting.
     async fn request_index(&self, slug: &str) -> StoreResult<()>;

@@ -30,6 +30,7 @@ pub(super) struct ProjectRow {
     pub versions_count: i64,
     pub adopters_count: i64,
     pub verified_adopters_count: i64,
+    pub confirmed_adopters_count: i64,
     pub latest_version_name: Option<String>,
     pub latest_version_date: Option<DateTime<Utc>>,
 }
@@ -51,6 +52,7 @@ impl ProjectRow {
             versions_count: self.versions_count,
             adopters_count: self.adopters_count,
             verified_adopters_count: self.verified_adopters_count,
+            confirmed_adopters_count: self.confirmed_adopters_count,
             readme_html: self.readme_html,
             publiccode: self
                 .publiccode_json
@@ -125,6 +127,7 @@ pub(super) struct AdoptionRow {
     pub since: Option<NaiveDate>,
     pub declared_by: Option<String>,
     pub verification: String,
+    pub confirmed: bool,
     pub declared_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -145,6 +148,7 @@ impl From<AdoptionRow> for Adoption {
             since: row.since,
             declared_by: row.declared_by,
             verification: row.verification,
+            confirmed: row.confirmed,
             declared_at: row.declared_at,
             updated_at: row.updated_at,
         }
@@ -236,6 +240,9 @@ macro_rules! project_select {
            AS adopters_count, \
          (SELECT COUNT(*) FROM adoptions a WHERE a.project_id = p.id AND a.status = 'in_use' \
            AND a.verification <> 'unverified') AS verified_adopters_count, \
+         (SELECT COUNT(*) FROM adoptions a WHERE a.project_id = p.id AND a.status = 'in_use' \
+           AND EXISTS (SELECT 1 FROM known_users k WHERE k.project_id = a.project_id \
+             AND k.organisation_id = a.organisation_id)) AS confirmed_adopters_count, \
          lv.name AS latest_version_name, lv.date AS latest_version_date \
          FROM projects p \
          LEFT JOIN versions lv ON lv.id = (SELECT v.id FROM versions v \
@@ -276,7 +283,10 @@ macro_rules! adoption_select {
         "SELECT p.slug AS project, p.name AS project_name, o.id AS organisation, \
          o.name AS organisation_name, o.kind AS organisation_kind, o.departement, a.version, \
          CASE WHEN v.id IS NULL THEN FALSE ELSE TRUE END AS version_known, a.status, a.since, \
-         u.name AS declared_by, a.verification, a.declared_at, a.updated_at \
+         u.name AS declared_by, a.verification, \
+         EXISTS (SELECT 1 FROM known_users k WHERE k.project_id = a.project_id \
+           AND k.organisation_id = a.organisation_id) AS confirmed, \
+         a.declared_at, a.updated_at \
          FROM adoptions a \
          JOIN projects p ON p.id = a.project_id \
          JOIN organisations o ON o.id = a.organisation_id \
@@ -360,6 +370,72 @@ macro_rules! impl_sql_store {
                     .fetch_optional(&self.pool)
                     .await?
                     .ok_or($crate::store::StoreError::NotFound("projet"))
+            }
+
+            /// Replaces one source's part of a project's known users with (organisation id,
+            /// label) pairs.
+            async fn replace_known_users(
+                tx: &mut sqlx::Transaction<'_, $db>,
+                project_id: i64,
+                source: &str,
+                organisations: &[(String, String)],
+                at: chrono::DateTime<chrono::Utc>,
+            ) -> $crate::store::StoreResult<()> {
+                sqlx::query("DELETE FROM known_users WHERE project_id = $1 AND source = $2")
+                    .bind(project_id)
+                    .bind(source)
+                    .execute(&mut **tx)
+                    .await?;
+                for (organisation, label) in organisations {
+                    sqlx::query(
+                        "INSERT INTO known_users (project_id, organisation_id, source, label, created_at) \
+                         VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
+                    )
+                    .bind(project_id)
+                    .bind(organisation)
+                    .bind(source)
+                    .bind(label)
+                    .bind(at)
+                    .execute(&mut **tx)
+                    .await?;
+                }
+                Ok(())
+            }
+
+            /// The organisation a project means by a name it wrote (publiccode.yml `usedBy`):
+            /// an id, an old code, a SIREN, an INSEE code, or a name that designates exactly
+            /// one organisation. Ambiguous names ("Saint-Denis") resolve to nothing.
+            async fn resolve_organisation_name(&self, name: &str) -> $crate::store::StoreResult<Option<String>> {
+                let name = name.trim();
+                if name.is_empty() || name.chars().count() > 200 {
+                    return Ok(None);
+                }
+                if let Some(organisation) = $crate::store::Store::organisation(self, name).await? {
+                    return Ok(Some(organisation.id));
+                }
+                if name.bytes().all(|b| b.is_ascii_digit()) && (name.len() == 9 || name.len() == 5) {
+                    let found: Vec<String> = sqlx::query_scalar(
+                        "SELECT id FROM organisations WHERE siren = $1 \
+                         OR (kind = 'commune' AND code = $1) LIMIT 2",
+                    )
+                    .bind(name)
+                    .fetch_all(&self.pool)
+                    .await?;
+                    return Ok(if found.len() == 1 { found.into_iter().next() } else { None });
+                }
+                for key in $crate::text::organisation_name_keys(name) {
+                    let found: Vec<String> =
+                        sqlx::query_scalar("SELECT id FROM organisations WHERE search_key = $1 LIMIT 2")
+                            .bind(&key)
+                            .fetch_all(&self.pool)
+                            .await?;
+                    match found.len() {
+                        0 => continue,
+                        1 => return Ok(found.into_iter().next()),
+                        _ => return Ok(None),
+                    }
+                }
+                Ok(None)
             }
         }
 
@@ -685,6 +761,12 @@ macro_rules! impl_sql_store {
                 }
                 tx.commit().await?;
                 Ok(id.is_some())
+            }
+
+            async fn hidden_projects(&self) -> $crate::store::StoreResult<Vec<(String, String)>> {
+                Ok(sqlx::query_as("SELECT slug, name FROM projects WHERE hidden = TRUE ORDER BY lower(name), slug")
+                    .fetch_all(&self.pool)
+                    .await?)
             }
 
             async fn email_domains(&self, organisation_id: &str) -> $crate::store::StoreResult<Vec<String>> {
@@ -1085,6 +1167,42 @@ macro_rules! impl_sql_store {
                 Ok(count > 0)
             }
 
+            async fn known_users(
+                &self,
+                slug: &str,
+            ) -> $crate::store::StoreResult<Vec<$crate::model::KnownUser>> {
+                let project_id = self.project_id(slug).await?;
+                let rows: Vec<(String, String, String, String, bool)> = sqlx::query_as(
+                    "SELECT o.id, o.name, k.source, k.label, \
+                     EXISTS (SELECT 1 FROM adoptions a WHERE a.project_id = k.project_id \
+                       AND a.organisation_id = k.organisation_id) AS confirmed \
+                     FROM known_users k JOIN organisations o ON o.id = k.organisation_id \
+                     WHERE k.project_id = $1 ORDER BY o.name, o.id, k.source",
+                )
+                .bind(project_id)
+                .fetch_all(&self.pool)
+                .await?;
+                Ok(rows
+                    .into_iter()
+                    .map(|(organisation, organisation_name, source, label, confirmed)| {
+                        $crate::model::KnownUser { organisation, organisation_name, source, label, confirmed }
+                    })
+                    .collect())
+            }
+
+            async fn set_known_users(
+                &self,
+                slug: &str,
+                organisations: &[(String, String)],
+                at: chrono::DateTime<chrono::Utc>,
+            ) -> $crate::store::StoreResult<()> {
+                let project_id = self.project_id(slug).await?;
+                let mut tx = self.pool.begin_with($begin_write).await?;
+                Self::replace_known_users(&mut tx, project_id, "maintainer", organisations, at).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
             async fn versions(
                 &self,
                 slug: &str,
@@ -1151,7 +1269,14 @@ macro_rules! impl_sql_store {
                 snapshot: $crate::model::SnapshotRecord,
                 at: chrono::DateTime<chrono::Utc>,
             ) -> $crate::store::StoreResult<()> {
+                let mut known = Vec::new();
+                for label in &snapshot.used_by {
+                    if let Some(organisation) = self.resolve_organisation_name(label).await? {
+                        known.push((organisation, label.clone()));
+                    }
+                }
                 let mut tx = self.pool.begin_with($begin_write).await?;
+                Self::replace_known_users(&mut tx, project_id, "publiccode", &known, at).await?;
                 // Mark every version, upsert the current ones, sweep those still marked:
                 // tags that disappeared go, the others keep their ids.
                 sqlx::query("UPDATE versions SET position = -1 WHERE project_id = $1")

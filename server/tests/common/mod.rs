@@ -3,6 +3,8 @@
 //! driven in-process.
 #![allow(dead_code)]
 
+pub mod browser;
+
 use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
 

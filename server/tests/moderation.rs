@@ -1,0 +1,277 @@
+//! Acting for an organisation and moderating in the browser: an agent asks from the
+//! organisation's page, a moderator decides on the moderation page, keeps the e-mail domains,
+//! hides and shows projects, and reads and exports the audit log. Everyone else is refused
+//! and changes nothing.
+
+mod common;
+
+use axum::http::{StatusCode, header};
+use civiforge::cli::create_user_with_roles;
+use common::browser::{Browser, location};
+use common::{Engine, TestApp};
+use serde_json::{Value, json};
+
+const PASSWORD: &str = "mot-de-passe-long";
+
+async fn moderator(app: &TestApp) -> Browser {
+    create_user_with_roles(
+        app.store.as_ref(),
+        "moderation@civiforge.fr",
+        "Modération",
+        PASSWORD,
+        false,
+        true,
+    )
+    .await
+    .expect("moderator");
+    let mut browser = Browser::default();
+    browser
+        .sign_in(app, "moderation@civiforge.fr", PASSWORD)
+        .await;
+    browser
+}
+
+async fn claim_statuses(app: &TestApp) -> Vec<(String, String, String)> {
+    app.store
+        .claims(None, None)
+        .await
+        .expect("claims")
+        .into_iter()
+        .map(|c| (c.user, c.organisation, c.status))
+        .collect()
+}
+
+async fn agents_ask_and_moderators_decide(engine: Engine) {
+    let app = TestApp::new(engine).await;
+    app.user_token("agnes@exemple.fr", "Agnès").await;
+    let mut agent = Browser::default();
+    agent.sign_in(&app, "agnes@exemple.fr", PASSWORD).await;
+
+    let page = agent.get(&app, "/organisations/commune-13047").await;
+    assert!(page.text.contains("Je travaille pour cette organisation"));
+    let asked = agent
+        .submit(&app, "/organisations/commune-13047/demande", &[])
+        .await;
+    assert_eq!(asked.status, StatusCode::SEE_OTHER, "{}", asked.text);
+    assert_eq!(location(&asked), "/organisations/commune-13047#agir");
+    let page = agent.get(&app, "/organisations/commune-13047").await;
+    assert!(
+        page.text
+            .contains("en attente de vérification par un modérateur"),
+        "{}",
+        page.text
+    );
+    let account = agent.get(&app, "/compte").await;
+    assert!(account.text.contains("Istres") && account.text.contains("en attente"));
+
+    // Neither the agent nor a passer-by may moderate.
+    let refused = agent.get(&app, "/moderation").await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    assert!(refused.text.contains("Réservé aux modérateurs"));
+    let claim_id = app.store.claims(None, None).await.expect("claims")[0].id;
+    let decision_uri = format!("/moderation/demandes/{claim_id}");
+    let self_approval = agent
+        .submit(&app, &decision_uri, &[("decision", "verifier")])
+        .await;
+    assert_eq!(self_approval.status, StatusCode::FORBIDDEN);
+    let anonymous = Browser::default().get(&app, "/moderation").await;
+    assert_eq!(location(&anonymous), "/connexion?suivant=%2Fmoderation");
+    assert_eq!(
+        claim_statuses(&app).await,
+        [(
+            "agnes@exemple.fr".to_string(),
+            "commune-13047".to_string(),
+            "pending".to_string()
+        )]
+    );
+
+    // The moderator sees the request and verifies it; a forged post does nothing.
+    let mut moderator = moderator(&app).await;
+    let queue = moderator.get(&app, "/moderation").await;
+    assert_eq!(queue.status, StatusCode::OK);
+    assert!(queue.text.contains("agnes@exemple.fr") && queue.text.contains("Istres"));
+    let forged = moderator
+        .post(&app, &decision_uri, &[("decision", "verifier")])
+        .await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN);
+    assert_eq!(claim_statuses(&app).await[0].2, "pending");
+    let verified = moderator
+        .submit(&app, &decision_uri, &[("decision", "verifier")])
+        .await;
+    assert_eq!(location(&verified), "/moderation?fait=verifiee");
+    let queue = moderator.get(&app, "/moderation?fait=verifiee").await;
+    assert!(queue.text.contains("La demande est vérifiée pour un an."));
+    assert!(queue.text.contains("Aucune demande en attente."));
+    let page = agent.get(&app, "/organisations/commune-13047").await;
+    assert!(page.text.contains("vérifiée jusqu"), "{}", page.text);
+    let unknown = moderator
+        .submit(
+            &app,
+            "/moderation/demandes/999999",
+            &[("decision", "refuser")],
+        )
+        .await;
+    assert_eq!(unknown.status, StatusCode::NOT_FOUND);
+}
+
+async fn moderators_keep_domains_and_visibility(engine: Engine) {
+    let app = TestApp::new(engine).await;
+    let token = app.user_token("julien@agglo.fr", "Julien").await;
+    let mut moderator = moderator(&app).await;
+
+    // E-mail domains, kept from the organisation's page.
+    let page = moderator.get(&app, "/organisations/commune-13039").await;
+    assert!(page.text.contains("Domaines de messagerie"));
+    let bad = moderator
+        .submit(
+            &app,
+            "/organisations/commune-13039/domaines",
+            &[("domaines", "mairie-fos.fr pas@un.domaine")],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.text.contains("de la forme mairie-istres.fr"));
+    assert!(
+        app.store
+            .email_domains("commune-13039")
+            .await
+            .expect("domains")
+            .is_empty()
+    );
+    let saved = moderator
+        .submit(
+            &app,
+            "/organisations/commune-13039/domaines",
+            &[("domaines", "Mairie-Fos.fr, fos.fr")],
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.text);
+    assert_eq!(
+        app.store
+            .email_domains("commune-13039")
+            .await
+            .expect("domains"),
+        ["mairie-fos.fr", "fos.fr"]
+    );
+    let mut agent_fos = Browser::default();
+    app.user_token("dsi@mairie-fos.fr", "DSI Fos").await;
+    agent_fos.sign_in(&app, "dsi@mairie-fos.fr", PASSWORD).await;
+    let page = agent_fos.get(&app, "/organisations/commune-13039").await;
+    assert!(
+        !page.text.contains("Domaines de messagerie"),
+        "only moderators see the domains"
+    );
+    let refused = agent_fos
+        .submit(
+            &app,
+            "/organisations/commune-13039/domaines",
+            &[("domaines", "exemple.fr")],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    agent_fos
+        .submit(&app, "/organisations/commune-13039/demande", &[])
+        .await;
+    let page = agent_fos.get(&app, "/organisations/commune-13039").await;
+    assert!(
+        page.text.contains("vérifiée jusqu"),
+        "the domain vouches at once"
+    );
+
+    // Hiding a project, and showing it again.
+    let created = app
+        .post(
+            "/api/v1/projects",
+            &token,
+            json!({"repository_url": "https://forge.example.org/webdelib.git"}),
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED);
+    let page = agent_fos.get(&app, "/projets/webdelib").await;
+    assert!(!page.text.contains("Masquer ce projet"));
+    let refused = agent_fos
+        .submit(
+            &app,
+            "/moderation/projets/webdelib/visibilite",
+            &[("masquer", "oui")],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        app.get("/projets/webdelib").await.status,
+        StatusCode::OK,
+        "a refused hiding hides nothing"
+    );
+    let page = moderator.get(&app, "/projets/webdelib").await;
+    assert!(page.text.contains("Masquer ce projet"));
+    let hidden = moderator
+        .submit(
+            &app,
+            "/moderation/projets/webdelib/visibilite",
+            &[("masquer", "oui")],
+        )
+        .await;
+    assert_eq!(location(&hidden), "/moderation?fait=masque");
+    assert_eq!(
+        app.get("/projets/webdelib").await.status,
+        StatusCode::NOT_FOUND
+    );
+    let queue = moderator.get(&app, "/moderation").await;
+    assert!(queue.text.contains("Rendre visible"));
+    moderator
+        .submit(
+            &app,
+            "/moderation/projets/webdelib/visibilite",
+            &[("masquer", "non")],
+        )
+        .await;
+    assert_eq!(app.get("/projets/webdelib").await.status, StatusCode::OK);
+
+    // Every one of those writes is in the log, for moderators only, and exported as JSON.
+    let log = moderator.get(&app, "/moderation/journal").await;
+    assert_eq!(log.status, StatusCode::OK);
+    for action in [
+        "organisation.email_domains",
+        "claim.file",
+        "project.visibility",
+    ] {
+        assert!(log.text.contains(action), "{action} in the log");
+    }
+    assert_eq!(
+        agent_fos.get(&app, "/moderation/journal").await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        agent_fos.get(&app, "/moderation/journal.json").await.status,
+        StatusCode::FORBIDDEN
+    );
+    let export = moderator.get(&app, "/moderation/journal.json?page=x").await;
+    assert_eq!(export.status, StatusCode::OK);
+    assert!(
+        export.headers[header::CONTENT_DISPOSITION]
+            .to_str()
+            .expect("header")
+            .starts_with("attachment")
+    );
+    let exported: Value = serde_json::from_str(&export.text).expect("JSON");
+    let actions: Vec<&str> = exported["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter_map(|e| e["action"].as_str())
+        .collect();
+    assert_eq!(
+        actions
+            .iter()
+            .filter(|a| **a == "project.visibility")
+            .count(),
+        2,
+        "{actions:?}"
+    );
+    assert_eq!(exported["total"].as_u64(), Some(actions.len() as u64));
+}
+
+on_both_engines!(
+    agents_ask_and_moderators_decide,
+    moderators_keep_domains_and_visibility
+);
