@@ -112,6 +112,52 @@ async fn agents_ask_and_moderators_decide(engine: Engine) {
         )
         .await;
     assert_eq!(unknown.status, StatusCode::NOT_FOUND);
+
+    // A verification about to lapse is offered for renewal, and renewed for a year.
+    let agnes = app
+        .store
+        .user_by_email("agnes@exemple.fr")
+        .await
+        .expect("user")
+        .expect("agnes");
+    let lapsing = app
+        .store
+        .file_claim(
+            agnes.id,
+            "commune-13004",
+            Some(chrono::Utc::now() + chrono::Duration::days(10)),
+        )
+        .await
+        .expect("claim");
+    let queue = moderator.get(&app, "/moderation").await;
+    assert!(
+        queue.text.contains("Renouveler pour un an") && queue.text.contains("Arles"),
+        "{}",
+        queue.text
+    );
+    let renewed = moderator
+        .submit(
+            &app,
+            &format!("/moderation/demandes/{}", lapsing.id),
+            &[("decision", "verifier")],
+        )
+        .await;
+    assert_eq!(renewed.status, StatusCode::SEE_OTHER);
+    let expires = app
+        .store
+        .claim(lapsing.id)
+        .await
+        .expect("claim")
+        .expect("exists")
+        .expires_at
+        .expect("expiry");
+    assert!(expires > chrono::Utc::now() + chrono::Duration::days(360));
+    let queue = moderator.get(&app, "/moderation").await;
+    assert!(
+        queue
+            .text
+            .contains("Aucune vérification n'expire dans le mois.")
+    );
 }
 
 async fn moderators_keep_domains_and_visibility(engine: Engine) {

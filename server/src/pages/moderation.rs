@@ -18,6 +18,8 @@ use crate::http::client::ClientIp;
 use crate::http::error::{ApiError, ApiResult};
 use crate::model::{User, Window};
 
+/// How long before a verification lapses the moderation page offers to renew it.
+const RENEWAL_DAYS: i64 = 30;
 /// Audit entries per page of the log.
 const AUDIT_PAGE: i64 = 50;
 /// Audit entries per JSON export file.
@@ -64,8 +66,9 @@ pub async fn page(
         Ok(user) => user,
         Err(response) => return *response,
     };
-    let (pending, hidden) = match tokio::try_join!(
+    let (pending, verified, hidden) = match tokio::try_join!(
         state.store.claims(Some("pending"), None),
+        state.store.claims(Some("verified"), None),
         state.store.hidden_projects(),
     ) {
         Ok(found) => found,
@@ -84,6 +87,19 @@ pub async fn page(
             }
         })
         .collect();
+    // Verifications that lapse within a month, so that a moderator renews them in time.
+    let soon = chrono::Utc::now() + chrono::Duration::days(RENEWAL_DAYS);
+    let expiring: Vec<_> = verified
+        .into_iter()
+        .filter(|c| crate::http::claims::is_live(c) && c.expires_at.is_some_and(|at| at < soon))
+        .map(|c| {
+            context! {
+                id => c.id, user => c.user, organisation => c.organisation,
+                organisation_name => c.organisation_name,
+                expires => french_datetime(c.expires_at).unwrap_or_default(),
+            }
+        })
+        .collect();
     let done = match done.fait.as_deref() {
         Some("verifiee") => Some("La demande est vérifiée pour un an."),
         Some("refusee") => Some("La demande est refusée."),
@@ -95,7 +111,7 @@ pub async fn page(
     state.web.render_for(
         &visitor,
         "moderation.html",
-        context! { pending, hidden => Serde(hidden), done },
+        context! { pending, expiring, hidden => Serde(hidden), done },
     )
 }
 
