@@ -156,6 +156,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 admin || moderator,
             )
             .await?;
+            let roles = serde_json::json!({"admin": user.is_admin, "moderator": user.is_moderator});
+            audit_from_command_line(store.as_ref(), &user, "user.create", Some(roles)).await;
             println!("compte créé : {} (n° {})", user.email, user.id);
             Ok(())
         }
@@ -169,6 +171,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let token =
                 create_token_with_scopes(store.as_ref(), &email, &label, expires_in_days, &scopes)
                     .await?;
+            let user = existing_user(store.as_ref(), &email).await?;
+            let details = serde_json::json!({"label": label, "scopes": scopes});
+            audit_from_command_line(store.as_ref(), &user, "token.create", Some(details)).await;
             println!("{token}");
             Ok(())
         }
@@ -201,9 +206,33 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                     user.email
                 );
             }
+            let details = serde_json::json!({"token": id});
+            audit_from_command_line(store.as_ref(), &user, "token.revoke", Some(details)).await;
             println!("jeton n° {id} révoqué");
             Ok(())
         }
+    }
+}
+
+/// Records a write made with `civiforge admin` in the audit log: the actor is the system
+/// account that ran the command, there is no client address.
+async fn audit_from_command_line(
+    store: &dyn Store,
+    user: &crate::model::User,
+    action: &str,
+    details: Option<serde_json::Value>,
+) {
+    let system_user = std::env::var("USER").unwrap_or_else(|_| "inconnu".into());
+    let entry = crate::model::AuditEntry {
+        at: chrono::Utc::now(),
+        actor: format!("ligne de commande ({system_user})"),
+        ip: None,
+        action: action.to_string(),
+        target: user.email.clone(),
+        details,
+    };
+    if let Err(error) = store.audit(None, &entry).await {
+        tracing::error!(%error, action, "audit log write failed");
     }
 }
 

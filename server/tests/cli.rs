@@ -160,6 +160,35 @@ async fn fresh_install_registers_declares_and_reads_back() {
         .expect("json");
     assert_eq!(communes["total"], 34_969);
 
+    // Every write is in the audit log, those made on the command line included.
+    let log: Value = client
+        .get(format!("{base}/api/v1/audit?limit=100"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .expect("audit")
+        .json()
+        .await
+        .expect("json");
+    let entries: Vec<(&str, &str)> = log["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|e| {
+            (
+                e["action"].as_str().expect("action"),
+                e["actor"].as_str().expect("actor"),
+            )
+        })
+        .rev()
+        .collect();
+    assert_eq!(
+        entries.iter().map(|(action, _)| *action).collect::<Vec<_>>(),
+        ["user.create", "token.create", "project.register", "adoption.declare"]
+    );
+    assert!(entries[0].1.starts_with("ligne de commande"), "{entries:?}");
+    assert_eq!(entries[2].1, "julien@agglo.fr");
+
     // SIGTERM: the server finishes and exits cleanly.
     let pid = server.id().to_string();
     let killed = Command::new("kill")

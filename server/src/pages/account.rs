@@ -217,9 +217,27 @@ pub async fn signup(
     visitor.finish(response)
 }
 
-pub async fn signout(State(state): State<AppState>, headers: HeaderMap, _body: Bytes) -> Response {
+pub async fn signout(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    client: crate::http::client::ClientIp,
+    headers: HeaderMap,
+    _body: Bytes,
+) -> Response {
     if let Some(token) = cookie(&headers, SESSION_COOKIE) {
         let _ = state.store.delete_session(&token_digest(&token)).await;
+        if let Some(user) = &visitor.user {
+            crate::http::audit::record(
+                &state,
+                Some(user),
+                None,
+                client,
+                "user.signout",
+                &user.email,
+                None,
+            )
+            .await;
+        }
     }
     let mut response = Redirect::to("/").into_response();
     response
