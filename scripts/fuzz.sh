@@ -55,7 +55,7 @@ done
 
 echo "== building ${targets[*]} (sanitizer: $sanitizer)"
 for target in "${targets[@]}"; do
-    nice -n 10 cargo fuzz build --sanitizer "$sanitizer" "$target"
+    nice -n 10 cargo fuzz build -O -a --sanitizer "$sanitizer" "$target"
 done
 
 failed=()
@@ -64,7 +64,7 @@ for target in "${targets[@]}"; do
     mkdir -p "fuzz/artifacts/$target"
     echo "== fuzzing $target for ${seconds}s (log: $log)"
     # shellcheck disable=SC2046 # the options are words on purpose
-    if nice -n 10 cargo fuzz run --sanitizer "$sanitizer" "$target" -- \
+    if nice -n 10 cargo fuzz run -O -a --sanitizer "$sanitizer" "$target" -- \
         $(options_for "$target") -timeout=60 -rss_limit_mb=4096 \
         -max_total_time="$seconds" -print_final_stats=1 >"$log" 2>&1; then
         grep -E '^#[0-9]+ +DONE' "$log" | tail -n 1 || true

@@ -295,8 +295,25 @@ macro_rules! adoption_select {
     };
 }
 
+/// A page of projects in the given order: ids chosen first on the bare table, then only
+/// those rows joined. `$3` limit, `$4` offset, with [`project_filter`]'s `$1` and `$2`.
+macro_rules! page_of_projects {
+    ($order:literal) => {
+        concat!(
+            $crate::store::sql::project_select!(),
+            " WHERE p.id IN (SELECT p.id FROM projects p",
+            $crate::store::sql::project_filter!(),
+            " ORDER BY ",
+            $order,
+            " LIMIT $3 OFFSET $4) ORDER BY ",
+            $order
+        )
+    };
+}
+
 pub(super) use {
-    adoption_select, organisation_columns, organisation_filter, project_filter, project_select,
+    adoption_select, organisation_columns, organisation_filter, page_of_projects, project_filter,
+    project_select,
 };
 
 /// Rows per multi-row INSERT when loading reference data: well under both engines' limits
@@ -1084,21 +1101,16 @@ macro_rules! impl_sql_store {
                 .fetch_one(&self.pool)
                 .await?;
                 use $crate::model::ProjectOrder;
+                // The page's ids are chosen on the bare table (an index gives the order), and
+                // only those rows are then joined with their counts and latest version.
                 let sql = match filter.order {
-                    ProjectOrder::Name => concat!(
-                        $crate::store::sql::project_select!(),
-                        $crate::store::sql::project_filter!(),
-                        " ORDER BY lower(p.name), p.id LIMIT $3 OFFSET $4"
-                    ),
-                    ProjectOrder::RecentlyUpdated => concat!(
-                        $crate::store::sql::project_select!(),
-                        $crate::store::sql::project_filter!(),
-                        " ORDER BY p.updated_at DESC, p.id LIMIT $3 OFFSET $4"
-                    ),
-                    ProjectOrder::MostAdopted => concat!(
-                        $crate::store::sql::project_select!(),
-                        $crate::store::sql::project_filter!(),
-                        " ORDER BY adopters_count DESC, lower(p.name), p.id LIMIT $3 OFFSET $4"
+                    ProjectOrder::Name => $crate::store::sql::page_of_projects!("lower(p.name), p.id"),
+                    ProjectOrder::RecentlyUpdated => {
+                        $crate::store::sql::page_of_projects!("p.updated_at DESC, p.id DESC")
+                    }
+                    ProjectOrder::MostAdopted => $crate::store::sql::page_of_projects!(
+                        "(SELECT COUNT(*) FROM adoptions a WHERE a.project_id = p.id \
+                         AND a.status = 'in_use') DESC, lower(p.name), p.id"
                     ),
                 };
                 let rows: Vec<$crate::store::sql::ProjectRow> = sqlx::query_as(sql)

@@ -1,0 +1,7 @@
+-- Project lists ordered by name or by last change read their page from an index instead of
+-- sorting the whole catalogue (with many projects changed at the same instant, after an
+-- import, a sort on updated_at alone left every tie to sort). The id completes both keys.
+-- Keep in step with ../sqlite/0009_project_order_indexes.sql.
+CREATE INDEX projects_name ON projects (lower(name), id);
+DROP INDEX projects_updated;
+CREATE INDEX projects_updated ON projects (updated_at, id);

@@ -1,0 +1,5 @@
+-- Project lists ordered by name or by last change read their page from an index instead of
+-- sorting the whole catalogue (with many projects changed at the same instant, after an
+-- import, a sort on updated_at alone left every tie to sort). The rowid completes both keys.
+-- Keep in step with ../postgres/0009_project_order_indexes.sql.
+CREATE INDEX projects_name ON projects (lower(name));
