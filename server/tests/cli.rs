@@ -183,8 +183,16 @@ async fn fresh_install_registers_declares_and_reads_back() {
         .rev()
         .collect();
     assert_eq!(
-        entries.iter().map(|(action, _)| *action).collect::<Vec<_>>(),
-        ["user.create", "token.create", "project.register", "adoption.declare"]
+        entries
+            .iter()
+            .map(|(action, _)| *action)
+            .collect::<Vec<_>>(),
+        [
+            "user.create",
+            "token.create",
+            "project.register",
+            "adoption.declare"
+        ]
     );
     assert!(entries[0].1.starts_with("ligne de commande"), "{entries:?}");
     assert_eq!(entries[2].1, "julien@agglo.fr");

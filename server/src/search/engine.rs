@@ -277,19 +277,23 @@ impl Engine<'_> {
         now_unix: i64,
     ) -> tantivy::Result<SearchResults> {
         let user_query = UserQuery::parse(&request.text);
+        // One pass collects the count, the page and the facets together; only a query of
+        // several words that matches nothing is run again with the words made optional.
+        let collect = |query: &dyn Query| {
+            let ranked = self.ranking(request.limit.max(1), request.offset, now_unix);
+            let (total, docs, facets) =
+                searcher.search(query, &(Count, ranked, self.facets_collector()?))?;
+            tantivy::Result::Ok((total, docs, facets))
+        };
+        let strict = self.filtered(self.text_query(&user_query, true), &request.filters);
+        let (mut total, mut docs, mut aggregations) = collect(strict.as_ref())?;
         let mut relaxed = false;
-        let mut query = self.filtered(self.text_query(&user_query, true), &request.filters);
-        let mut total = searcher.search(&query, &Count)?;
-        let positive = user_query.positive_words().len();
-        if total == 0 && positive > 1 {
-            query = self.filtered(self.text_query(&user_query, false), &request.filters);
-            total = searcher.search(&query, &Count)?;
+        if total == 0 && user_query.positive_words().len() > 1 {
+            let loose = self.filtered(self.text_query(&user_query, false), &request.filters);
+            (total, docs, aggregations) = collect(loose.as_ref())?;
             relaxed = total > 0;
         }
         let fields = self.fields.clone();
-        let ranked = self.ranking(request.limit.max(1), request.offset, now_unix);
-        let docs: Vec<((Score, std::cmp::Reverse<u64>), DocAddress)> =
-            searcher.search(&query, &ranked)?;
         let highlighter = self.highlighter(searcher, &user_query)?;
         let mut items = Vec::with_capacity(docs.len());
         for ((score, _), address) in docs {
@@ -318,7 +322,7 @@ impl Engine<'_> {
                     .unwrap_or(0),
             });
         }
-        let facets = self.facets(searcher, &query)?;
+        let facets = self.facet_counts(aggregations)?;
         Ok(SearchResults {
             total,
             items,
@@ -418,13 +422,11 @@ impl Engine<'_> {
         Ok(AggregationCollector::from_aggs(aggregations, context))
     }
 
-    fn facets(
+    /// The facets' buckets, from what [`Self::facets_collector`] gathered.
+    fn facet_counts(
         &self,
-        searcher: &Searcher,
-        query: &dyn Query,
+        results: AggregationResults,
     ) -> tantivy::Result<BTreeMap<String, Vec<FacetCount>>> {
-        let collector = self.facets_collector()?;
-        let results: AggregationResults = searcher.search(query, &collector)?;
         let json = serde_json::to_value(&results)
             .map_err(|e| tantivy::TantivyError::InvalidArgument(e.to_string()))?;
         let mut facets = BTreeMap::new();
