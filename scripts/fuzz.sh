@@ -67,8 +67,9 @@ for target in "${targets[@]}"; do
     if nice -n 10 cargo fuzz run -O -a --sanitizer "$sanitizer" "$target" -- \
         $(options_for "$target") -timeout=60 -rss_limit_mb=4096 \
         -max_total_time="$seconds" -print_final_stats=1 >"$log" 2>&1; then
-        grep -E '^#[0-9]+ +DONE' "$log" | tail -n 1 || true
-        grep -E '^stat::number_of_executed_units' "$log" | tail -n 1 || true
+        # The last coverage line (cov: edges, ft: features, corp: corpus) and the totals.
+        grep -E '^#[0-9]+[[:space:]]+(NEW|REDUCE|pulse|INITED)' "$log" | tail -n 1 || true
+        grep -E '^Done [0-9]+ runs|^stat::average_exec_per_sec' "$log" || true
     else
         failed+=("$target")
         echo "!! $target failed; the end of its log:" >&2

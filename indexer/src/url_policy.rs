@@ -105,6 +105,10 @@ impl RepositoryUrlPolicy {
             }
             other => UrlPolicyError::Malformed(other.to_string()),
         })?;
+        // Percent-encoding and IDNA can make the stored text longer than what was typed.
+        if url.as_str().len() > MAX_URL_LENGTH {
+            return Err(UrlPolicyError::TooLong);
+        }
         match url.scheme() {
             "https" => {}
             // Plain-text protocols only where private networks are allowed (a self-hosted
@@ -134,6 +138,12 @@ impl RepositoryUrlPolicy {
         }
         if !path.is_absolute() {
             return Err(UrlPolicyError::RelativePath);
+        }
+        // A `file://` URL's escapes decode to any bytes: the path stored must be text that
+        // passes the checks above, so that checking it again gives the same location.
+        match path.to_str() {
+            Some(text) if !text.chars().any(|c| c.is_control() || c.is_whitespace()) => {}
+            _ => return Err(UrlPolicyError::ForbiddenCharacters),
         }
         Ok(RepositoryLocation::Local(path))
     }
@@ -168,15 +178,14 @@ pub fn is_public_address(address: IpAddr) -> bool {
             if let Some(v4) = embedded_v4(v6) {
                 return is_public_v4(v4);
             }
-            let first = v6.segments()[0];
-            !(v6.is_unspecified()
-                || v6.is_loopback()
-                || v6.is_multicast()
-                || (first & 0xfe00) == 0xfc00 // unique local
-                || (first & 0xffc0) == 0xfe80 // link-local
-                || (first & 0xffc0) == 0xfec0 // site-local (deprecated)
-                || first == 0x2001 && v6.segments()[1] == 0x0db8 // documentation
-                || first == 0x0100 && v6.segments()[1..4] == [0, 0, 0]) // discard
+            let [first, second, ..] = v6.segments();
+            // Only 2000::/3 is allocated for global unicast: the rest (unspecified, loopback,
+            // multicast, unique and link local, discard, the local-use NAT64 prefix
+            // 64:ff9b:1::/48, unallocated blocks) is refused as a whole.
+            (first & 0xe000) == 0x2000
+                && !(first == 0x2001 && second < 0x0200) // IETF assignments: Teredo, ORCHID…
+                && !(first == 0x2001 && second == 0x0db8) // documentation
+                && (first & 0xfff0) != 0x3ff0 // documentation (3fff::/20)
         }
     }
 }
@@ -363,5 +372,69 @@ mod tests {
             let ip: IpAddr = public.parse().expect("test address");
             assert!(is_public_address(ip), "{public}");
         }
+    }
+
+    /// Found by the `url_policy` fuzz target (fuzz/): addresses outside 2000::/3, and the
+    /// non-global blocks inside it, were taken for public.
+    #[test]
+    fn refuses_ipv6_outside_global_unicast() {
+        assert_eq!(
+            STRICT.check("https://[63:ff9b::808:808]/x.git"),
+            Err(UrlPolicyError::PrivateHost("[63:ff9b::808:808]".into()))
+        );
+        for address in [
+            "64:ff9b:1::a00:1", // local-use NAT64
+            "::2",
+            "100:0:0:1::1",
+            "4000::1",
+            "5f00::1",
+            "2001::a00:1", // Teredo
+            "2001:2::1",   // benchmarking
+            "2001:db8::1", // documentation
+            "3fff::1",     // documentation
+            "ffff::1",
+        ] {
+            let ip: IpAddr = address.parse().expect("test address");
+            assert!(!is_public_address(ip), "{address}");
+        }
+        for address in ["2001:4860:4860::8888", "2606:4700::1111", "2002:808:808::1"] {
+            let ip: IpAddr = address.parse().expect("test address");
+            assert!(is_public_address(ip), "{address}");
+        }
+    }
+
+    /// Found by the `url_policy` fuzz target: a `file://` path with escaped control characters,
+    /// spaces or bytes that are not UTF-8 was accepted, and its stored text then checked
+    /// differently (refused, or another path).
+    #[test]
+    fn local_paths_decoded_from_file_urls_are_checked_as_text() {
+        let local = RepositoryUrlPolicy {
+            allow_local: true,
+            allow_private_networks: false,
+        };
+        for input in [
+            "file:/%00",
+            "file:///srv/a%0ab",
+            "file:///srv/a%20b",
+            "file:///srv/%ff",
+        ] {
+            assert_eq!(
+                local.check(input),
+                Err(UrlPolicyError::ForbiddenCharacters),
+                "{input}"
+            );
+        }
+        assert_eq!(
+            local.check("file:///srv/%C3%A9t%C3%A9"),
+            Ok(RepositoryLocation::Local("/srv/été".into()))
+        );
+    }
+
+    /// The canonical text of an accepted URL stays within the limit, so that it checks again.
+    #[test]
+    fn escaping_cannot_stretch_a_url_past_the_limit() {
+        let input = format!("https://example.org/{}", "é".repeat(1000));
+        assert!(input.len() <= MAX_URL_LENGTH);
+        assert_eq!(STRICT.check(&input), Err(UrlPolicyError::TooLong));
     }
 }

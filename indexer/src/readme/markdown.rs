@@ -91,17 +91,38 @@ const HEADINGS: &[&str] = &["h1", "h2", "h3", "h4", "h5", "h6"];
 /// `rel` of every link: no access to the page from the target, no referrer, no SEO credit.
 const LINK_REL: &str = "noopener noreferrer nofollow";
 
+/// The Markdown extensions READMEs are rendered with.
+const OPTIONS: Options = Options::ENABLE_TABLES
+    .union(Options::ENABLE_STRIKETHROUGH)
+    .union(Options::ENABLE_TASKLISTS)
+    .union(Options::ENABLE_FOOTNOTES);
+
+/// Whether the Markdown structure (lists, items, quotes, emphasis…) nests deeper than `max`.
+/// List markers on one line (`+ + + +`, `1. 1. 1.`) nest without any `<` or `>`.
+pub(super) fn nests_deeper_than(source: &str, max: usize) -> bool {
+    let mut depth = 0usize;
+    for event in Parser::new_ext(source, OPTIONS) {
+        match event {
+            Event::Start(_) => {
+                depth += 1;
+                if depth > max {
+                    return true;
+                }
+            }
+            Event::End(_) => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    false
+}
+
 /// Renders Markdown to sanitised HTML.
 ///
 /// Known limit: html5ever (inside ammonia) spends time quadratic in the nesting depth of the
 /// HTML, so a README of 100,000 nested `<div>` or `>` takes tens of seconds; a depth guard
 /// that cannot be fooled by quoted attributes needs a real tokenizer and is still to be done.
 pub(super) fn render(source: &str, links: Option<&LinkBase>) -> String {
-    let options = Options::ENABLE_TABLES
-        | Options::ENABLE_STRIKETHROUGH
-        | Options::ENABLE_TASKLISTS
-        | Options::ENABLE_FOOTNOTES;
-    let events = prepare_events(Parser::new_ext(source, options).collect());
+    let events = prepare_events(Parser::new_ext(source, OPTIONS).collect());
     let mut unsafe_html = String::with_capacity(source.len() * 3 / 2);
     pulldown_cmark::html::push_html(&mut unsafe_html, events.into_iter());
     let clean = sanitiser(links.cloned()).clean(&unsafe_html).to_string();

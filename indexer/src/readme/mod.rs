@@ -62,8 +62,9 @@ pub fn choose_readme<'a>(names: &[&'a str]) -> Option<&'a str> {
 pub fn render_readme(file_name: &str, bytes: &[u8], links: Option<&LinkBase>) -> RenderedReadme {
     let (source, truncated) = text::decode_capped(bytes, MAX_README_BYTES);
     let format = format_of(file_name);
+    let too_deep = format == ReadmeFormat::Markdown && too_deeply_nested(&source);
     let mut html = match format {
-        ReadmeFormat::Markdown if too_deeply_nested(&source) => {
+        ReadmeFormat::Markdown if too_deep => {
             format!(
                 "<p><em>{DEEP_NESTING_NOTE}</em></p>\n<pre>{}</pre>",
                 text::escape_html(&source)
@@ -75,9 +76,7 @@ pub fn render_readme(file_name: &str, bytes: &[u8], links: Option<&LinkBase>) ->
         }
     };
     let text = match format {
-        ReadmeFormat::Markdown if too_deeply_nested(&source) => {
-            text::collapse_whitespace(&source, MAX_TEXT_BYTES)
-        }
+        ReadmeFormat::Markdown if too_deep => text::collapse_whitespace(&source, MAX_TEXT_BYTES),
         // The sanitised HTML is the source of truth for what a visitor sees: indexing it
         // keeps removed content (scripts, comments) out of search results.
         ReadmeFormat::Markdown => text::html_to_text(&html, MAX_TEXT_BYTES),
@@ -101,6 +100,8 @@ pub fn render_readme(file_name: &str, bytes: &[u8], links: Option<&LinkBase>) ->
 /// thousands of nested tags could hold a worker for minutes: such a file is shown as text.
 const MAX_HTML_TAGS: usize = 2_000;
 const MAX_QUOTE_DEPTH: usize = 64;
+/// Deepest Markdown structure rendered (a list item in a list counts two).
+const MAX_MARKDOWN_DEPTH: usize = 128;
 const DEEP_NESTING_NOTE: &str = "Ce README contient trop de balises imbriquées pour être mis en forme : il est affiché tel quel.";
 
 /// Whether a Markdown source could make the sanitiser slow. Counting over-estimates (a `<b`
@@ -123,7 +124,9 @@ fn too_deeply_nested(source: &str) -> bool {
         })
         .max()
         .unwrap_or(0);
-    tags > MAX_HTML_TAGS || deepest_quote > MAX_QUOTE_DEPTH
+    tags > MAX_HTML_TAGS
+        || deepest_quote > MAX_QUOTE_DEPTH
+        || markdown::nests_deeper_than(source, MAX_MARKDOWN_DEPTH)
 }
 
 /// The extensions recognised on README names, lower-case, with their format and preference.

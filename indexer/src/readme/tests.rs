@@ -199,6 +199,26 @@ fn hostile_readme_is_neutralised() {
     insta::assert_snapshot!("hostile_readme_html", html);
 }
 
+/// Found by the `readme` fuzz target (fuzz/): list markers on one line nest without any `<`
+/// or `>`, which the guard did not count, and the sanitiser's time grows with the square of
+/// the depth (64 KiB of `+ ` took 20 s; the 512 KiB allowed, about 20 minutes).
+#[test]
+fn deeply_nested_lists_are_shown_as_text() {
+    for unit in ["+ ", "1. ", "> - "] {
+        let source = unit.repeat(2048);
+        let rendered = render_readme("README.md", source.as_bytes(), None);
+        assert!(
+            rendered
+                .html
+                .starts_with(&format!("<p><em>{DEEP_NESTING_NOTE}")),
+            "{unit:?}: {}",
+            &rendered.html[..100]
+        );
+    }
+    let html = render_readme("README.md", b"- a\n  - b\n    1. c\n       > d\n", None).html;
+    assert!(html.contains("<blockquote>"), "{html}");
+}
+
 #[test]
 fn duplicate_and_empty_headings_get_unique_ids() {
     let source =
