@@ -240,9 +240,9 @@ macro_rules! project_select {
            AS adopters_count, \
          (SELECT COUNT(*) FROM adoptions a WHERE a.project_id = p.id AND a.status = 'in_use' \
            AND a.verification <> 'unverified') AS verified_adopters_count, \
-         (SELECT COUNT(*) FROM adoptions a WHERE a.project_id = p.id AND a.status = 'in_use' \
-           AND EXISTS (SELECT 1 FROM known_users k WHERE k.project_id = a.project_id \
-             AND k.organisation_id = a.organisation_id)) AS confirmed_adopters_count, \
+         (SELECT COUNT(DISTINCT k.organisation_id) FROM known_users k JOIN adoptions a \
+           ON a.project_id = k.project_id AND a.organisation_id = k.organisation_id \
+           WHERE k.project_id = p.id AND a.status = 'in_use') AS confirmed_adopters_count, \
          lv.name AS latest_version_name, lv.date AS latest_version_date \
          FROM projects p \
          LEFT JOIN versions lv ON lv.id = (SELECT v.id FROM versions v \
