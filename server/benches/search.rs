@@ -1869,10 +1869,10 @@ fn print_breakdown(rows: &[Breakdown]) {
         "\n### Where civiforge's query time goes (medians of {BREAKDOWN_RUNS} runs, in the bench process)\n"
     );
     println!(
-        "`Engine::search` does, in order: a count pass, a top-{LIMIT} pass ranked by relevance × \
-         adoption × freshness, the {LIMIT} stored documents and their highlights, and a facet \
-         pass (7 terms aggregations). The parts are timed on a replica of its query built from \
-         the public schema.\n"
+        "`Engine::search` makes one pass over the matches that counts them, keeps the top \
+         {LIMIT} ranked by relevance × adoption × freshness and aggregates the 7 facets, then \
+         reads the {LIMIT} stored documents and their highlights. The parts are timed apart, \
+         each as a pass of its own, on a replica of its query built from the public schema.\n"
     );
     println!(
         "| query | `Engine::search` | count pass | count, no fuzzy clause | top {LIMIT} (ranked as civiforge) | top {LIMIT} by score alone | facets pass | documents + highlights | count + top + facets in one pass |"
