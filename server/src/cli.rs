@@ -222,10 +222,13 @@ async fn audit_from_command_line(
     action: &str,
     details: Option<serde_json::Value>,
 ) {
-    let system_user = std::env::var("USER").unwrap_or_else(|_| "inconnu".into());
+    let actor = match std::env::var("USER").or_else(|_| std::env::var("LOGNAME")) {
+        Ok(system_user) => format!("ligne de commande ({system_user})"),
+        Err(_) => "ligne de commande".to_string(),
+    };
     let entry = crate::model::AuditEntry {
         at: chrono::Utc::now(),
-        actor: format!("ligne de commande ({system_user})"),
+        actor,
         ip: None,
         action: action.to_string(),
         target: user.email.clone(),

@@ -317,7 +317,88 @@ async fn moderators_keep_domains_and_visibility(engine: Engine) {
     assert_eq!(exported["total"].as_u64(), Some(actions.len() as u64));
 }
 
+/// Maintainers keep the list of organisations known to use their project from its page.
+async fn maintainers_list_known_users_in_the_browser(engine: Engine) {
+    let app = TestApp::new(engine).await;
+    let alice_token = app.user_token("alice@agglo.fr", "Alice").await;
+    app.user_token("bob@exemple.fr", "Bob").await;
+    let created = app
+        .post(
+            "/api/v1/projects",
+            &alice_token,
+            json!({"repository_url": "https://forge.example.org/webdelib.git"}),
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED);
+    let mut alice = Browser::default();
+    alice.sign_in(&app, "alice@agglo.fr", PASSWORD).await;
+    let mut bob = Browser::default();
+    bob.sign_in(&app, "bob@exemple.fr", PASSWORD).await;
+    assert!(
+        alice
+            .get(&app, "/projets/webdelib")
+            .await
+            .text
+            .contains("Pour les mainteneurs")
+    );
+    assert!(
+        !bob.get(&app, "/projets/webdelib")
+            .await
+            .text
+            .contains("Pour les mainteneurs")
+    );
+    let known =
+        || async { app.get("/api/v1/projects/webdelib/known-users").await.body["items"].clone() };
+    let uri = "/projets/webdelib/utilisateurs-connus";
+    let unknown = alice
+        .submit(
+            &app,
+            uri,
+            &[("organisations", "commune-13047, commune-99999")],
+        )
+        .await;
+    assert_eq!(unknown.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(unknown.text.contains("commune-99999"), "{}", unknown.text);
+    assert_eq!(known().await, json!([]), "nothing kept from a refused list");
+    let refused = bob
+        .submit(&app, uri, &[("organisations", "commune-13039")])
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    assert_eq!(known().await, json!([]));
+    let saved = alice
+        .submit(
+            &app,
+            uri,
+            &[("organisations", "commune-13047\ncommune-13047")],
+        )
+        .await;
+    assert_eq!(location(&saved), "/projets/webdelib#titre-adoptions");
+    assert_eq!(known().await[0]["organisation"], "commune-13047");
+    assert_eq!(known().await.as_array().map(Vec::len), Some(1));
+    let page = alice.get(&app, "/projets/webdelib").await.text;
+    assert!(
+        page.contains("value=\"commune-13047\""),
+        "the form shows the list"
+    );
+    assert!(page.contains("Cités par le projet"), "{page}");
+
+    // Istres declares the use: confirmed on both pages.
+    app.post(
+        "/api/v1/adoptions",
+        &alice_token,
+        json!({"project": "webdelib", "organisation": "commune-13047"}),
+    )
+    .await;
+    for path in ["/projets/webdelib", "/organisations/commune-13047"] {
+        assert!(
+            app.get(path).await.text.contains(">confirmée</span>"),
+            "{path}"
+        );
+    }
+}
+
 on_both_engines!(
     agents_ask_and_moderators_decide,
-    moderators_keep_domains_and_visibility
+    moderators_keep_domains_and_visibility,
+    maintainers_list_known_users_in_the_browser
 );

@@ -15,7 +15,7 @@ use super::client::ClientIp;
 use super::error::{ApiError, ApiResult, ErrorBody};
 use super::extract::{ApiJson, ApiPath, Authenticated};
 use super::projects::{require_maintainer, shorten};
-use crate::model::{KnownUser, Project};
+use crate::model::{KnownUser, Project, User};
 
 /// Most organisations a maintainers' list may hold.
 pub const MAX_KNOWN_USERS: usize = 500;
@@ -72,9 +72,21 @@ pub async fn replace(
     ApiJson(request): ApiJson<KnownUsersRequest>,
 ) -> ApiResult<Json<KnownUsers>> {
     auth.require("projects:write")?;
-    let owner = auth.0;
-    require_maintainer(&state, &owner, &slug).await?;
-    if request.organisations.len() > MAX_KNOWN_USERS {
+    replace_as(&state, &auth.0.user, client, &slug, &request.organisations).await?;
+    list(State(state), ApiPath(slug)).await
+}
+
+/// Replaces the maintainers' list of a project's known users, for its maintainers and
+/// moderators; unknown ids refuse the whole list.
+pub async fn replace_as(
+    state: &AppState,
+    user: &User,
+    client: ClientIp,
+    slug: &str,
+    organisations: &[String],
+) -> ApiResult<()> {
+    require_maintainer(state, user, slug).await?;
+    if organisations.len() > MAX_KNOWN_USERS {
         return Err(ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
             "too_many",
@@ -83,7 +95,7 @@ pub async fn replace(
     }
     let mut resolved: Vec<(String, String)> = Vec::new();
     let mut unknown = Vec::new();
-    for id in &request.organisations {
+    for id in organisations {
         match state.store.organisation(id.trim()).await? {
             Some(organisation) => {
                 if !resolved.iter().any(|(known, _)| *known == organisation.id) {
@@ -105,20 +117,20 @@ pub async fn replace(
     }
     state
         .store
-        .set_known_users(&slug, &resolved, chrono::Utc::now())
+        .set_known_users(slug, &resolved, chrono::Utc::now())
         .await?;
     let ids: Vec<&str> = resolved.iter().map(|(id, _)| id.as_str()).collect();
     super::audit::record(
-        &state,
-        Some(&owner.user),
+        state,
+        Some(user),
         None,
         client,
         "project.known_users",
-        &slug,
+        slug,
         Some(json!({"organisations": ids})),
     )
     .await;
-    list(State(state), ApiPath(slug)).await
+    Ok(())
 }
 
 /// The `usedBy` names that did not resolve to an organisation.

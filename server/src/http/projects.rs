@@ -13,7 +13,6 @@ use super::extract::{ApiJson, ApiPath, ApiQuery, Authenticated};
 use super::{AppState, Pagination};
 use crate::categories::{CATEGORIES, Category};
 use crate::model::{Adoption, Page, Project, ProjectFilter, ProjectOrder, Version};
-use crate::store::TokenOwner;
 use crate::validation::{self, RegisterProjectRequest, UpdateProjectRequest};
 
 pub fn routes() -> axum::Router<AppState> {
@@ -136,7 +135,7 @@ pub async fn update(
 ) -> ApiResult<Json<Project>> {
     auth.require("projects:write")?;
     let owner = auth.0;
-    require_maintainer(&state, &owner, &slug).await?;
+    require_maintainer(&state, &owner.user, &slug).await?;
     let changes = validation::update_project(request).map_err(ApiError::invalid_fields)?;
     let project = state.store.update_project(&slug, changes).await?;
     super::audit::record(
@@ -222,7 +221,7 @@ pub async fn invite_maintainer(
 ) -> ApiResult<impl IntoResponse> {
     auth.require("projects:write")?;
     let owner = auth.0;
-    require_maintainer(&state, &owner, &slug).await?;
+    require_maintainer(&state, &owner.user, &slug).await?;
     let email = invitation.email.trim().to_lowercase();
     let Some(invited) = state.store.user_by_email(&email).await? else {
         return Err(ApiError::new(
@@ -254,9 +253,9 @@ pub async fn categories() -> Json<&'static [Category]> {
 }
 
 /// 404 for an unknown project, 403 unless the user maintains it or moderates.
-pub(super) async fn require_maintainer(
+pub(crate) async fn require_maintainer(
     state: &AppState,
-    owner: &TokenOwner,
+    user: &crate::model::User,
     slug: &str,
 ) -> ApiResult<()> {
     if state.store.project(slug).await?.is_none() {
@@ -265,7 +264,6 @@ pub(super) async fn require_maintainer(
             shorten(slug)
         )));
     }
-    let user = &owner.user;
     if user.is_admin || user.is_moderator || state.store.is_maintainer(slug, user.id).await? {
         return Ok(());
     }

@@ -64,7 +64,7 @@ pub async fn show_secret(
 ) -> ApiResult<Json<WebhookSettings>> {
     auth.require("projects:write")?;
     let owner = auth.0;
-    super::projects::require_maintainer(&state, &owner, &slug).await?;
+    super::projects::require_maintainer(&state, &owner.user, &slug).await?;
     if query.rotate == Some(true) {
         super::audit::record(
             &state,

@@ -61,13 +61,7 @@ pub async fn set_domains(
         Ok(user) => user,
         Err(response) => return *response,
     };
-    let domains: Vec<String> = form
-        .get("domaines")
-        .unwrap_or_default()
-        .split(|c: char| c.is_whitespace() || c == ',' || c == ';')
-        .filter(|d| !d.is_empty())
-        .map(str::to_string)
-        .collect();
+    let domains = form.list("domaines");
     match set_domains_as(&state, user, client, &id, &domains).await {
         Ok(_) => Redirect::to(&format!("{here}#agir")).into_response(),
         Err(error) => refusal(&state, error),

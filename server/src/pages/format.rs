@@ -1,6 +1,6 @@
 //! Small formatting helpers for pages: HTML escaping, French dates and labels.
 
-use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, Timelike, Utc};
 
 /// Escapes text for HTML text and attribute values.
 pub fn escape(text: &str) -> String {
@@ -30,6 +30,16 @@ pub fn french_date(date: NaiveDate) -> String {
 
 pub fn french_datetime(date: Option<DateTime<Utc>>) -> Option<String> {
     date.map(|d| french_date(d.date_naive()))
+}
+
+/// `12 mars 2024 à 14 h 05 UTC`: when the hour matters (the audit log).
+pub fn french_timestamp(at: DateTime<Utc>) -> String {
+    format!(
+        "{} à {} h {:02} UTC",
+        french_date(at.date_naive()),
+        at.hour(),
+        at.minute()
+    )
 }
 
 /// The French label of an adoption status.
@@ -65,6 +75,8 @@ mod tests {
     fn dates_and_labels_are_french() {
         let date = NaiveDate::from_ymd_opt(2007, 6, 11).expect("date");
         assert_eq!(french_date(date), "11 juin 2007");
+        let at = date.and_hms_opt(9, 5, 0).expect("time").and_utc();
+        assert_eq!(french_timestamp(at), "11 juin 2007 à 9 h 05 UTC");
         assert_eq!(status_label("evaluating"), "en évaluation");
         assert_eq!(kind_label("epci", Some("CA")), "Communauté d'agglomération");
         assert_eq!(escape("<a href=\"x\">"), "&lt;a href=&quot;x&quot;&gt;");

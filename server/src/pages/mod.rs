@@ -6,6 +6,7 @@ mod assets;
 pub mod format;
 mod forms;
 mod home;
+mod maintainers;
 pub mod map;
 mod moderation;
 mod organisation_page;
@@ -54,6 +55,10 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/plan-du-site.xml", get(assets::sitemap))
         .route("/compte", get(agent::account))
+        .route(
+            "/projets/{slug}/utilisateurs-connus",
+            post(maintainers::set_known_users),
+        )
         .route("/organisations/{id}/demande", post(agent::request))
         .route("/organisations/{id}/domaines", post(agent::set_domains))
         .route("/moderation", get(moderation::page))

@@ -214,7 +214,7 @@ pub async fn audit(
         .into_iter()
         .map(|e| {
             context! {
-                at => french_datetime(Some(e.at)).unwrap_or_default(),
+                at => super::format::french_timestamp(e.at),
                 actor => e.actor, ip => e.ip, action => e.action, target => e.target,
                 details => e.details.map(|d| d.to_string()),
             }

@@ -190,6 +190,18 @@ pub async fn project(
         .render(&per_departement, "organisations utilisatrices");
     // Organisations the project cites that have not declared the use themselves (yet).
     let unresolved = crate::http::known_users::unresolved_names(&project, &known_users);
+    // Its maintainers (and moderators) keep their own list of known users from here.
+    let can_maintain = match &visitor.user {
+        Some(user) if user.is_admin || user.is_moderator => true,
+        Some(user) => store.is_maintainer(&slug, user.id).await.unwrap_or(false),
+        None => false,
+    };
+    let maintained = known_users
+        .iter()
+        .filter(|k| k.source == "maintainer")
+        .map(|k| k.organisation.as_str())
+        .collect::<Vec<_>>()
+        .join(" ");
     let mut cited: Vec<_> = known_users.into_iter().filter(|k| !k.confirmed).collect();
     cited.dedup_by(|a, b| a.organisation == b.organisation);
     let mut project = project;
@@ -215,6 +227,8 @@ pub async fn project(
             map_svg,
             cited => Serde(cited),
             unresolved,
+            can_maintain,
+            maintained,
         },
     )
 }

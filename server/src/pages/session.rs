@@ -214,6 +214,17 @@ impl FormFields {
             .filter(|v| !v.is_empty())
             .map(str::to_string)
     }
+
+    /// A field holding a list typed by hand: the items separated by spaces, commas,
+    /// semicolons or lines.
+    pub fn list(&self, key: &str) -> Vec<String> {
+        self.get(key)
+            .unwrap_or_default()
+            .split(|c: char| c.is_whitespace() || c == ',' || c == ';')
+            .filter(|item| !item.is_empty())
+            .map(str::to_string)
+            .collect()
+    }
 }
 
 /// Only addresses on this site may be returned to after signing in.
