@@ -8,7 +8,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use minijinja::context;
 
 use super::format::french_datetime;
-use super::moderation::{moderator, refusal};
+use super::moderation::moderator;
 use super::session::{GenuineForm, Visitor, sign_in_first};
 use crate::http::AppState;
 use crate::http::claims::{file_for, is_live, set_domains_as};
@@ -28,6 +28,11 @@ pub fn claim_state(claim: &Claim) -> String {
     }
 }
 
+/// Whether its author may ask again: the claim was refused, or its verification lapsed.
+pub fn can_ask_again(claim: &Claim) -> bool {
+    claim.status == "rejected" || (claim.status == "verified" && !is_live(claim))
+}
+
 /// `POST /organisations/{id}/demande`: ask to act for the organisation.
 pub async fn request(
     State(state): State<AppState>,
@@ -44,7 +49,7 @@ pub async fn request(
         Ok(claim) => {
             Redirect::to(&format!("/organisations/{}#agir", claim.organisation)).into_response()
         }
-        Err(error) => refusal(&state, error),
+        Err(error) => state.web.refusal(error),
     }
 }
 
@@ -64,7 +69,7 @@ pub async fn set_domains(
     let domains = form.list("domaines");
     match set_domains_as(&state, user, client, &id, &domains).await {
         Ok(_) => Redirect::to(&format!("{here}#agir")).into_response(),
-        Err(error) => refusal(&state, error),
+        Err(error) => state.web.refusal(error),
     }
 }
 

@@ -5,7 +5,6 @@
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 
-use super::moderation::refusal;
 use super::session::{GenuineForm, Visitor, sign_in_first};
 use crate::http::AppState;
 use crate::http::client::ClientIp;
@@ -27,6 +26,6 @@ pub async fn set_known_users(
     let organisations = form.list("organisations");
     match replace_as(&state, user, client, &slug, &organisations).await {
         Ok(()) => Redirect::to(&format!("{here}#titre-adoptions")).into_response(),
-        Err(error) => refusal(&state, error),
+        Err(error) => state.web.refusal(error),
     }
 }

@@ -15,7 +15,7 @@ use super::session::{FormFields, GenuineForm, PagePath, Visitor};
 use crate::http::AppState;
 use crate::http::claims::{decide_as, set_visibility_as};
 use crate::http::client::ClientIp;
-use crate::http::error::{ApiError, ApiResult};
+use crate::http::error::ApiResult;
 use crate::model::{User, Window};
 
 /// How long before a verification lapses the moderation page offers to renew it.
@@ -40,16 +40,6 @@ pub fn moderator<'a>(
             "Cette page est réservée aux modérateurs de civiforge.",
         ))),
     }
-}
-
-/// A refusal from the shared rules, as a page.
-pub fn refusal(state: &AppState, error: ApiError) -> Response {
-    if error.status.is_server_error() {
-        return state.web.error(error.status);
-    }
-    state
-        .web
-        .notice(error.status, "Action impossible", &error.message)
 }
 
 #[derive(Debug, Deserialize)]
@@ -129,7 +119,7 @@ fn yes_or_no(form: &FormFields, field: &str, yes: &str, no: &str) -> Option<bool
 fn done<T>(state: &AppState, outcome: ApiResult<T>, what: &str) -> Response {
     match outcome {
         Ok(_) => Redirect::to(&format!("/moderation?fait={what}")).into_response(),
-        Err(error) => refusal(state, error),
+        Err(error) => state.web.refusal(error),
     }
 }
 

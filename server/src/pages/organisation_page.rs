@@ -56,7 +56,7 @@ pub async fn organisation(
             .map(|c| {
                 context! {
                     label => super::agent::claim_state(&c),
-                    ask_again => c.status == "rejected" || (c.status == "verified" && !crate::http::claims::is_live(&c)),
+                    ask_again => super::agent::can_ask_again(&c),
                 }
             }),
         None => None,

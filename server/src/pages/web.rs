@@ -176,6 +176,15 @@ impl Web {
         self.notice(status, heading, message)
     }
 
+    /// A refusal from the rules the pages share with the API, as a page: its French message
+    /// with its status; server errors leak nothing.
+    pub fn refusal(&self, error: crate::http::error::ApiError) -> Response {
+        if error.status.is_server_error() {
+            return self.error(error.status);
+        }
+        self.notice(error.status, "Action impossible", &error.message)
+    }
+
     /// A page in French that says why a request was refused, with the given status.
     pub fn notice(&self, status: StatusCode, heading: &str, message: &str) -> Response {
         let context = context! {
