@@ -29,12 +29,20 @@ impl PostgresStore {
     }
 }
 
-super::sql::impl_sql_store!(
-    PostgresStore,
-    sqlx::Postgres,
-    "postgres",
-    "../migrations/postgres",
-    // Several workers on one database: each skips the rows another is claiming.
-    " FOR UPDATE SKIP LOCKED",
-    "BEGIN"
-);
+/// Where PostgreSQL differs from the other engine; the SQL of every aggregate, in `sql/`, is
+/// compiled here against these names.
+mod dialect {
+    pub type Db = sqlx::Postgres;
+    pub type Engine = super::PostgresStore;
+    pub const ENGINE: &str = "postgres";
+    pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/postgres");
+    /// Read committed suffices: writes that depend on a read lock their rows.
+    pub const BEGIN_WRITE: &str = "BEGIN";
+    /// Several workers on one database: each skips the rows another is claiming.
+    pub const CLAIM_LOCK: &str = " FOR UPDATE SKIP LOCKED";
+}
+
+// The same SQL is compiled for each engine on purpose: that is how it is written once.
+#[allow(clippy::duplicate_mod)]
+#[path = "sql/mod.rs"]
+mod sql;

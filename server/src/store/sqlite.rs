@@ -39,14 +39,21 @@ impl SqliteStore {
     }
 }
 
-super::sql::impl_sql_store!(
-    SqliteStore,
-    sqlx::Sqlite,
-    "sqlite",
-    "../migrations/sqlite",
-    // SQLite runs one writer at a time: the claiming UPDATE is atomic as it is.
-    "",
-    // Take the write lock at the start: a deferred transaction that reads first cannot
-    // upgrade once another connection has written, and fails without waiting.
-    "BEGIN IMMEDIATE"
-);
+/// Where SQLite differs from the other engine; the SQL of every aggregate, in `sql/`, is
+/// compiled here against these names.
+mod dialect {
+    pub type Db = sqlx::Sqlite;
+    pub type Engine = super::SqliteStore;
+    pub const ENGINE: &str = "sqlite";
+    pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/sqlite");
+    /// Take the write lock at the start: a deferred transaction that reads first cannot
+    /// upgrade once another connection has written, and fails without waiting.
+    pub const BEGIN_WRITE: &str = "BEGIN IMMEDIATE";
+    /// SQLite runs one writer at a time: the claiming UPDATE is atomic as it is.
+    pub const CLAIM_LOCK: &str = "";
+}
+
+// The same SQL is compiled for each engine on purpose: that is how it is written once.
+#[allow(clippy::duplicate_mod)]
+#[path = "sql/mod.rs"]
+mod sql;

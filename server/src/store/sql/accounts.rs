@@ -1,0 +1,257 @@
+//! Accounts, browser sessions, API tokens and sign-in attempts: the SQL behind
+//! [`AccountStore`], compiled once per engine.
+
+use super::dialect::{BEGIN_WRITE, Engine};
+use crate::store::prelude::*;
+
+#[async_trait::async_trait]
+impl AccountStore for Engine {
+    async fn create_user(
+        &self,
+        user: crate::model::NewUser,
+    ) -> crate::store::StoreResult<crate::model::User> {
+        let row: crate::store::rows::UserRow = sqlx::query_as(
+            "INSERT INTO users (email, name, password_hash, is_admin, is_moderator, \
+             created_at) VALUES ($1, $2, $3, $4, $6, $5) \
+             RETURNING id, email, name, password_hash, is_admin, is_moderator, created_at",
+        )
+        .bind(&user.email)
+        .bind(&user.name)
+        .bind(&user.password_hash)
+        .bind(user.is_admin)
+        .bind(chrono::Utc::now())
+        .bind(user.is_moderator)
+        .fetch_one(&self.pool)
+        .await
+        .map_err(|e| {
+            if crate::store::is_unique_violation(&e) {
+                crate::store::StoreError::Conflict(crate::store::Conflict::Email)
+            } else {
+                e.into()
+            }
+        })?;
+        Ok(row.into())
+    }
+
+    async fn user_by_email(
+        &self,
+        email: &str,
+    ) -> crate::store::StoreResult<Option<crate::model::User>> {
+        let row: Option<crate::store::rows::UserRow> = sqlx::query_as(
+            "SELECT id, email, name, password_hash, is_admin, is_moderator, created_at \
+             FROM users WHERE email = $1",
+        )
+        .bind(email)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.map(Into::into))
+    }
+
+    async fn create_token(
+        &self,
+        user_id: i64,
+        token_hash: &str,
+        label: &str,
+        scopes: &[String],
+        expires_at: Option<chrono::DateTime<chrono::Utc>>,
+    ) -> crate::store::StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO api_tokens (user_id, token_hash, label, scopes, created_at, \
+             expires_at) VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(user_id)
+        .bind(token_hash)
+        .bind(label)
+        .bind(scopes.join(" "))
+        .bind(chrono::Utc::now())
+        .bind(expires_at)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn list_tokens(
+        &self,
+        user_id: i64,
+    ) -> crate::store::StoreResult<Vec<crate::model::ApiToken>> {
+        type Row = (
+            i64,
+            String,
+            String,
+            chrono::DateTime<chrono::Utc>,
+            Option<chrono::DateTime<chrono::Utc>>,
+            Option<chrono::DateTime<chrono::Utc>>,
+            Option<chrono::DateTime<chrono::Utc>>,
+        );
+        let rows: Vec<Row> = sqlx::query_as(
+            "SELECT id, label, scopes, created_at, expires_at, revoked_at, last_used_at \
+             FROM api_tokens WHERE user_id = $1 ORDER BY id DESC",
+        )
+        .bind(user_id)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(
+                |(id, label, scopes, created_at, expires_at, revoked_at, last_used_at)| {
+                    crate::model::ApiToken {
+                        id,
+                        label,
+                        scopes: scopes.split_whitespace().map(str::to_string).collect(),
+                        created_at,
+                        expires_at,
+                        revoked_at,
+                        last_used_at,
+                    }
+                },
+            )
+            .collect())
+    }
+
+    async fn revoke_token(&self, user_id: i64, token_id: i64) -> crate::store::StoreResult<bool> {
+        let done = sqlx::query(
+            "UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND user_id = $3 AND revoked_at IS NULL",
+        )
+        .bind(chrono::Utc::now())
+        .bind(token_id)
+        .bind(user_id)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn token_owner(
+        &self,
+        token_hash: &str,
+    ) -> crate::store::StoreResult<Option<crate::store::TokenOwner>> {
+        let now = chrono::Utc::now();
+        let found: Option<(i64, String)> = sqlx::query_as(
+            "SELECT user_id, scopes FROM api_tokens WHERE token_hash = $1 \
+             AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > $2)",
+        )
+        .bind(token_hash)
+        .bind(now)
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some((user_id, scopes)) = found else {
+            return Ok(None);
+        };
+        sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE token_hash = $2")
+            .bind(now)
+            .bind(token_hash)
+            .execute(&self.pool)
+            .await?;
+        let user: crate::store::rows::UserRow = sqlx::query_as(
+            "SELECT id, email, name, password_hash, is_admin, is_moderator, created_at \
+             FROM users WHERE id = $1",
+        )
+        .bind(user_id)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(Some(crate::store::TokenOwner {
+            user: user.into(),
+            scopes: scopes.split_whitespace().map(str::to_string).collect(),
+        }))
+    }
+
+    async fn record_attempt(
+        &self,
+        key: &str,
+        at: chrono::DateTime<chrono::Utc>,
+    ) -> crate::store::StoreResult<()> {
+        // Attempts older than a day no longer count for anything.
+        sqlx::query("DELETE FROM auth_attempts WHERE at < $1")
+            .bind(at - chrono::Duration::days(1))
+            .execute(&self.pool)
+            .await?;
+        sqlx::query("INSERT INTO auth_attempts (key, at) VALUES ($1, $2)")
+            .bind(key)
+            .bind(at)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn count_attempts(
+        &self,
+        key: &str,
+        since: chrono::DateTime<chrono::Utc>,
+    ) -> crate::store::StoreResult<i64> {
+        Ok(
+            sqlx::query_scalar("SELECT COUNT(*) FROM auth_attempts WHERE key = $1 AND at >= $2")
+                .bind(key)
+                .bind(since)
+                .fetch_one(&self.pool)
+                .await?,
+        )
+    }
+
+    async fn set_password(
+        &self,
+        user_id: i64,
+        password_hash: &str,
+        keep_session: Option<&str>,
+    ) -> crate::store::StoreResult<()> {
+        let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
+        sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
+            .bind(password_hash)
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND ($2 IS NULL OR token_hash <> $2)")
+            .bind(user_id)
+            .bind(keep_session)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn create_session(
+        &self,
+        token_hash: &str,
+        user_id: i64,
+        expires_at: chrono::DateTime<chrono::Utc>,
+    ) -> crate::store::StoreResult<()> {
+        let now = chrono::Utc::now();
+        // Expired sessions go as new ones come.
+        sqlx::query("DELETE FROM sessions WHERE expires_at < $1")
+            .bind(now)
+            .execute(&self.pool)
+            .await?;
+        sqlx::query(
+            "INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(token_hash)
+        .bind(user_id)
+        .bind(now)
+        .bind(expires_at)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn session_user(
+        &self,
+        token_hash: &str,
+    ) -> crate::store::StoreResult<Option<crate::model::User>> {
+        let row: Option<crate::store::rows::UserRow> = sqlx::query_as(
+            "SELECT u.id, u.email, u.name, u.password_hash, u.is_admin, u.is_moderator, u.created_at \
+             FROM sessions s JOIN users u ON u.id = s.user_id \
+             WHERE s.token_hash = $1 AND s.expires_at > $2",
+        )
+        .bind(token_hash)
+        .bind(chrono::Utc::now())
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.map(Into::into))
+    }
+
+    async fn delete_session(&self, token_hash: &str) -> crate::store::StoreResult<()> {
+        sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+            .bind(token_hash)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+}

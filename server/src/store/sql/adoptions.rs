@@ -1,0 +1,220 @@
+//! Adoptions: declarations, their history, and the figures drawn from them: the SQL behind
+//! [`AdoptionStore`], compiled once per engine.
+
+use super::dialect::{BEGIN_WRITE, Engine};
+use crate::store::prelude::*;
+
+#[async_trait::async_trait]
+impl AdoptionStore for Engine {
+    async fn adoption_verification(
+        &self,
+        slug: &str,
+        organisation_id: &str,
+    ) -> crate::store::StoreResult<Option<String>> {
+        let Some(organisation) = self.organisation(organisation_id).await? else {
+            return Ok(None);
+        };
+        Ok(sqlx::query_scalar(
+            "SELECT a.verification FROM adoptions a JOIN projects p ON p.id = a.project_id \
+             WHERE p.slug = $1 AND a.organisation_id = $2",
+        )
+        .bind(slug)
+        .bind(&organisation.id)
+        .fetch_optional(&self.pool)
+        .await?)
+    }
+
+    async fn declare_adoption(
+        &self,
+        declaration: crate::model::AdoptionDeclaration,
+    ) -> crate::store::StoreResult<(crate::model::Adoption, bool)> {
+        use crate::store::StoreError;
+        let project_id = self.project_id(&declaration.project_slug).await?;
+        let organisation = self
+            .organisation(&declaration.organisation_id)
+            .await?
+            .ok_or(StoreError::NotFound("organisation"))?;
+        let now = chrono::Utc::now();
+        let status = declaration.status.as_str();
+        let verification = declaration.verification.as_str();
+        let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
+        let existing: Option<i64> = sqlx::query_scalar(
+            "SELECT id FROM adoptions WHERE project_id = $1 AND organisation_id = $2",
+        )
+        .bind(project_id)
+        .bind(&organisation.id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let adoption_id: i64 = match existing {
+            Some(id) => {
+                sqlx::query(
+                    "UPDATE adoptions SET version = $1, status = $2, since = $3, \
+                     declared_by = $4, verification = $5, updated_at = $6 WHERE id = $7",
+                )
+                .bind(&declaration.version)
+                .bind(status)
+                .bind(declaration.since)
+                .bind(declaration.declared_by)
+                .bind(verification)
+                .bind(now)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+                id
+            }
+            None => {
+                sqlx::query_scalar(
+                    "INSERT INTO adoptions (project_id, organisation_id, version, status, \
+                     since, declared_by, verification, declared_at, updated_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING id",
+                )
+                .bind(project_id)
+                .bind(&organisation.id)
+                .bind(&declaration.version)
+                .bind(status)
+                .bind(declaration.since)
+                .bind(declaration.declared_by)
+                .bind(verification)
+                .bind(now)
+                .fetch_one(&mut *tx)
+                .await?
+            }
+        };
+        sqlx::query(
+            "INSERT INTO adoption_events (adoption_id, version, status, since, declared_by, \
+             verification, at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(adoption_id)
+        .bind(&declaration.version)
+        .bind(status)
+        .bind(declaration.since)
+        .bind(declaration.declared_by)
+        .bind(verification)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query("INSERT INTO change_log (entity, entity_id, at) VALUES ('project', $1, $2)")
+            .bind(project_id)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        let row: crate::store::rows::AdoptionRow = sqlx::query_as(concat!(
+            crate::store::rows::adoption_select!(),
+            " WHERE a.id = $1"
+        ))
+        .bind(adoption_id)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok((row.into(), existing.is_none()))
+    }
+
+    async fn adoption_history(
+        &self,
+        slug: &str,
+        organisation_id: &str,
+    ) -> crate::store::StoreResult<Vec<crate::model::AdoptionEvent>> {
+        let project_id = self.project_id(slug).await?;
+        let organisation = self
+            .organisation(organisation_id)
+            .await?
+            .ok_or(crate::store::StoreError::NotFound("organisation"))?;
+        let rows: Vec<crate::store::rows::AdoptionEventRow> = sqlx::query_as(
+            "SELECT e.version, e.status, e.since, u.name AS declared_by, e.verification, e.at \
+             FROM adoption_events e JOIN adoptions a ON a.id = e.adoption_id \
+             LEFT JOIN users u ON u.id = e.declared_by \
+             WHERE a.project_id = $1 AND a.organisation_id = $2 ORDER BY e.at, e.id",
+        )
+        .bind(project_id)
+        .bind(&organisation.id)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.into_iter().map(Into::into).collect())
+    }
+
+    async fn project_adoptions(
+        &self,
+        slug: &str,
+        window: crate::model::Window,
+    ) -> crate::store::StoreResult<crate::model::Page<crate::model::Adoption>> {
+        let project_id = self.project_id(slug).await?;
+        let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM adoptions WHERE project_id = $1")
+            .bind(project_id)
+            .fetch_one(&self.pool)
+            .await?;
+        let rows: Vec<crate::store::rows::AdoptionRow> = sqlx::query_as(concat!(
+            crate::store::rows::adoption_select!(),
+            " WHERE a.project_id = $1 ORDER BY o.name, o.id LIMIT $2 OFFSET $3"
+        ))
+        .bind(project_id)
+        .bind(window.limit)
+        .bind(window.offset)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(crate::model::Page {
+            items: rows.into_iter().map(Into::into).collect(),
+            total,
+        })
+    }
+
+    async fn organisation_adoptions(
+        &self,
+        id: &str,
+        window: crate::model::Window,
+    ) -> crate::store::StoreResult<crate::model::Page<crate::model::Adoption>> {
+        let organisation = self
+            .organisation(id)
+            .await?
+            .ok_or(crate::store::StoreError::NotFound("organisation"))?;
+        let total: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM adoptions a JOIN projects p ON p.id = a.project_id \
+             WHERE a.organisation_id = $1 AND p.hidden = FALSE",
+        )
+        .bind(&organisation.id)
+        .fetch_one(&self.pool)
+        .await?;
+        let rows: Vec<crate::store::rows::AdoptionRow> = sqlx::query_as(concat!(
+            crate::store::rows::adoption_select!(),
+            " WHERE a.organisation_id = $1 AND p.hidden = FALSE \
+             ORDER BY lower(p.name), p.id LIMIT $2 OFFSET $3"
+        ))
+        .bind(&organisation.id)
+        .bind(window.limit)
+        .bind(window.offset)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(crate::model::Page {
+            items: rows.into_iter().map(Into::into).collect(),
+            total,
+        })
+    }
+
+    async fn adopters_by_departement(
+        &self,
+        slug: &str,
+    ) -> crate::store::StoreResult<Vec<(String, i64)>> {
+        let id = self.project_id(slug).await?;
+        Ok(sqlx::query_as(
+            "SELECT o.departement, COUNT(*) FROM adoptions a JOIN organisations o ON o.id = a.organisation_id \
+             WHERE a.project_id = $1 AND a.status <> 'stopped' AND o.departement IS NOT NULL \
+             GROUP BY o.departement",
+        )
+        .bind(id)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    async fn versions_in_use(
+        &self,
+        slug: &str,
+    ) -> crate::store::StoreResult<Vec<(Option<String>, i64)>> {
+        let id = self.project_id(slug).await?;
+        Ok(sqlx::query_as(
+            "SELECT version, COUNT(*) AS n FROM adoptions WHERE project_id = $1 AND status = 'in_use' \
+             GROUP BY version ORDER BY n DESC, version",
+        )
+        .bind(id)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+}
