@@ -2388,8 +2388,8 @@ async fn measure_pages(
         .pop()
         .context("an empty catalogue")?;
     let key = civiforge::secrets::ServerKey::from_hex(&"ab".repeat(32))?;
-    let state = civiforge::http::AppState::new(store, Default::default(), key, service);
-    let app = civiforge::http::app(state);
+    let state = civiforge::app::AppState::new(store, Default::default(), key, service);
+    let app = civiforge::app::app(state);
     let paths = [
         format!("/projets/{}", top.slug),
         "/recherche?q=%C3%A9lections".to_string(),

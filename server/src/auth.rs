@@ -52,6 +52,21 @@ pub fn verify_password(password: &str, stored: &str) -> bool {
         .unwrap_or(false)
 }
 
+/// [`hash_password`] on a blocking thread: Argon2 takes tens of milliseconds of CPU, which
+/// must not stall the requests sharing the async executor.
+pub async fn hash_password_off_executor(password: String) -> Result<String, SecretError> {
+    tokio::task::spawn_blocking(move || hash_password(&password))
+        .await
+        .map_err(|e| SecretError::Hash(e.to_string()))?
+}
+
+/// [`verify_password`] on a blocking thread, for the same reason.
+pub async fn verify_password_off_executor(password: String, stored: String) -> bool {
+    tokio::task::spawn_blocking(move || verify_password(&password, &stored))
+        .await
+        .unwrap_or(false)
+}
+
 /// A new API token: shown once to its owner, then only its digest is kept.
 pub fn new_token() -> Result<String, SecretError> {
     let mut bytes = [0u8; 32];

@@ -6,10 +6,11 @@ use std::sync::Arc;
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
 
-use crate::auth;
 use crate::config::{Config, ConfigArgs};
+use crate::domain::accounts::NewAccount;
+use crate::domain::{Actor, AppError, Domain};
 use crate::indexing::IndexContext;
-use crate::model::NewUser;
+use crate::model::Scope;
 use crate::reference::ReferenceData;
 use crate::store::{self, Store};
 use crate::worker::WorkerSettings;
@@ -139,103 +140,104 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             open_store(&config).await?;
             Ok(())
         }
-        Command::Admin(AdminCommand::CreateUser {
+        Command::Admin(command) => admin(&config, command).await,
+    }
+}
+
+/// `civiforge admin …`: the administrator's writes, through the same operations (rules and
+/// audit) as the API and the pages.
+async fn admin(config: &Config, command: AdminCommand) -> anyhow::Result<()> {
+    let store = open_store(config).await?;
+    let domain = Domain::new(store, config.url_policy);
+    let administrator = Actor::command_line(None);
+    match command {
+        AdminCommand::CreateUser {
             email,
             name,
             admin,
             moderator,
-        }) => {
-            let store = open_store(&config).await?;
+        } => {
             let password = read_password_line()?;
-            let user = create_user_with_roles(
-                store.as_ref(),
-                &email,
-                &name,
-                &password,
-                admin,
-                admin || moderator,
-            )
-            .await?;
-            let roles = serde_json::json!({"admin": user.is_admin, "moderator": user.is_moderator});
-            audit_from_command_line(store.as_ref(), &user, "user.create", Some(roles)).await;
+            let account = NewAccount {
+                email,
+                name,
+                password,
+                is_admin: admin,
+                is_moderator: moderator,
+            };
+            let user = domain.create_account(&administrator, account).await?;
             println!("compte créé : {} (n° {})", user.email, user.id);
-            Ok(())
         }
-        Command::Admin(AdminCommand::CreateToken {
+        AdminCommand::CreateToken {
             email,
             label,
             expires_in_days,
             scopes,
-        }) => {
-            let store = open_store(&config).await?;
-            let token =
-                create_token_with_scopes(store.as_ref(), &email, &label, expires_in_days, &scopes)
-                    .await?;
-            let user = existing_user(store.as_ref(), &email).await?;
-            let details = serde_json::json!({"label": label, "scopes": scopes});
-            audit_from_command_line(store.as_ref(), &user, "token.create", Some(details)).await;
-            println!("{token}");
-            Ok(())
+        } => {
+            let scopes = parse_scopes(&scopes)?;
+            let owner = existing_user(&domain, &email).await?;
+            let issued = domain
+                .create_token(&administrator, &owner, &label, expires_in_days, &scopes)
+                .await?;
+            println!("{}", issued.token);
         }
-        Command::Admin(AdminCommand::ListTokens { email }) => {
-            let store = open_store(&config).await?;
-            let user = existing_user(store.as_ref(), &email).await?;
-            for token in store.list_tokens(user.id).await? {
+        AdminCommand::ListTokens { email } => {
+            let owner = existing_user(&domain, &email).await?;
+            for token in domain.tokens(&administrator, &owner).await? {
                 let state = match (token.revoked_at, token.expires_at) {
                     (Some(_), _) => "révoqué".to_string(),
                     (None, Some(at)) if at <= chrono::Utc::now() => "expiré".to_string(),
                     (None, Some(at)) => format!("valide jusqu'au {}", at.format("%Y-%m-%d")),
                     (None, None) => "valide".to_string(),
                 };
+                let scopes: Vec<&str> = token.scopes.iter().map(|s| s.as_str()).collect();
                 println!(
                     "{}\t{}\t{}\t{}",
                     token.id,
                     token.label,
-                    token.scopes.join(" "),
+                    scopes.join(" "),
                     state
                 );
             }
-            Ok(())
         }
-        Command::Admin(AdminCommand::RevokeToken { email, id }) => {
-            let store = open_store(&config).await?;
-            let user = existing_user(store.as_ref(), &email).await?;
-            if !store.revoke_token(user.id, id).await? {
+        AdminCommand::RevokeToken { email, id } => {
+            let owner = existing_user(&domain, &email).await?;
+            if !domain.revoke_token(&administrator, &owner, id).await? {
                 bail!(
                     "aucun jeton valide n° {id} pour « {} » ; voir `civiforge admin list-tokens`",
-                    user.email
+                    owner.email
                 );
             }
-            let details = serde_json::json!({"token": id});
-            audit_from_command_line(store.as_ref(), &user, "token.revoke", Some(details)).await;
             println!("jeton n° {id} révoqué");
-            Ok(())
         }
     }
+    Ok(())
 }
 
-/// Records a write made with `civiforge admin` in the audit log: the actor is the system
-/// account that ran the command, there is no client address.
-async fn audit_from_command_line(
-    store: &dyn Store,
-    user: &crate::model::User,
-    action: &str,
-    details: Option<serde_json::Value>,
-) {
-    let actor = match std::env::var("USER").or_else(|_| std::env::var("LOGNAME")) {
-        Ok(system_user) => format!("ligne de commande ({system_user})"),
-        Err(_) => "ligne de commande".to_string(),
-    };
-    let entry = crate::model::AuditEntry {
-        at: chrono::Utc::now(),
-        actor,
-        ip: None,
-        action: action.to_string(),
-        target: user.email.clone(),
-        details,
-    };
-    if let Err(error) = store.audit(None, &entry).await {
-        tracing::error!(%error, action, "audit log write failed");
+/// Scopes named on the command line.
+fn parse_scopes(names: &[String]) -> anyhow::Result<Vec<Scope>> {
+    names
+        .iter()
+        .map(|name| {
+            Scope::parse(name).with_context(|| {
+                let known: Vec<&str> = Scope::ALL.iter().map(|s| s.as_str()).collect();
+                format!(
+                    "portée inconnue « {name} » : choisissez parmi {}",
+                    known.join(", ")
+                )
+            })
+        })
+        .collect()
+}
+
+async fn existing_user(domain: &Domain, email: &str) -> anyhow::Result<crate::model::User> {
+    match domain.account(email).await {
+        Ok(user) => Ok(user),
+        Err(AppError::NotFound { .. }) => bail!(
+            "aucun compte pour « {} » ; créez-le avec `civiforge admin create-user`",
+            email.trim().to_lowercase()
+        ),
+        Err(other) => Err(other.into()),
     }
 }
 
@@ -305,7 +307,7 @@ async fn serve(config: Config, no_worker: bool) -> anyhow::Result<()> {
         crate::secrets::ServerKey::load_or_create(&config.data_dir, config.secret_key.as_deref())?;
     let search = crate::search::SearchService::new(&config.data_dir, store.clone());
     let mut state =
-        crate::http::AppState::new(store.clone(), config.url_policy, key, search.clone());
+        crate::state::AppState::new(store.clone(), config.url_policy, key, search.clone());
     state.trusted_proxies = config.trusted_proxies.clone().into();
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
@@ -340,7 +342,7 @@ async fn serve(config: Config, no_worker: bool) -> anyhow::Result<()> {
     });
     axum::serve(
         listener,
-        crate::http::app(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        crate::app::app(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
     )
     .with_graceful_shutdown(async move {
         let _ = http_stopped.wait_for(|stop| *stop).await;
@@ -388,104 +390,4 @@ fn read_password_line() -> anyhow::Result<String> {
         );
     }
     Ok(password.to_string())
-}
-
-/// Checks and creates a user account; administrators are moderators too.
-pub async fn create_user(
-    store: &dyn Store,
-    email: &str,
-    name: &str,
-    password: &str,
-    is_admin: bool,
-) -> anyhow::Result<crate::model::User> {
-    create_user_with_roles(store, email, name, password, is_admin, is_admin).await
-}
-
-/// Checks and creates a user account with its global roles.
-pub async fn create_user_with_roles(
-    store: &dyn Store,
-    email: &str,
-    name: &str,
-    password: &str,
-    is_admin: bool,
-    is_moderator: bool,
-) -> anyhow::Result<crate::model::User> {
-    let email = email.trim().to_lowercase();
-    let valid_email = email.len() <= 254
-        && !email.chars().any(char::is_whitespace)
-        && email
-            .split_once('@')
-            .is_some_and(|(local, domain)| !local.is_empty() && domain.contains('.'));
-    if !valid_email {
-        bail!("adresse e-mail invalide « {email} »");
-    }
-    let name = name.trim();
-    if name.is_empty() || name.chars().count() > 120 {
-        bail!("le nom doit faire de 1 à 120 caractères");
-    }
-    let password_hash = auth::hash_password(password)?;
-    Ok(store
-        .create_user(NewUser {
-            email,
-            name: name.to_string(),
-            password_hash,
-            is_admin,
-            is_moderator,
-        })
-        .await?)
-}
-
-async fn existing_user(store: &dyn Store, email: &str) -> anyhow::Result<crate::model::User> {
-    let email = email.trim().to_lowercase();
-    match store.user_by_email(&email).await? {
-        Some(user) => Ok(user),
-        None => {
-            bail!("aucun compte pour « {email} » ; créez-le avec `civiforge admin create-user`")
-        }
-    }
-}
-
-/// Makes a new API token, with the usual write scopes, for the user with this e-mail and
-/// returns it (it is not kept).
-pub async fn create_token(
-    store: &dyn Store,
-    email: &str,
-    label: &str,
-    expires_in_days: Option<u32>,
-) -> anyhow::Result<String> {
-    let scopes = ["projects:write".to_string(), "adoptions:write".to_string()];
-    create_token_with_scopes(store, email, label, expires_in_days, &scopes).await
-}
-
-/// Makes a new API token with these scopes.
-pub async fn create_token_with_scopes(
-    store: &dyn Store,
-    email: &str,
-    label: &str,
-    expires_in_days: Option<u32>,
-    scopes: &[String],
-) -> anyhow::Result<String> {
-    if let Some(unknown) = scopes
-        .iter()
-        .find(|s| !crate::model::SCOPES.contains(&s.as_str()))
-    {
-        bail!(
-            "portée inconnue « {unknown} » : choisissez parmi {}",
-            crate::model::SCOPES.join(", ")
-        );
-    }
-    let user = existing_user(store, email).await?;
-    let token = auth::new_token()?;
-    let expires_at =
-        expires_in_days.map(|days| chrono::Utc::now() + chrono::Duration::days(i64::from(days)));
-    store
-        .create_token(
-            user.id,
-            &auth::token_digest(&token),
-            label,
-            scopes,
-            expires_at,
-        )
-        .await?;
-    Ok(token)
 }

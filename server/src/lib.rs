@@ -1,10 +1,12 @@
 //! civiforge: the catalogue and forge of free software shared by public bodies.
 //! The binary's parts are modules here so that tests can drive them directly.
 
+pub mod app;
 pub mod auth;
 pub mod categories;
 pub mod cli;
 pub mod config;
+pub mod domain;
 pub mod http;
 pub mod index_command;
 pub mod indexing;
@@ -13,7 +15,9 @@ pub mod pages;
 pub mod reference;
 pub mod search;
 pub mod secrets;
+pub mod state;
 pub mod store;
 pub mod text;
 pub mod validation;
+pub mod views;
 pub mod worker;

@@ -198,7 +198,7 @@ pub fn declare_adoption(
         return Err(errors);
     }
     Ok(AdoptionDeclaration {
-        verification: "unverified".to_string(),
+        verification: crate::model::Verification::Unverified,
         project_slug: project,
         organisation_id: organisation,
         version,

@@ -5,13 +5,13 @@
 mod common;
 
 use axum::http::StatusCode;
-use civiforge::cli::{create_token, create_user_with_roles};
 use common::{Engine, TestApp};
+use common::{create_token, create_user_with_roles};
 use serde_json::json;
 
 async fn user(app: &TestApp, email: &str, moderator: bool) -> String {
     create_user_with_roles(
-        app.store.as_ref(),
+        &app.store,
         email,
         email,
         "un mot de passe solide",
@@ -20,7 +20,7 @@ async fn user(app: &TestApp, email: &str, moderator: bool) -> String {
     )
     .await
     .expect("user");
-    create_token(app.store.as_ref(), email, "test", None)
+    create_token(&app.store, email, "test", None)
         .await
         .expect("token")
 }

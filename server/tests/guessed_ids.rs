@@ -5,8 +5,8 @@
 mod common;
 
 use axum::http::StatusCode;
-use civiforge::cli::create_user_with_roles;
 use common::browser::Browser;
+use common::create_user_with_roles;
 use common::{Engine, TestApp};
 use serde_json::{Value, json};
 
@@ -65,7 +65,7 @@ async fn guessed_ids_lead_nowhere(engine: Engine) {
     let alice = app.user_token("alice@agglo.fr", "Alice").await;
     let bob = app.user_token("bob@exemple.fr", "Bob").await;
     create_user_with_roles(
-        app.store.as_ref(),
+        &app.store,
         "moderation@civiforge.fr",
         "Modération",
         "mot-de-passe-long",
@@ -74,10 +74,9 @@ async fn guessed_ids_lead_nowhere(engine: Engine) {
     )
     .await
     .expect("moderator");
-    let moderator =
-        civiforge::cli::create_token(app.store.as_ref(), "moderation@civiforge.fr", "tests", None)
-            .await
-            .expect("token");
+    let moderator = common::create_token(&app.store, "moderation@civiforge.fr", "tests", None)
+        .await
+        .expect("token");
     for url in [
         "https://forge.example.org/openelec.git",
         "https://forge.example.org/cache.git",

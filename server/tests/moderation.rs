@@ -6,8 +6,10 @@
 mod common;
 
 use axum::http::{StatusCode, header};
-use civiforge::cli::create_user_with_roles;
+use civiforge::domain::Actor;
+use civiforge::model::AuditAction;
 use common::browser::{Browser, location};
+use common::create_user_with_roles;
 use common::{Engine, TestApp};
 use serde_json::{Value, json};
 
@@ -15,7 +17,7 @@ const PASSWORD: &str = "mot-de-passe-long";
 
 async fn moderator(app: &TestApp) -> Browser {
     create_user_with_roles(
-        app.store.as_ref(),
+        &app.store,
         "moderation@civiforge.fr",
         "Modération",
         PASSWORD,
@@ -37,7 +39,7 @@ async fn claim_statuses(app: &TestApp) -> Vec<(String, String, String)> {
         .await
         .expect("claims")
         .into_iter()
-        .map(|c| (c.user, c.organisation, c.status))
+        .map(|c| (c.user, c.organisation, c.status.to_string()))
         .collect()
 }
 
@@ -126,6 +128,7 @@ async fn agents_ask_and_moderators_decide(engine: Engine) {
             agnes.id,
             "commune-13004",
             Some(chrono::Utc::now() + chrono::Duration::days(10)),
+            &Actor::command_line(None).audit(AuditAction::ClaimFile, "commune-13004", None),
         )
         .await
         .expect("claim");

@@ -242,6 +242,11 @@ async fn filters_facets_highlights_and_pages(engine: Engine) {
                 ),
                 ..Default::default()
             },
+            &civiforge::domain::Actor::command_line(None).audit(
+                civiforge::model::AuditAction::ProjectUpdate,
+                "openads",
+                None,
+            ),
         )
         .await
         .expect("update");

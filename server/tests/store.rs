@@ -35,8 +35,8 @@ async fn reference_data_loads_idempotently(engine: Engine) {
 async fn tokens_are_found_by_digest_and_expire(engine: Engine) {
     let db = TestDb::new(engine).await;
     let store = db.store().await;
-    let user = civiforge::cli::create_user(
-        store.as_ref(),
+    let user = common::create_user(
+        &store,
         "Claire@Mairie.fr",
         "Claire",
         "un mot de passe sûr",
@@ -45,7 +45,7 @@ async fn tokens_are_found_by_digest_and_expire(engine: Engine) {
     .await
     .expect("user");
     assert_eq!(user.email, "claire@mairie.fr");
-    let token = civiforge::cli::create_token(store.as_ref(), "claire@mairie.fr", "test", None)
+    let token = common::create_token(&store, "claire@mairie.fr", "test", None)
         .await
         .expect("token");
     let digest = civiforge::auth::token_digest(&token);
@@ -69,6 +69,11 @@ async fn tokens_are_found_by_digest_and_expire(engine: Engine) {
             "old",
             &[],
             Some(yesterday),
+            &civiforge::domain::Actor::command_line(None).audit(
+                civiforge::model::AuditAction::TokenCreate,
+                "claire@mairie.fr",
+                None,
+            ),
         )
         .await
         .expect("create");
@@ -80,8 +85,8 @@ async fn tokens_are_found_by_digest_and_expire(engine: Engine) {
             .is_none()
     );
 
-    let again = civiforge::cli::create_user(
-        store.as_ref(),
+    let again = common::create_user(
+        &store,
         "claire@mairie.fr",
         "Claire",
         "un mot de passe sûr",

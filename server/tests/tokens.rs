@@ -4,13 +4,16 @@
 mod common;
 
 use axum::http::StatusCode;
-use civiforge::cli::{create_token_with_scopes, create_user};
+use civiforge::domain::Actor;
 use common::{Engine, TestApp};
+use common::{create_token_with_scopes, create_user};
 use serde_json::json;
 
 async fn scopes_revocation_and_expiry(engine: Engine) {
     let app = TestApp::new(engine).await;
-    let store = app.store.as_ref();
+    let store = &app.store;
+    let domain = &app.state.domain;
+    let admin = Actor::command_line(None);
     let user = create_user(
         store,
         "agent@opsn.fr",
@@ -71,12 +74,20 @@ async fn scopes_revocation_and_expiry(engine: Engine) {
     assert_eq!(declared.status, StatusCode::CREATED);
 
     // Revoked: refused at once, everywhere.
-    let tokens = store.list_tokens(user.id).await.expect("tokens");
+    let tokens = app.store.list_tokens(user.id).await.expect("tokens");
     assert_eq!(tokens.len(), 2);
     let id = tokens.iter().find(|t| t.label == "tout").expect("token").id;
-    assert!(store.revoke_token(user.id, id).await.expect("revoke"));
     assert!(
-        !store.revoke_token(user.id, id).await.expect("revoke twice"),
+        domain
+            .revoke_token(&admin, &user, id)
+            .await
+            .expect("revoke")
+    );
+    assert!(
+        !domain
+            .revoke_token(&admin, &user, id)
+            .await
+            .expect("revoke twice"),
         "already revoked"
     );
     let reused = app
@@ -108,7 +119,12 @@ async fn scopes_revocation_and_expiry(engine: Engine) {
         .into_iter()
         .find(|t| t.revoked_at.is_none())
         .expect("live");
-    assert!(!store.revoke_token(other.id, live.id).await.expect("revoke"));
+    assert!(
+        !domain
+            .revoke_token(&admin, &other, live.id)
+            .await
+            .expect("revoke")
+    );
 
     // Expired: as dead as revoked.
     let expiring = create_token_with_scopes(

@@ -6,13 +6,12 @@ use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
 
-use super::error::{ApiError, ApiResult, ErrorBody};
-use super::extract::{ApiJson, ApiPath, ApiQuery, Authenticated};
-use super::projects::shorten;
-use super::{AppState, Pagination};
+use super::Pagination;
+use super::error::{ApiResult, ErrorBody};
+use super::extract::{ApiActor, ApiJson, ApiPath, ApiQuery};
 use crate::model::{Adoption, AdoptionEvent, Page};
-use crate::store::StoreError;
-use crate::validation::{self, DeclareAdoptionRequest};
+use crate::state::AppState;
+use crate::validation::DeclareAdoptionRequest;
 
 pub fn routes() -> axum::Router<AppState> {
     axum::Router::new()
@@ -32,65 +31,10 @@ pub fn routes() -> axum::Router<AppState> {
         (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn declare(
     State(state): State<AppState>,
-    client: super::client::ClientIp,
-    auth: Authenticated,
+    ApiActor(actor): ApiActor,
     ApiJson(request): ApiJson<DeclareAdoptionRequest>,
 ) -> ApiResult<impl IntoResponse> {
-    auth.require("adoptions:write")?;
-    let owner = auth.0;
-    let today = chrono::Utc::now().date_naive();
-    let declaration = validation::declare_adoption(request, owner.user.id, today)
-        .map_err(ApiError::invalid_fields)?;
-    let mut declaration = declaration;
-    declaration.verification = super::claims::verification_for(
-        &state,
-        &owner.user,
-        &declaration.project_slug,
-        &declaration.organisation_id,
-    )
-    .await?;
-    let (project, organisation) = (
-        declaration.project_slug.clone(),
-        declaration.organisation_id.clone(),
-    );
-    let (adoption, created) = state.store.declare_adoption(declaration).await.map_err(
-        |e| match e {
-            StoreError::NotFound("projet") => ApiError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "unknown_project",
-                format!(
-                    "aucun projet « {} » ; voir GET /api/v1/projects",
-                    shorten(&project)
-                ),
-            ),
-            StoreError::NotFound(_) => ApiError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "unknown_organisation",
-                format!(
-                    "aucune organisation « {} » ; les identifiants sont de la forme commune-13047, \
-                 epci-200035442, departement-13 (voir GET /api/v1/organisations?q=…)",
-                    shorten(&organisation)
-                ),
-            ),
-            other => other.into(),
-        },
-    )?;
-    tracing::info!(project = %adoption.project, organisation = %adoption.organisation, created, "adoption declared");
-    let details = serde_json::json!({
-        "organisation": adoption.organisation,
-        "version": adoption.version,
-        "status": adoption.status,
-    });
-    super::audit::record(
-        &state,
-        Some(&owner.user),
-        None,
-        client,
-        "adoption.declare",
-        &adoption.project,
-        Some(details),
-    )
-    .await;
+    let (adoption, created) = state.domain.declare_adoption(&actor, request).await?;
     let status = if created {
         StatusCode::CREATED
     } else {

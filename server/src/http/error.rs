@@ -1,4 +1,4 @@
-//! One error type for the API, rendered as `{"error": {"code", "message"}}` with a fitting
+//! The API's face of [`AppError`]: rendered as `{"error": {"code", "message"}}` with a fitting
 //! status. Internal details are logged, never sent.
 
 use axum::http::{HeaderValue, StatusCode, header};
@@ -6,6 +6,8 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::domain::{AppError, Forbidden};
+use crate::model::Entity;
 use crate::store::{Conflict, StoreError};
 use crate::validation::FieldError;
 
@@ -81,33 +83,59 @@ impl ApiError {
     }
 }
 
-impl From<StoreError> for ApiError {
-    fn from(error: StoreError) -> Self {
+impl From<AppError> for ApiError {
+    fn from(error: AppError) -> Self {
+        let message = error.to_string();
         match error {
-            StoreError::NotFound(what) => ApiError::not_found(format!("{what} introuvable")),
-            StoreError::Conflict(conflict) => {
+            AppError::NotFound { .. } => ApiError::not_found(message),
+            AppError::Unknown { entity, .. } => {
+                let code = match entity {
+                    Entity::Project => "unknown_project",
+                    Entity::Organisation => "unknown_organisation",
+                    Entity::User => "unknown_user",
+                    Entity::Claim => "unknown_claim",
+                    Entity::Token => "unknown_token",
+                };
+                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, code, message)
+            }
+            AppError::Conflict(conflict) => {
                 let code = match conflict {
                     Conflict::Slug => "slug_taken",
                     Conflict::RepositoryUrl => "repository_already_registered",
                     Conflict::Email => "email_taken",
                 };
-                ApiError::new(StatusCode::CONFLICT, code, conflict.to_string())
+                ApiError::new(StatusCode::CONFLICT, code, message)
             }
-            StoreError::Database(
-                ref e @ (sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) | sqlx::Error::PoolClosed),
-            ) => {
-                tracing::error!(error = %e, "database unavailable");
-                ApiError::new(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "database_unavailable",
-                    "la base de données ne répond pas ; réessayez dans un instant",
-                )
+            AppError::Invalid(fields) => ApiError::invalid_fields(fields),
+            AppError::Refused { code, .. } => {
+                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, code, message)
             }
-            other => {
-                tracing::error!(error = %other, "store error");
-                ApiError::internal()
+            AppError::Forbidden { reason, .. } => {
+                let code = match reason {
+                    Forbidden::NotAllowed => "forbidden",
+                    Forbidden::InsufficientScope => "insufficient_scope",
+                };
+                ApiError::new(StatusCode::FORBIDDEN, code, message)
             }
+            AppError::Unauthorised { code, .. } => {
+                ApiError::new(StatusCode::UNAUTHORIZED, code, message)
+            }
+            AppError::TooManyAttempts => {
+                ApiError::new(StatusCode::TOO_MANY_REQUESTS, "too_many_attempts", message)
+            }
+            AppError::Unavailable => ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "database_unavailable",
+                "la base de données ne répond pas ; réessayez dans un instant",
+            ),
+            AppError::Internal => ApiError::internal(),
         }
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(error: StoreError) -> Self {
+        AppError::from(error).into()
     }
 }
 

@@ -8,10 +8,11 @@ use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
 
-use super::AppState;
 use super::error::ApiError;
 use crate::auth::token_digest;
-use crate::store::TokenOwner;
+use crate::domain::Actor;
+use crate::state::AppState;
+use crate::state::client::client_ip;
 
 /// A JSON body; malformed JSON, wrong types and unknown fields get a clear 4xx.
 #[derive(Debug)]
@@ -134,25 +135,28 @@ impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for ApiPath
     }
 }
 
-/// The user behind a valid `Authorization: Bearer <token>` header.
+/// Who calls the API: the user behind a valid `Authorization: Bearer <token>` header, with
+/// the token's scopes. Without the header the request is refused before its body is read
+/// (401), as every route taking an actor writes or reads what is not public.
 #[derive(Debug)]
-pub struct Authenticated(pub TokenOwner);
+pub struct ApiActor(pub Actor);
 
-impl FromRequestParts<AppState> for Authenticated {
+impl FromRequestParts<AppState> for ApiActor {
     type Rejection = ApiError;
 
     async fn from_request_parts(
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
+        let ip = client_ip(parts, &state.trusted_proxies);
         let unauthorized =
             |code, message: &str| ApiError::new(StatusCode::UNAUTHORIZED, code, message);
-        let header = parts.headers.get(AUTHORIZATION).ok_or_else(|| {
-            unauthorized(
+        let Some(header) = parts.headers.get(AUTHORIZATION) else {
+            return Err(unauthorized(
                 "missing_token",
                 "cette opération demande un jeton : en-tête Authorization: Bearer <jeton>",
-            )
-        })?;
+            ));
+        };
         let token = header
             .to_str()
             .ok()
@@ -166,26 +170,11 @@ impl FromRequestParts<AppState> for Authenticated {
                 )
             })?;
         match state.store.token_owner(&token_digest(token)).await? {
-            Some(owner) => Ok(Authenticated(owner)),
+            Some(owner) => Ok(ApiActor(Actor::token(owner.user, owner.scopes, ip))),
             None => Err(unauthorized(
                 "invalid_token",
                 "jeton inconnu, révoqué ou expiré",
             )),
         }
-    }
-}
-
-impl Authenticated {
-    /// 403 unless the token carries `scope` (an `admin` token may do everything).
-    pub fn require(&self, scope: &str) -> Result<(), ApiError> {
-        let scopes = &self.0.scopes;
-        if scopes.iter().any(|s| s == scope || s == "admin") {
-            return Ok(());
-        }
-        Err(ApiError::new(
-            StatusCode::FORBIDDEN,
-            "insufficient_scope",
-            format!("ce jeton n'a pas la portée « {scope} » ; créez-en un qui l'a"),
-        ))
     }
 }

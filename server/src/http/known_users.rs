@@ -1,24 +1,18 @@
-//! `/api/v1/projects/{slug}/known-users`: the organisations a project says use it. Its
-//! repository's publiccode.yml `usedBy` feeds the list at each indexing; maintainers keep a
-//! list of their own. An organisation that also declares the use makes it confirmed.
+//! `/api/v1/projects/{slug}/known-users`: the organisations a project says use it (the rules
+//! are in `domain::known_users`).
 
 use axum::Json;
 use axum::extract::State;
-use axum::http::StatusCode;
 use axum::routing::get;
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 use utoipa::ToSchema;
 
-use super::AppState;
-use super::client::ClientIp;
-use super::error::{ApiError, ApiResult, ErrorBody};
-use super::extract::{ApiJson, ApiPath, Authenticated};
-use super::projects::{require_maintainer, shorten};
-use crate::model::{KnownUser, Project, User};
-
-/// Most organisations a maintainers' list may hold.
-pub const MAX_KNOWN_USERS: usize = 500;
+use super::error::{ApiResult, ErrorBody};
+use super::extract::{ApiActor, ApiJson, ApiPath};
+use crate::domain::known_users::unresolved_names;
+use crate::domain::projects::unknown_project;
+use crate::model::KnownUser;
+use crate::state::AppState;
 
 pub fn routes() -> axum::Router<AppState> {
     axum::Router::new().route("/projects/{slug}/known-users", get(list).put(replace))
@@ -48,10 +42,7 @@ pub async fn list(
     ApiPath(slug): ApiPath<String>,
 ) -> ApiResult<Json<KnownUsers>> {
     let Some(project) = state.store.project(&slug).await? else {
-        return Err(ApiError::not_found(format!(
-            "aucun projet « {} »",
-            shorten(&slug)
-        )));
+        return Err(unknown_project(&slug).into());
     };
     let items = state.store.known_users(&slug).await?;
     let unresolved = unresolved_names(&project, &items);
@@ -66,91 +57,13 @@ pub async fn list(
         (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn replace(
     State(state): State<AppState>,
-    client: ClientIp,
-    auth: Authenticated,
+    ApiActor(actor): ApiActor,
     ApiPath(slug): ApiPath<String>,
     ApiJson(request): ApiJson<KnownUsersRequest>,
 ) -> ApiResult<Json<KnownUsers>> {
-    auth.require("projects:write")?;
-    replace_as(&state, &auth.0.user, client, &slug, &request.organisations).await?;
-    list(State(state), ApiPath(slug)).await
-}
-
-/// Replaces the maintainers' list of a project's known users, for its maintainers and
-/// moderators; unknown ids refuse the whole list.
-pub async fn replace_as(
-    state: &AppState,
-    user: &User,
-    client: ClientIp,
-    slug: &str,
-    organisations: &[String],
-) -> ApiResult<()> {
-    require_maintainer(state, user, slug).await?;
-    if organisations.len() > MAX_KNOWN_USERS {
-        return Err(ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "too_many",
-            format!("au plus {MAX_KNOWN_USERS} organisations"),
-        ));
-    }
-    let mut resolved: Vec<(String, String)> = Vec::new();
-    let mut unknown = Vec::new();
-    for id in organisations {
-        match state.store.organisation(id.trim()).await? {
-            Some(organisation) => {
-                if !resolved.iter().any(|(known, _)| *known == organisation.id) {
-                    resolved.push((organisation.id, organisation.name));
-                }
-            }
-            None => unknown.push(shorten(id)),
-        }
-    }
-    if !unknown.is_empty() {
-        return Err(ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "unknown_organisation",
-            format!(
-                "organisations inconnues : {} ; les identifiants sont de la forme commune-13047",
-                unknown.join(", ")
-            ),
-        ));
-    }
     state
-        .store
-        .set_known_users(slug, &resolved, chrono::Utc::now())
+        .domain
+        .set_known_users(&actor, &slug, &request.organisations)
         .await?;
-    let ids: Vec<&str> = resolved.iter().map(|(id, _)| id.as_str()).collect();
-    super::audit::record(
-        state,
-        Some(user),
-        None,
-        client,
-        "project.known_users",
-        slug,
-        Some(json!({"organisations": ids})),
-    )
-    .await;
-    Ok(())
-}
-
-/// The `usedBy` names that did not resolve to an organisation.
-pub fn unresolved_names(project: &Project, items: &[KnownUser]) -> Vec<String> {
-    let Some(names) = project
-        .publiccode
-        .as_ref()
-        .and_then(|publiccode| publiccode.get("usedBy"))
-        .and_then(|names| names.as_array())
-    else {
-        return Vec::new();
-    };
-    names
-        .iter()
-        .filter_map(|name| name.as_str())
-        .filter(|name| {
-            !items
-                .iter()
-                .any(|known| known.source == "publiccode" && known.label == *name)
-        })
-        .map(str::to_string)
-        .collect()
+    list(State(state), ApiPath(slug)).await
 }

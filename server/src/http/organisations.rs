@@ -5,11 +5,12 @@ use axum::extract::State;
 use axum::routing::get;
 use serde::Deserialize;
 
+use super::Pagination;
 use super::error::{ApiError, ApiResult, ErrorBody};
 use super::extract::{ApiPath, ApiQuery};
-use super::projects::shorten;
-use super::{AppState, Pagination};
+use crate::domain::shorten;
 use crate::model::{Organisation, OrganisationDetail, OrganisationQuery, Page, PeerSuggestion};
+use crate::state::AppState;
 use crate::text::fold_query;
 
 pub fn routes() -> axum::Router<AppState> {

@@ -8,12 +8,14 @@ use axum::routing::{get, post};
 use serde::Deserialize;
 use serde_json::json;
 
+use super::Pagination;
 use super::error::{ApiError, ApiResult, ErrorBody};
-use super::extract::{ApiJson, ApiPath, ApiQuery, Authenticated};
-use super::{AppState, Pagination};
+use super::extract::{ApiActor, ApiJson, ApiPath, ApiQuery};
 use crate::categories::{CATEGORIES, Category};
+use crate::domain::projects::unknown_project;
 use crate::model::{Adoption, Page, Project, ProjectFilter, ProjectOrder, Version};
-use crate::validation::{self, RegisterProjectRequest, UpdateProjectRequest};
+use crate::state::AppState;
+use crate::validation::{RegisterProjectRequest, UpdateProjectRequest};
 
 pub fn routes() -> axum::Router<AppState> {
     axum::Router::new()
@@ -34,27 +36,10 @@ pub fn routes() -> axum::Router<AppState> {
         (status = 401, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn register(
     State(state): State<AppState>,
-    client: super::client::ClientIp,
-    auth: Authenticated,
+    ApiActor(actor): ApiActor,
     ApiJson(request): ApiJson<RegisterProjectRequest>,
 ) -> ApiResult<impl IntoResponse> {
-    auth.require("projects:write")?;
-    let owner = auth.0;
-    let project = validation::register_project(request, &state.url_policy)
-        .map_err(ApiError::invalid_fields)?;
-    let project = state.store.register_project(project, owner.user.id).await?;
-    let details = serde_json::json!({"repository_url": project.repository_url});
-    super::audit::record(
-        &state,
-        Some(&owner.user),
-        None,
-        client,
-        "project.register",
-        &project.slug,
-        Some(details),
-    )
-    .await;
-    tracing::info!(project = %project.slug, user = owner.user.id, "project registered");
+    let project = state.domain.register_project(&actor, request).await?;
     let location = format!("/api/v1/projects/{}", project.slug);
     Ok((
         StatusCode::CREATED,
@@ -119,7 +104,7 @@ pub async fn show(
         .project(&slug)
         .await?
         .map(Json)
-        .ok_or_else(|| ApiError::not_found(format!("aucun projet « {} »", shorten(&slug))))
+        .ok_or_else(|| unknown_project(&slug).into())
 }
 
 /// Edit a project's name, summary or categories: its maintainers and moderators only.
@@ -128,27 +113,13 @@ pub async fn show(
     responses((status = 200, body = Project), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn update(
     State(state): State<AppState>,
-    client: super::client::ClientIp,
-    auth: Authenticated,
+    ApiActor(actor): ApiActor,
     ApiPath(slug): ApiPath<String>,
     ApiJson(request): ApiJson<UpdateProjectRequest>,
 ) -> ApiResult<Json<Project>> {
-    auth.require("projects:write")?;
-    let owner = auth.0;
-    require_maintainer(&state, &owner.user, &slug).await?;
-    let changes = validation::update_project(request).map_err(ApiError::invalid_fields)?;
-    let project = state.store.update_project(&slug, changes).await?;
-    super::audit::record(
-        &state,
-        Some(&owner.user),
-        None,
-        client,
-        "project.update",
-        &slug,
-        None,
-    )
-    .await;
-    Ok(Json(project))
+    Ok(Json(
+        state.domain.edit_project(&actor, &slug, request).await?,
+    ))
 }
 
 /// Versions (from git tags), newest first.
@@ -181,22 +152,10 @@ pub async fn adoptions(
     responses((status = 202, description = "récupération demandée"), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn refresh(
     State(state): State<AppState>,
-    client: super::client::ClientIp,
-    auth: Authenticated,
+    ApiActor(actor): ApiActor,
     ApiPath(slug): ApiPath<String>,
 ) -> ApiResult<impl IntoResponse> {
-    auth.require("projects:write")?;
-    state.store.request_index(&slug).await?;
-    super::audit::record(
-        &state,
-        Some(&auth.0.user),
-        None,
-        client,
-        "project.refresh",
-        &slug,
-        None,
-    )
-    .await;
+    state.domain.refresh_project(&actor, &slug).await?;
     Ok((StatusCode::ACCEPTED, Json(json!({"status": "queued"}))))
 }
 
@@ -214,34 +173,14 @@ pub struct MaintainerInvitation {
     responses((status = 200, description = "ajouté"), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn invite_maintainer(
     State(state): State<AppState>,
-    client: super::client::ClientIp,
-    auth: Authenticated,
+    ApiActor(actor): ApiActor,
     ApiPath(slug): ApiPath<String>,
     ApiJson(invitation): ApiJson<MaintainerInvitation>,
 ) -> ApiResult<impl IntoResponse> {
-    auth.require("projects:write")?;
-    let owner = auth.0;
-    require_maintainer(&state, &owner.user, &slug).await?;
-    let email = invitation.email.trim().to_lowercase();
-    let Some(invited) = state.store.user_by_email(&email).await? else {
-        return Err(ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "unknown_user",
-            "aucun compte avec cette adresse : la personne doit d'abord créer le sien",
-        ));
-    };
-    state.store.add_maintainer(&slug, invited.id).await?;
-    let details = json!({"maintainer": invited.email});
-    super::audit::record(
-        &state,
-        Some(&owner.user),
-        None,
-        client,
-        "project.maintainer_add",
-        &slug,
-        Some(details),
-    )
-    .await;
+    let invited = state
+        .domain
+        .invite_maintainer(&actor, &slug, &invitation.email)
+        .await?;
     Ok(Json(json!({"project": slug, "maintainer": invited.email})))
 }
 
@@ -250,33 +189,4 @@ pub async fn invite_maintainer(
     responses((status = 200, body = Vec<Category>)))]
 pub async fn categories() -> Json<&'static [Category]> {
     Json(CATEGORIES)
-}
-
-/// 404 for an unknown project, 403 unless the user maintains it or moderates.
-pub(crate) async fn require_maintainer(
-    state: &AppState,
-    user: &crate::model::User,
-    slug: &str,
-) -> ApiResult<()> {
-    if state.store.project(slug).await?.is_none() {
-        return Err(ApiError::not_found(format!(
-            "aucun projet « {} »",
-            shorten(slug)
-        )));
-    }
-    if user.is_admin || user.is_moderator || state.store.is_maintainer(slug, user.id).await? {
-        return Ok(());
-    }
-    Err(ApiError::forbidden(
-        "seuls les mainteneurs du projet et les modérateurs y ont accès",
-    ))
-}
-
-/// User text echoed in a message, cut to a sane length.
-pub(super) fn shorten(text: &str) -> String {
-    let mut short: String = text.chars().take(80).collect();
-    if short.len() < text.len() {
-        short.push('…');
-    }
-    short
 }

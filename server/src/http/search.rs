@@ -7,12 +7,12 @@ use axum::http::StatusCode;
 use axum::routing::get;
 use serde::{Deserialize, Serialize};
 
-use super::AppState;
 use super::error::{ApiError, ApiResult, ErrorBody};
 use super::extract::ApiQuery;
 use crate::categories::CATEGORIES;
 use crate::search::SearchError;
 use crate::search::engine::{Filters, SearchRequest, SearchResults};
+use crate::state::AppState;
 use crate::text::fold;
 
 pub fn routes() -> axum::Router<AppState> {

@@ -6,7 +6,7 @@ use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
 use serde_json::json;
 
-use super::AppState;
+use crate::state::AppState;
 
 /// 200 when the database answers, 503 otherwise.
 #[utoipa::path(get, path = "/healthz", tag = "système",

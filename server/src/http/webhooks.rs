@@ -12,11 +12,12 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa::ToSchema;
 
-use super::AppState;
 use super::error::{ApiError, ApiResult, ErrorBody};
-use super::extract::{ApiPath, ApiQuery, Authenticated};
-use super::projects::shorten;
+use super::extract::{ApiActor, ApiPath, ApiQuery};
+use crate::domain::{Actor, shorten};
 use crate::secrets::{constant_time_eq, hmac_sha256_matches};
+use crate::state::AppState;
+use crate::state::client::ClientIp;
 
 /// Push payloads of big repositories exceed the API's usual limit; they are hashed, not parsed.
 const MAX_WEBHOOK_BYTES: usize = 4 * 1024 * 1024;
@@ -57,35 +58,12 @@ pub struct WebhookSettings {
     responses((status = 200, body = WebhookSettings), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn show_secret(
     State(state): State<AppState>,
-    client: super::client::ClientIp,
-    auth: Authenticated,
+    ApiActor(actor): ApiActor,
     ApiPath(slug): ApiPath<String>,
     ApiQuery(query): ApiQuery<SecretQuery>,
 ) -> ApiResult<Json<WebhookSettings>> {
-    auth.require("projects:write")?;
-    let owner = auth.0;
-    super::projects::require_maintainer(&state, &owner.user, &slug).await?;
-    if query.rotate == Some(true) {
-        super::audit::record(
-            &state,
-            Some(&owner.user),
-            None,
-            client,
-            "project.webhook_rotate",
-            &slug,
-            None,
-        )
-        .await;
-    }
-    let (id, generation) = if query.rotate == Some(true) {
-        state.store.rotate_webhook_secret(&slug).await?
-    } else {
-        state
-            .store
-            .webhook_identity(&slug)
-            .await?
-            .ok_or_else(|| ApiError::not_found("projet introuvable"))?
-    };
+    let rotate = query.rotate == Some(true);
+    let (id, generation) = state.domain.webhook_identity(&actor, &slug, rotate).await?;
     let urls = json!({
         "github": format!("/api/v1/webhooks/github?project={slug}"),
         "gitlab": format!("/api/v1/webhooks/gitlab?project={slug}"),
@@ -103,7 +81,7 @@ pub async fn show_secret(
         (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn receive(
     State(state): State<AppState>,
-    client: super::client::ClientIp,
+    client: ClientIp,
     ApiPath(provider): ApiPath<String>,
     ApiQuery(query): ApiQuery<WebhookQuery>,
     headers: HeaderMap,
@@ -154,18 +132,7 @@ pub async fn receive(
     if ping {
         return Ok((StatusCode::OK, Json(json!({"status": "pong"}))));
     }
-    state.store.request_index(&query.project).await?;
-    let actor = format!("webhook:{provider}");
-    super::audit::record(
-        &state,
-        None,
-        Some(&actor),
-        client,
-        "project.webhook",
-        &query.project,
-        None,
-    )
-    .await;
-    tracing::info!(project = %query.project, %provider, "webhook: fetch queued");
+    let forge = Actor::service(format!("webhook:{provider}"), client.0);
+    state.domain.push_announced(&forge, &query.project).await?;
     Ok((StatusCode::ACCEPTED, Json(json!({"status": "queued"}))))
 }

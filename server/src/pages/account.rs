@@ -1,5 +1,6 @@
 //! Signing in, signing up and signing out, with forms that work without JavaScript.
 
+use super::session::RenderFor;
 use std::collections::BTreeMap;
 
 use axum::body::Bytes;
@@ -10,33 +11,14 @@ use axum::response::{IntoResponse, Redirect, Response};
 use minijinja::context;
 use minijinja::value::Serde;
 
-use super::session::{
-    GenuineForm, SESSION_COOKIE, SESSION_DAYS, Visitor, cookie, local_path, set_cookie,
-};
-use crate::auth::{new_token, token_digest, verify_password};
-use crate::http::AppState;
-use crate::http::client::ClientIp;
-use crate::store::{Conflict, StoreError};
+use super::session::{GenuineForm, SESSION_COOKIE, Visitor, cookie, local_path, set_cookie};
+use crate::auth::token_digest;
+use crate::domain::AppError;
+use crate::domain::accounts::{NewAccount, SESSION_DAYS};
+use crate::state::AppState;
+use crate::views::capitalised;
 
-/// Failed sign-ins tolerated per address, and per account, in [`WINDOW_MINUTES`].
-const MAX_FAILURES_PER_IP: i64 = 20;
-const MAX_FAILURES_PER_ACCOUNT: i64 = 5;
-const WINDOW_MINUTES: i64 = 15;
-/// Sign-ups tolerated per address per hour.
-const MAX_SIGNUPS_PER_IP: i64 = 5;
 const TOO_MANY: &str = "Trop de tentatives : attendez quelques minutes avant de réessayer.";
-
-/// Whether any of these keys went over its limit since `minutes` ago.
-async fn over_limit(state: &AppState, limits: &[(&str, i64)], minutes: i64) -> bool {
-    let since = chrono::Utc::now() - chrono::Duration::minutes(minutes);
-    for (key, max) in limits {
-        // A database error does not lock people out; it is logged by the store's caller.
-        if state.store.count_attempts(key, since).await.unwrap_or(0) >= *max {
-            return true;
-        }
-    }
-    false
-}
 
 /// Refusal of a form that did not come from civiforge's own page.
 pub fn forged(state: &AppState) -> Response {
@@ -45,29 +27,19 @@ pub fn forged(state: &AppState) -> Response {
     response
 }
 
-/// Opens a new session (a new token every time: no fixation) and goes to `next`.
-async fn sign_in_as(state: &AppState, headers: &HeaderMap, user_id: i64, next: &str) -> Response {
-    if let Some(old) = cookie(headers, SESSION_COOKIE) {
-        let _ = state.store.delete_session(&token_digest(&old)).await;
-    }
-    let Ok(token) = new_token() else {
-        return state.web.error(StatusCode::INTERNAL_SERVER_ERROR);
-    };
-    let expires = chrono::Utc::now() + chrono::Duration::days(SESSION_DAYS);
-    if let Err(error) = state
-        .store
-        .create_session(&token_digest(&token), user_id, expires)
-        .await
-    {
-        tracing::error!(%error, "cannot open a session");
-        return state.web.error(StatusCode::SERVICE_UNAVAILABLE);
-    }
+/// Sends the visitor on to `next` with the session cookie of a session just opened.
+fn signed_in(token: &str, next: &str) -> Response {
     let mut response = Redirect::to(next).into_response();
     response.headers_mut().append(
         SET_COOKIE,
-        set_cookie(SESSION_COOKIE, &token, SESSION_DAYS * 86_400, "Lax"),
+        set_cookie(SESSION_COOKIE, token, SESSION_DAYS * 86_400, "Lax"),
     );
     response
+}
+
+/// The digest of the session the browser holds, if any.
+fn current_session(headers: &HeaderMap) -> Option<String> {
+    cookie(headers, SESSION_COOKIE).map(|token| token_digest(&token))
 }
 
 pub async fn signin_page(
@@ -84,65 +56,31 @@ pub async fn signin_page(
 pub async fn signin(
     State(state): State<AppState>,
     visitor: Visitor,
-    client: ClientIp,
     headers: HeaderMap,
     GenuineForm(form): GenuineForm,
 ) -> Response {
     let email = form.text("email").unwrap_or_default().to_lowercase();
     let password = form.get("password").unwrap_or_default();
     let next = local_path(form.get("suivant"));
-    let (ip_key, account_key) = (
-        format!("signin-ip:{}", client.key()),
-        format!("signin-account:{email}"),
-    );
-    let limits = [
-        (ip_key.as_str(), MAX_FAILURES_PER_IP),
-        (account_key.as_str(), MAX_FAILURES_PER_ACCOUNT),
-    ];
-    if over_limit(&state, &limits, WINDOW_MINUTES).await {
-        let errors = BTreeMap::from([("email", TOO_MANY)]);
-        let page = context! { next, email, errors => Serde(errors), ..visitor.context() };
-        let mut response = state.web.render("signin.html", page);
-        *response.status_mut() = StatusCode::TOO_MANY_REQUESTS;
-        return visitor.finish(response);
-    }
-    let user = state.store.user_by_email(&email).await.ok().flatten();
-    // A hash is checked even for an unknown address, so that timing tells nothing.
-    static DECOY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    let decoy = DECOY
-        .get_or_init(|| crate::auth::hash_password("civiforge-decoy-password").unwrap_or_default());
-    let stored = user
-        .as_ref()
-        .map_or(decoy.as_str(), |u| u.password_hash.as_str());
-    let valid = verify_password(password, stored) && user.is_some();
-    match user {
-        Some(user) if valid => {
-            crate::http::audit::record(
-                &state,
-                Some(&user),
-                None,
-                client,
-                "user.signin",
-                &user.email,
-                None,
-            )
-            .await;
-            sign_in_as(&state, &headers, user.id, &next).await
-        }
-        _ => {
-            let now = chrono::Utc::now();
-            for key in [&ip_key, &account_key] {
-                if let Err(error) = state.store.record_attempt(key, now).await {
-                    tracing::warn!(%error, "cannot record a failed sign-in");
-                }
-            }
-            let errors = BTreeMap::from([("email", "Adresse e-mail ou mot de passe incorrect.")]);
-            let page = context! { next, email, errors => Serde(errors), ..visitor.context() };
-            let mut response = state.web.render("signin.html", page);
-            *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-            visitor.finish(response)
-        }
-    }
+    let replaced = current_session(&headers);
+    let outcome = state
+        .domain
+        .sign_in(&visitor.actor(), &email, password, replaced.as_deref())
+        .await;
+    let (status, message) = match outcome {
+        Ok(session) => return signed_in(&session.token, &next),
+        Err(AppError::TooManyAttempts) => (StatusCode::TOO_MANY_REQUESTS, TOO_MANY),
+        Err(AppError::Unauthorised { .. }) => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "Adresse e-mail ou mot de passe incorrect.",
+        ),
+        Err(error) => return state.web.refusal(&error),
+    };
+    let errors = BTreeMap::from([("email", message)]);
+    let page = context! { next, email, errors => Serde(errors), ..visitor.context() };
+    let mut response = state.web.render("signin.html", page);
+    *response.status_mut() = status;
+    visitor.finish(response)
 }
 
 pub async fn signup_page(State(state): State<AppState>, visitor: Visitor) -> Response {
@@ -154,90 +92,59 @@ pub async fn signup_page(State(state): State<AppState>, visitor: Visitor) -> Res
 pub async fn signup(
     State(state): State<AppState>,
     visitor: Visitor,
-    client: ClientIp,
-    headers: HeaderMap,
     GenuineForm(form): GenuineForm,
 ) -> Response {
     let name = form.text("name").unwrap_or_default();
     let email = form.text("email").unwrap_or_default();
-    let password = form.get("password").unwrap_or_default();
-    let mut errors: BTreeMap<&str, String> = BTreeMap::new();
-    let ip_key = format!("signup-ip:{}", client.key());
-    if over_limit(&state, &[(ip_key.as_str(), MAX_SIGNUPS_PER_IP)], 60).await {
-        errors.insert("email", TOO_MANY.to_string());
-        let page = context! { name, email, errors => Serde(errors), ..visitor.context() };
-        let mut response = state.web.render("signup.html", page);
-        *response.status_mut() = StatusCode::TOO_MANY_REQUESTS;
-        return visitor.finish(response);
-    }
-    if let Err(error) = state
-        .store
-        .record_attempt(&ip_key, chrono::Utc::now())
-        .await
-    {
-        tracing::warn!(%error, "cannot record a sign-up");
-    }
-    if name.is_empty() {
-        errors.insert("name", "Indiquez votre nom.".into());
-    }
-    if errors.is_empty() {
-        match crate::cli::create_user(state.store.as_ref(), &email, &name, password, false).await {
-            Ok(user) => {
-                crate::http::audit::record(
-                    &state,
-                    Some(&user),
-                    None,
-                    client,
-                    "user.signup",
-                    &user.email,
-                    None,
-                )
-                .await;
-                return sign_in_as(&state, &headers, user.id, "/").await;
-            }
-            Err(error) => {
-                let message = format!("{error:#}");
-                let field = match error.downcast_ref::<StoreError>() {
-                    Some(StoreError::Conflict(Conflict::Email)) => "email",
-                    _ if message.contains("mot de passe") => "password",
-                    _ if message.contains("nom") => "name",
-                    _ => "email",
-                };
-                let mut message = message;
-                if let Some(first) = message.get(..1) {
-                    message = first.to_uppercase() + &message[1..];
-                }
-                errors.insert(field, format!("{message}."));
-            }
-        }
-    }
+    let account = NewAccount {
+        email: email.clone(),
+        name: name.clone(),
+        password: form.get("password").unwrap_or_default().to_string(),
+        is_admin: false,
+        is_moderator: false,
+    };
+    let actor = visitor.actor();
+    let refusal = match state.domain.create_account(&actor, account).await {
+        Ok(user) => match state.domain.open_session(&user, None, None).await {
+            Ok(token) => return signed_in(&token, "/"),
+            Err(error) => return state.web.refusal(&error),
+        },
+        Err(error) => error,
+    };
+    let (status, field) = match &refusal {
+        AppError::TooManyAttempts => (StatusCode::TOO_MANY_REQUESTS, "email"),
+        AppError::Conflict(_) => (StatusCode::UNPROCESSABLE_ENTITY, "email"),
+        AppError::Invalid(_) => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            refusal.field().unwrap_or("email"),
+        ),
+        _ => return state.web.refusal(&refusal),
+    };
+    let message = match (&refusal, status) {
+        (_, StatusCode::TOO_MANY_REQUESTS) => TOO_MANY.to_string(),
+        (AppError::Invalid(fields), _) => fields
+            .first()
+            .map(|f| format!("{}.", capitalised(&f.message)))
+            .unwrap_or_default(),
+        (other, _) => format!("{}.", capitalised(&other.to_string())),
+    };
+    let errors = BTreeMap::from([(field, message)]);
     let page = context! { name, email, errors => Serde(errors), ..visitor.context() };
     let mut response = state.web.render("signup.html", page);
-    *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    *response.status_mut() = status;
     visitor.finish(response)
 }
 
 pub async fn signout(
     State(state): State<AppState>,
     visitor: Visitor,
-    client: crate::http::client::ClientIp,
     headers: HeaderMap,
     _body: Bytes,
 ) -> Response {
-    if let Some(token) = cookie(&headers, SESSION_COOKIE) {
-        let _ = state.store.delete_session(&token_digest(&token)).await;
-        if let Some(user) = &visitor.user {
-            crate::http::audit::record(
-                &state,
-                Some(user),
-                None,
-                client,
-                "user.signout",
-                &user.email,
-                None,
-            )
-            .await;
-        }
+    if let Some(session) = current_session(&headers)
+        && let Err(error) = state.domain.sign_out(&visitor.actor(), &session).await
+    {
+        tracing::warn!(%error, "sign-out");
     }
     let mut response = Redirect::to("/").into_response();
     response
@@ -277,55 +184,31 @@ pub async fn password_form(State(state): State<AppState>, visitor: Visitor) -> R
 pub async fn change_password(
     State(state): State<AppState>,
     visitor: Visitor,
-    client: ClientIp,
     headers: HeaderMap,
     GenuineForm(form): GenuineForm,
 ) -> Response {
-    let Some(user) = visitor.user.clone() else {
+    if visitor.user.is_none() {
         return Redirect::to("/connexion?suivant=%2Fcompte%2Fmot-de-passe").into_response();
-    };
-    let mut errors = BTreeMap::new();
-    if !verify_password(
-        form.get("current_password").unwrap_or_default(),
-        &user.password_hash,
-    ) {
-        errors.insert(
-            "current_password",
-            "Le mot de passe actuel est incorrect.".to_string(),
-        );
-        return password_page(&state, &visitor, errors, false).await;
     }
-    let hash = match crate::auth::hash_password(form.get("new_password").unwrap_or_default()) {
-        Ok(hash) => hash,
-        Err(error) => {
-            let message = error.to_string();
-            let mut chars = message.chars();
-            let capitalised: String = chars
-                .next()
-                .map(|c| c.to_uppercase().collect::<String>() + chars.as_str())
-                .unwrap_or_default();
-            errors.insert("new_password", format!("{capitalised}."));
-            return password_page(&state, &visitor, errors, false).await;
+    let current = current_session(&headers);
+    let outcome = state
+        .domain
+        .change_password(
+            &visitor.actor(),
+            form.get("current_password").unwrap_or_default(),
+            form.get("new_password").unwrap_or_default(),
+            current.as_deref(),
+        )
+        .await;
+    match outcome {
+        Ok(()) => password_page(&state, &visitor, BTreeMap::new(), true).await,
+        Err(AppError::Invalid(fields)) => {
+            let errors = fields
+                .into_iter()
+                .map(|f| (f.field, format!("{}.", capitalised(&f.message))))
+                .collect();
+            password_page(&state, &visitor, errors, false).await
         }
-    };
-    let current = cookie(&headers, SESSION_COOKIE).map(|token| token_digest(&token));
-    if let Err(error) = state
-        .store
-        .set_password(user.id, &hash, current.as_deref())
-        .await
-    {
-        tracing::error!(%error, "password change");
-        return state.web.error(StatusCode::SERVICE_UNAVAILABLE);
+        Err(error) => state.web.refusal(&error),
     }
-    crate::http::audit::record(
-        &state,
-        Some(&user),
-        None,
-        client,
-        "user.password",
-        &user.email,
-        None,
-    )
-    .await;
-    password_page(&state, &visitor, errors, true).await
 }

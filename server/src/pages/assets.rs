@@ -4,7 +4,7 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
-use crate::http::AppState;
+use crate::state::AppState;
 
 /// The stylesheet and the script, cached for a year (its name changes with its content), with an ETag.
 pub async fn static_file(

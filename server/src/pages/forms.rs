@@ -12,11 +12,13 @@ use minijinja::value::Serde;
 use super::format::kind_label;
 use super::session::{FormFields, GenuineForm, Visitor};
 use crate::categories::CATEGORIES;
-use crate::http::AppState;
-use crate::model::{AdoptionStatus, OrganisationQuery, ProjectFilter, Window};
-use crate::store::StoreError;
+use crate::domain::AppError;
+use crate::model::{AdoptionStatus, Entity, OrganisationQuery, ProjectFilter, Window};
+use crate::state::AppState;
+use crate::store::Conflict;
 use crate::text::fold_query;
-use crate::validation::{self, DeclareAdoptionRequest, FieldError, RegisterProjectRequest};
+use crate::validation::{DeclareAdoptionRequest, FieldError, RegisterProjectRequest};
+use crate::views::capitalised;
 
 use super::session::sign_in_first;
 
@@ -72,12 +74,11 @@ pub async fn new_project_page(State(state): State<AppState>, visitor: Visitor) -
 pub async fn register_project(
     State(state): State<AppState>,
     visitor: Visitor,
-    client: crate::http::client::ClientIp,
     GenuineForm(form): GenuineForm,
 ) -> Response {
-    let Some(user) = &visitor.user else {
+    if visitor.user.is_none() {
         return sign_in_first("/projets/nouveau");
-    };
+    }
     let request = RegisterProjectRequest {
         repository_url: form.get("repository_url").unwrap_or_default().to_string(),
         name: form.text("name"),
@@ -85,30 +86,19 @@ pub async fn register_project(
         categories: Some(form.all("categories")),
         slug: None,
     };
-    let project = match validation::register_project(request, &state.url_policy) {
-        Ok(project) => project,
-        Err(errors) => return project_form_page(&state, &visitor, &form, field_errors(&errors)),
-    };
-    match state.store.register_project(project, user.id).await {
-        Ok(project) => {
-            let details = serde_json::json!({"repository_url": project.repository_url});
-            crate::http::audit::record(
-                &state,
-                Some(user),
-                None,
-                client,
-                "project.register",
-                &project.slug,
-                Some(details),
-            )
-            .await;
-            Redirect::to(&format!("/projets/{}", project.slug)).into_response()
+    match state
+        .domain
+        .register_project(&visitor.actor(), request)
+        .await
+    {
+        Ok(project) => Redirect::to(&format!("/projets/{}", project.slug)).into_response(),
+        Err(AppError::Invalid(errors)) => {
+            project_form_page(&state, &visitor, &form, field_errors(&errors))
         }
-        Err(StoreError::Conflict(conflict)) => {
-            let field = if matches!(conflict, crate::store::Conflict::RepositoryUrl) {
-                "repository_url"
-            } else {
-                "name"
+        Err(AppError::Conflict(conflict)) => {
+            let field = match conflict {
+                Conflict::RepositoryUrl => "repository_url",
+                Conflict::Slug | Conflict::Email => "name",
             };
             project_form_page(
                 &state,
@@ -117,19 +107,8 @@ pub async fn register_project(
                 BTreeMap::from([(field, format!("{}.", capitalised(&conflict.to_string())))]),
             )
         }
-        Err(error) => {
-            tracing::error!(%error, "project registration");
-            state.web.error(StatusCode::SERVICE_UNAVAILABLE)
-        }
+        Err(error) => state.web.refusal(&error),
     }
-}
-
-fn capitalised(text: &str) -> String {
-    let mut chars = text.chars();
-    chars
-        .next()
-        .map(|c| c.to_uppercase().collect::<String>() + chars.as_str())
-        .unwrap_or_default()
 }
 
 /// What the adoption form shows, from the query string or a refused submission.
@@ -266,12 +245,11 @@ pub async fn new_adoption_page(
 pub async fn declare_adoption(
     State(state): State<AppState>,
     visitor: Visitor,
-    client: crate::http::client::ClientIp,
     GenuineForm(fields): GenuineForm,
 ) -> Response {
-    let Some(user) = &visitor.user else {
+    if visitor.user.is_none() {
         return sign_in_first("/adoptions/nouvelle");
-    };
+    }
     let form = AdoptionForm {
         project: fields.text("project").unwrap_or_default(),
         organisation: fields.text("organisation").unwrap_or_default(),
@@ -298,73 +276,43 @@ pub async fn declare_adoption(
         status,
         since: (!form.since.is_empty()).then(|| form.since.clone()),
     };
-    let declaration =
-        match validation::declare_adoption(request, user.id, chrono::Utc::now().date_naive()) {
-            Ok(declaration) => declaration,
-            Err(errors) => {
-                let mut errors = field_errors(&errors);
-                if errors.remove("project").is_some() {
-                    errors.insert("project", "Choisissez le logiciel.".into());
-                }
-                if errors.remove("organisation").is_some() {
-                    errors.insert(
-                        "organisation",
-                        "Cherchez puis choisissez la collectivité.".into(),
-                    );
-                }
-                return adoption_form_page(&state, &visitor, form, errors, false).await;
-            }
-        };
-    let mut declaration = declaration;
-    match crate::http::claims::verification_for(
-        &state,
-        user,
-        &declaration.project_slug,
-        &declaration.organisation_id,
-    )
-    .await
+    let errors = match state
+        .domain
+        .declare_adoption(&visitor.actor(), request)
+        .await
     {
-        Ok(verification) => declaration.verification = verification,
-        Err(refusal) => {
-            let errors = BTreeMap::from([("organisation", refusal.message)]);
-            return adoption_form_page(&state, &visitor, form, errors, false).await;
-        }
-    }
-    match state.store.declare_adoption(declaration).await {
         Ok((adoption, _)) => {
-            let details = serde_json::json!({
-                "organisation": adoption.organisation,
-                "version": adoption.version,
-            });
-            crate::http::audit::record(
-                &state,
-                Some(user),
-                None,
-                client,
-                "adoption.declare",
-                &adoption.project,
-                Some(details),
-            )
-            .await;
-            Redirect::to(&format!("/projets/{}#titre-adoptions", adoption.project)).into_response()
+            return Redirect::to(&format!("/projets/{}#titre-adoptions", adoption.project))
+                .into_response();
         }
-        Err(StoreError::NotFound(what)) => {
-            let errors = if what == "projet" {
-                BTreeMap::from([(
-                    "project",
-                    "Ce logiciel n'existe pas dans le catalogue.".to_string(),
-                )])
-            } else {
-                BTreeMap::from([(
+        Err(AppError::Invalid(errors)) => {
+            let mut errors = field_errors(&errors);
+            if errors.remove("project").is_some() {
+                errors.insert("project", "Choisissez le logiciel.".into());
+            }
+            if errors.remove("organisation").is_some() {
+                errors.insert(
                     "organisation",
-                    "Cette collectivité est inconnue.".to_string(),
-                )])
-            };
-            adoption_form_page(&state, &visitor, form, errors, false).await
+                    "Cherchez puis choisissez la collectivité.".into(),
+                );
+            }
+            errors
         }
-        Err(error) => {
-            tracing::error!(%error, "adoption declaration");
-            state.web.error(StatusCode::SERVICE_UNAVAILABLE)
+        Err(AppError::Unknown {
+            entity: Entity::Project,
+            ..
+        }) => BTreeMap::from([(
+            "project",
+            "Ce logiciel n'existe pas dans le catalogue.".to_string(),
+        )]),
+        Err(AppError::Unknown { .. }) => BTreeMap::from([(
+            "organisation",
+            "Cette collectivité est inconnue.".to_string(),
+        )]),
+        Err(error @ AppError::Forbidden { .. }) => {
+            BTreeMap::from([("organisation", capitalised(&error.to_string()))])
         }
-    }
+        Err(error) => return state.web.refusal(&error),
+    };
+    adoption_form_page(&state, &visitor, form, errors, false).await
 }

@@ -2,6 +2,7 @@
 //! holds adoption counts and activity per project: ordering a large catalogue by adoption
 //! in the database would count every adoption on every visit.
 
+use super::session::RenderFor;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
@@ -9,9 +10,9 @@ use minijinja::context;
 use minijinja::value::Serde;
 
 use crate::categories::{self, CATEGORIES};
-use crate::http::AppState;
 use crate::model::{CatalogueCounts, ProjectFilter, ProjectOrder, Window};
 use crate::search::engine::{Filters, SearchRequest, SearchResults};
+use crate::state::AppState;
 
 /// How long the home page's figures are reused.
 const COUNTS_TTL: std::time::Duration = std::time::Duration::from_secs(60);

@@ -7,19 +7,17 @@ pub mod format;
 mod forms;
 mod home;
 mod maintainers;
-pub mod map;
 mod moderation;
 mod organisation_page;
 mod project_page;
 mod search_page;
 pub mod session;
 mod tokens;
-pub mod web;
 
 use axum::Router;
 use axum::routing::{get, post};
 
-use crate::http::AppState;
+use crate::state::AppState;
 
 pub fn routes() -> Router<AppState> {
     Router::new()

@@ -1,7 +1,8 @@
 //! `/moderation`: what moderators decide in the browser (claims to act for an organisation,
 //! hidden projects) and the audit log, browsable page by page and exported as JSON. Each
-//! action goes through the same functions as the API, so the rules and the log are the same.
+//! action is the domain's, as from the API, so the rules and the log are the same.
 
+use super::session::RenderFor;
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
@@ -12,11 +13,10 @@ use serde::Deserialize;
 
 use super::format::french_datetime;
 use super::session::{FormFields, GenuineForm, PagePath, Visitor};
-use crate::http::AppState;
-use crate::http::claims::{decide_as, set_visibility_as};
-use crate::http::client::ClientIp;
-use crate::http::error::ApiResult;
-use crate::model::{User, Window};
+use crate::domain::AppResult;
+use crate::domain::claims::is_live;
+use crate::model::{ClaimStatus, User, Window};
+use crate::state::AppState;
 
 /// How long before a verification lapses the moderation page offers to renew it.
 const RENEWAL_DAYS: i64 = 30;
@@ -57,8 +57,8 @@ pub async fn page(
         Err(response) => return *response,
     };
     let (pending, verified, hidden) = match tokio::try_join!(
-        state.store.claims(Some("pending"), None),
-        state.store.claims(Some("verified"), None),
+        state.store.claims(Some(ClaimStatus::Pending), None),
+        state.store.claims(Some(ClaimStatus::Verified), None),
         state.store.hidden_projects(),
     ) {
         Ok(found) => found,
@@ -81,7 +81,7 @@ pub async fn page(
     let soon = chrono::Utc::now() + chrono::Duration::days(RENEWAL_DAYS);
     let expiring: Vec<_> = verified
         .into_iter()
-        .filter(|c| crate::http::claims::is_live(c) && c.expires_at.is_some_and(|at| at < soon))
+        .filter(|c| is_live(c) && c.expires_at.is_some_and(|at| at < soon))
         .map(|c| {
             context! {
                 id => c.id, user => c.user, organisation => c.organisation,
@@ -116,28 +116,29 @@ fn yes_or_no(form: &FormFields, field: &str, yes: &str, no: &str) -> Option<bool
 }
 
 /// Back to the moderation page saying what was done, or the refusal.
-fn done<T>(state: &AppState, outcome: ApiResult<T>, what: &str) -> Response {
+fn done<T>(state: &AppState, outcome: AppResult<T>, what: &str) -> Response {
     match outcome {
         Ok(_) => Redirect::to(&format!("/moderation?fait={what}")).into_response(),
-        Err(error) => state.web.refusal(error),
+        Err(error) => state.web.refusal(&error),
     }
 }
 
 pub async fn decide(
     State(state): State<AppState>,
     visitor: Visitor,
-    client: ClientIp,
     PagePath(id): PagePath<i64>,
     GenuineForm(form): GenuineForm,
 ) -> Response {
-    let user = match moderator(&state, &visitor, "/moderation") {
-        Ok(user) => user,
-        Err(response) => return *response,
-    };
+    if let Err(response) = moderator(&state, &visitor, "/moderation") {
+        return *response;
+    }
     let Some(verified) = yes_or_no(&form, "decision", "verifier", "refuser") else {
         return super::account::forged(&state);
     };
-    let outcome = decide_as(&state, user, client, id, verified).await;
+    let outcome = state
+        .domain
+        .decide_claim(&visitor.actor(), id, verified)
+        .await;
     done(
         &state,
         outcome,
@@ -148,18 +149,19 @@ pub async fn decide(
 pub async fn set_visibility(
     State(state): State<AppState>,
     visitor: Visitor,
-    client: ClientIp,
     Path(slug): Path<String>,
     GenuineForm(form): GenuineForm,
 ) -> Response {
-    let user = match moderator(&state, &visitor, "/moderation") {
-        Ok(user) => user,
-        Err(response) => return *response,
-    };
+    if let Err(response) = moderator(&state, &visitor, "/moderation") {
+        return *response;
+    }
     let Some(hidden) = yes_or_no(&form, "masquer", "oui", "non") else {
         return super::account::forged(&state);
     };
-    let outcome = set_visibility_as(&state, user, client, &slug, hidden).await;
+    let outcome = state
+        .domain
+        .set_project_visibility(&visitor.actor(), &slug, hidden)
+        .await;
     done(&state, outcome, if hidden { "masque" } else { "visible" })
 }
 
@@ -205,7 +207,7 @@ pub async fn audit(
         .map(|e| {
             context! {
                 at => super::format::french_timestamp(e.at),
-                actor => e.actor, ip => e.ip, action => e.action, target => e.target,
+                actor => e.actor, ip => e.ip, action => e.action.as_str(), target => e.target,
                 details => e.details.map(|d| d.to_string()),
             }
         })

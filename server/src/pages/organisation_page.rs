@@ -1,5 +1,6 @@
 //! `/organisations/{id}`: what an organisation uses, where it belongs, and what its peers use.
 
+use super::session::RenderFor;
 use std::collections::BTreeMap;
 
 use axum::extract::{Path, State};
@@ -9,7 +10,7 @@ use minijinja::context;
 use minijinja::value::Serde;
 
 use super::format::{kind_label, status_label};
-use crate::http::AppState;
+use crate::state::AppState;
 
 pub async fn organisation(
     State(state): State<AppState>,
@@ -56,7 +57,7 @@ pub async fn organisation(
             .map(|c| {
                 context! {
                     label => super::agent::claim_state(&c),
-                    ask_again => super::agent::can_ask_again(&c),
+                    ask_again => crate::domain::claims::can_ask_again(&c),
                 }
             }),
         None => None,

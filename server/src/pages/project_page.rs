@@ -1,6 +1,7 @@
 //! `/projets/{slug}`: everything about one piece of software, with its adopters on a map of
 //! France and the versions in service as a bar chart.
 
+use super::session::RenderFor;
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
@@ -12,8 +13,8 @@ use minijinja::value::Serde;
 
 use super::format::{escape, french_datetime, status_label};
 use crate::categories;
-use crate::http::AppState;
 use crate::model::Window;
+use crate::state::AppState;
 
 /// Adoptions listed in the page's table; the rest are in the API, by pages.
 const MAX_ADOPTIONS: i64 = 100;
@@ -189,7 +190,7 @@ pub async fn project(
         .map
         .render(&per_departement, "organisations utilisatrices");
     // Organisations the project cites that have not declared the use themselves (yet).
-    let unresolved = crate::http::known_users::unresolved_names(&project, &known_users);
+    let unresolved = crate::domain::known_users::unresolved_names(&project, &known_users);
     // Its maintainers (and moderators) keep their own list of known users from here.
     let can_maintain = match &visitor.user {
         Some(user) if user.is_admin || user.is_moderator => true,

@@ -1,6 +1,7 @@
 //! `/recherche`: results with highlights, facets as filter links, pages, and a helpful page
 //! when nothing matches.
 
+use super::session::RenderFor;
 use std::collections::BTreeMap;
 
 use axum::extract::{Query, State};
@@ -10,9 +11,9 @@ use minijinja::value::Serde;
 use url::form_urlencoded;
 
 use crate::categories;
-use crate::http::AppState;
 use crate::search::SearchError;
 use crate::search::engine::{Filters, SearchRequest};
+use crate::state::AppState;
 
 const PAGE_SIZE: usize = 20;
 /// Facets shown, in order: (parameter, title).
@@ -26,7 +27,7 @@ const FACETS: &[(&str, &str)] = &[
     ("status", "Maturité"),
 ];
 
-fn value_label(web: &super::web::Web, facet: &str, value: &str) -> String {
+fn value_label(web: &crate::views::Web, facet: &str, value: &str) -> String {
     match (facet, value) {
         ("departement", code) => web
             .departements

@@ -11,14 +11,13 @@ use axum::response::Response;
 use minijinja::{Value, context};
 
 use crate::auth::{new_token, token_digest};
-use crate::http::AppState;
+use crate::domain::Actor;
 use crate::model::User;
 use crate::secrets::constant_time_eq;
+use crate::state::AppState;
 
 pub const SESSION_COOKIE: &str = "civiforge_session";
 pub const CSRF_COOKIE: &str = "civiforge_csrf";
-/// How long a session lasts without signing in again.
-pub const SESSION_DAYS: i64 = 30;
 
 /// The value of one cookie of the request.
 pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
@@ -45,6 +44,8 @@ pub fn set_cookie(name: &str, value: &str, max_age_seconds: i64, same_site: &str
 #[derive(Debug, Clone)]
 pub struct Visitor {
     pub user: Option<User>,
+    /// The visitor's address (see [`crate::state::client`]).
+    pub ip: Option<std::net::IpAddr>,
     pub csrf: String,
     /// The anti-forgery cookie must be set on the response (first visit).
     new_csrf: bool,
@@ -72,6 +73,7 @@ impl FromRequestParts<AppState> for Visitor {
         };
         Ok(Visitor {
             user,
+            ip: crate::state::client::client_ip(parts, &state.trusted_proxies),
             csrf,
             new_csrf,
         })
@@ -79,6 +81,11 @@ impl FromRequestParts<AppState> for Visitor {
 }
 
 impl Visitor {
+    /// The visitor as the domain sees them.
+    pub fn actor(&self) -> Actor {
+        Actor::visitor(self.user.clone(), self.ip)
+    }
+
     /// What every page's header needs.
     pub fn context(&self) -> Value {
         context! {
@@ -99,6 +106,17 @@ impl Visitor {
             );
         }
         response
+    }
+}
+
+/// Rendering a page for a visitor: their name and anti-forgery token in the header.
+pub trait RenderFor {
+    fn render_for(&self, visitor: &Visitor, name: &str, page: Value) -> Response;
+}
+
+impl RenderFor for crate::views::Web {
+    fn render_for(&self, visitor: &Visitor, name: &str, page: Value) -> Response {
+        visitor.finish(self.render(name, context! { ..page, ..visitor.context() }))
     }
 }
 

@@ -1,6 +1,7 @@
 //! `/compte/jetons`: a signed-in user's API tokens, created (shown once) and revoked in the
 //! browser.
 
+use super::session::RenderFor;
 use std::collections::BTreeMap;
 
 use axum::extract::State;
@@ -12,7 +13,8 @@ use minijinja::value::Serde;
 use super::account::forged;
 use super::format::french_datetime;
 use super::session::{GenuineForm, PagePath, Visitor};
-use crate::http::AppState;
+use crate::model::Scope;
+use crate::state::AppState;
 
 const PAGE: &str = "/compte/jetons";
 
@@ -25,12 +27,9 @@ async fn tokens_page(
     let Some(user) = &visitor.user else {
         return Redirect::to("/connexion?suivant=%2Fcompte%2Fjetons").into_response();
     };
-    let tokens = match state.store.list_tokens(user.id).await {
+    let tokens = match state.domain.tokens(&visitor.actor(), user).await {
         Ok(tokens) => tokens,
-        Err(error) => {
-            tracing::error!(%error, "tokens page");
-            return state.web.error(StatusCode::SERVICE_UNAVAILABLE);
-        }
+        Err(error) => return state.web.refusal(&error),
     };
     let now = chrono::Utc::now();
     let tokens: Vec<_> = tokens
@@ -49,7 +48,7 @@ async fn tokens_page(
                 (None, None) => ("valide".to_string(), true),
             };
             context! {
-                id => t.id, label => t.label, scopes => t.scopes.join(", "), live, state,
+                id => t.id, label => t.label, scopes => t.scopes.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", "), live, state,
                 created => french_datetime(Some(t.created_at)).unwrap_or_default(),
                 last_used => french_datetime(t.last_used_at).unwrap_or_else(|| "jamais".into()),
             }
@@ -76,7 +75,6 @@ pub async fn page(State(state): State<AppState>, visitor: Visitor) -> Response {
 pub async fn create(
     State(state): State<AppState>,
     visitor: Visitor,
-    client: crate::http::client::ClientIp,
     GenuineForm(form): GenuineForm,
 ) -> Response {
     let Some(user) = visitor.user.clone() else {
@@ -101,81 +99,43 @@ pub async fn create(
             None
         }
     };
-    let scopes = form.all("scopes");
-    if scopes.is_empty() {
+    let chosen = form.all("scopes");
+    if chosen.is_empty() {
         errors.insert("scopes", "Choisissez au moins un droit.".to_string());
     }
-    // Only these two from the web: `admin` tokens are made by an administrator, on the server.
-    if scopes
+    // The form offers the two write scopes only: anything else was not sent by its page.
+    let Some(scopes) = chosen
         .iter()
-        .any(|s| s != "projects:write" && s != "adoptions:write")
-    {
+        .map(|s| Scope::parse(s).filter(|scope| Scope::DEFAULT.contains(scope)))
+        .collect::<Option<Vec<_>>>()
+    else {
         return forged(&state);
-    }
+    };
     if !errors.is_empty() {
         return tokens_page(&state, &visitor, None, errors).await;
     }
-    match crate::cli::create_token_with_scopes(
-        state.store.as_ref(),
-        &user.email,
-        &label,
-        days,
-        &scopes,
-    )
-    .await
+    match state
+        .domain
+        .create_token(&visitor.actor(), &user, &label, days, &scopes)
+        .await
     {
-        Ok(token) => {
-            let details = serde_json::json!({"label": label, "scopes": scopes});
-            crate::http::audit::record(
-                &state,
-                Some(&user),
-                None,
-                client,
-                "token.create",
-                &user.email,
-                Some(details),
-            )
-            .await;
-            tokens_page(&state, &visitor, Some(token), errors).await
-        }
-        Err(error) => {
-            tracing::error!(error = %format!("{error:#}"), "token creation");
-            state.web.error(StatusCode::SERVICE_UNAVAILABLE)
-        }
+        Ok(issued) => tokens_page(&state, &visitor, Some(issued.token), errors).await,
+        Err(error) => state.web.refusal(&error),
     }
 }
 
 pub async fn revoke(
     State(state): State<AppState>,
     visitor: Visitor,
-    client: crate::http::client::ClientIp,
     PagePath(id): PagePath<i64>,
     GenuineForm(_form): GenuineForm,
 ) -> Response {
     let Some(user) = &visitor.user else {
         return Redirect::to("/connexion?suivant=%2Fcompte%2Fjetons").into_response();
     };
-    match state.store.revoke_token(user.id, id).await {
-        // Someone else's token, or one already dead: nothing to do, nothing to tell.
-        Ok(revoked) => {
-            if revoked {
-                let details = serde_json::json!({"token": id});
-                crate::http::audit::record(
-                    &state,
-                    Some(user),
-                    None,
-                    client,
-                    "token.revoke",
-                    &user.email,
-                    Some(details),
-                )
-                .await;
-            }
-            Redirect::to(PAGE).into_response()
-        }
-        Err(error) => {
-            tracing::error!(%error, "token revocation");
-            state.web.error(StatusCode::SERVICE_UNAVAILABLE)
-        }
+    // Someone else's token, or one already dead: nothing to do, nothing to tell.
+    match state.domain.revoke_token(&visitor.actor(), user, id).await {
+        Ok(_) => Redirect::to(PAGE).into_response(),
+        Err(error) => state.web.refusal(&error),
     }
 }

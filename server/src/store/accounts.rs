@@ -10,21 +10,23 @@ use crate::model::*;
 /// Accounts, browser sessions, API tokens and sign-in attempts.
 #[async_trait]
 pub trait AccountStore: Send + Sync {
-    async fn create_user(&self, user: NewUser) -> StoreResult<User>;
+    /// Creates an account; its audit entry is written with it.
+    async fn create_user(&self, user: NewUser, audit: &Audit) -> StoreResult<User>;
     async fn user_by_email(&self, email: &str) -> StoreResult<Option<User>>;
-    /// Stores the hash of a new token for a user.
+    /// Stores the hash of a new token for a user; returns its id.
     async fn create_token(
         &self,
         user_id: i64,
         token_hash: &str,
         label: &str,
-        scopes: &[String],
+        scopes: &[Scope],
         expires_at: Option<DateTime<Utc>>,
-    ) -> StoreResult<()>;
+        audit: &Audit,
+    ) -> StoreResult<i64>;
     /// A user's tokens, newest first.
     async fn list_tokens(&self, user_id: i64) -> StoreResult<Vec<ApiToken>>;
     /// Revokes one of a user's tokens; false when the user has no such live token.
-    async fn revoke_token(&self, user_id: i64, token_id: i64) -> StoreResult<bool>;
+    async fn revoke_token(&self, user_id: i64, token_id: i64, audit: &Audit) -> StoreResult<bool>;
     /// The owner of a live (not revoked, not expired) token, and marks it used.
     async fn token_owner(&self, token_hash: &str) -> StoreResult<Option<TokenOwner>>;
     /// Records an attempt under a rate-limit key (`ip:…`, `account:…`).
@@ -37,6 +39,7 @@ pub trait AccountStore: Send + Sync {
         user_id: i64,
         password_hash: &str,
         keep_session: Option<&str>,
+        audit: &Audit,
     ) -> StoreResult<()>;
     /// Opens a browser session for a user until `expires_at`.
     async fn create_session(
@@ -44,8 +47,10 @@ pub trait AccountStore: Send + Sync {
         token_hash: &str,
         user_id: i64,
         expires_at: DateTime<Utc>,
+        audit: Option<&Audit>,
     ) -> StoreResult<()>;
     /// The user of a live session.
     async fn session_user(&self, token_hash: &str) -> StoreResult<Option<User>>;
-    async fn delete_session(&self, token_hash: &str) -> StoreResult<()>;
+    /// Ends a session; a sign-out is audited, a session replaced at sign-in is not.
+    async fn delete_session(&self, token_hash: &str, audit: Option<&Audit>) -> StoreResult<()>;
 }

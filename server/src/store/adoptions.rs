@@ -14,12 +14,13 @@ pub trait AdoptionStore: Send + Sync {
         &self,
         slug: &str,
         organisation_id: &str,
-    ) -> StoreResult<Option<String>>;
+    ) -> StoreResult<Option<Verification>>;
     /// Declares (or updates) an organisation's use of a project, keeping the history.
     /// Returns the adoption and whether it is new.
     async fn declare_adoption(
         &self,
         declaration: AdoptionDeclaration,
+        audit: &Audit,
     ) -> StoreResult<(Adoption, bool)>;
     /// Every declaration made about one adoption, oldest first.
     async fn adoption_history(

@@ -1,4 +1,5 @@
-//! The audit log of every write: the part of the [`Store`](super::Store) interface that keeps them.
+//! The audit log of every write (each write stores its entry in its own transaction): the
+//! part of the [`Store`](super::Store) interface that reads it.
 
 use async_trait::async_trait;
 
@@ -8,8 +9,6 @@ use crate::model::*;
 /// The audit log of every write.
 #[async_trait]
 pub trait AuditStore: Send + Sync {
-    /// Appends a write to the audit log.
-    async fn audit(&self, user_id: Option<i64>, entry: &AuditEntry) -> StoreResult<()>;
     /// The audit log, newest first.
     async fn audit_log(&self, window: Window) -> StoreResult<Page<AuditEntry>>;
 }

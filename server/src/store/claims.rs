@@ -17,10 +17,15 @@ pub trait ClaimStore: Send + Sync {
         user_id: i64,
         organisation_id: &str,
         verified_until: Option<DateTime<Utc>>,
+        audit: &Audit,
     ) -> StoreResult<Claim>;
     async fn claim(&self, id: i64) -> StoreResult<Option<Claim>>;
     /// Claims, optionally by status and user.
-    async fn claims(&self, status: Option<&str>, user_id: Option<i64>) -> StoreResult<Vec<Claim>>;
+    async fn claims(
+        &self,
+        status: Option<ClaimStatus>,
+        user_id: Option<i64>,
+    ) -> StoreResult<Vec<Claim>>;
     /// A moderator's decision on a claim.
     async fn decide_claim(
         &self,
@@ -28,6 +33,7 @@ pub trait ClaimStore: Send + Sync {
         verified: bool,
         moderator_id: i64,
         expires_at: DateTime<Utc>,
+        audit: &Audit,
     ) -> StoreResult<Claim>;
     /// Whether the user is a verified, unexpired agent of the organisation.
     async fn is_agent(&self, user_id: i64, organisation_id: &str) -> StoreResult<bool>;

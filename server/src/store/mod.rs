@@ -52,8 +52,8 @@ pub enum StoreError {
     #[error("{0}")]
     Conflict(Conflict),
     /// The thing named does not exist.
-    #[error("{0} introuvable")]
-    NotFound(&'static str),
+    #[error("{} introuvable", .0.label())]
+    NotFound(Entity),
     #[error("erreur de la base de données : {0}")]
     Database(#[from] sqlx::Error),
     #[error("erreur de migration : {0}")]
@@ -77,7 +77,7 @@ pub type StoreResult<T> = Result<T, StoreError>;
 #[derive(Debug, Clone)]
 pub struct TokenOwner {
     pub user: User,
-    pub scopes: Vec<String>,
+    pub scopes: Vec<Scope>,
 }
 
 /// Everything civiforge keeps, whatever the database engine: one interface per aggregate,

@@ -17,8 +17,12 @@ pub trait OrganisationStore: Send + Sync {
     async fn load_reference(&self, data: &ReferenceData) -> StoreResult<()>;
     /// E-mail domains whose owners are taken to speak for the organisation.
     async fn email_domains(&self, organisation_id: &str) -> StoreResult<Vec<String>>;
-    async fn set_email_domains(&self, organisation_id: &str, domains: &[String])
-    -> StoreResult<()>;
+    async fn set_email_domains(
+        &self,
+        organisation_id: &str,
+        domains: &[String],
+        audit: &Audit,
+    ) -> StoreResult<()>;
     async fn search_organisations(
         &self,
         query: &OrganisationQuery,

@@ -11,20 +11,35 @@ use crate::model::*;
 #[async_trait]
 pub trait ProjectStore: Send + Sync {
     /// Hides (or shows again) a project; false when there is no such project.
-    async fn set_project_hidden(&self, slug: &str, hidden: bool) -> StoreResult<bool>;
+    async fn set_project_hidden(
+        &self,
+        slug: &str,
+        hidden: bool,
+        audit: &Audit,
+    ) -> StoreResult<bool>;
     /// (slug, name) of the projects moderators hid.
     async fn hidden_projects(&self) -> StoreResult<Vec<(String, String)>>;
     /// Makes a user a maintainer of a project (no change if already one).
-    async fn add_maintainer(&self, slug: &str, user_id: i64) -> StoreResult<()>;
+    async fn add_maintainer(&self, slug: &str, user_id: i64, audit: &Audit) -> StoreResult<()>;
     /// Registers a project, makes the registrant its maintainer and queues its indexing.
-    async fn register_project(&self, project: NewProject, registrant: i64) -> StoreResult<Project>;
+    async fn register_project(
+        &self,
+        project: NewProject,
+        registrant: i64,
+        audit: &Audit,
+    ) -> StoreResult<Project>;
     async fn project(&self, slug: &str) -> StoreResult<Option<Project>>;
     async fn list_projects(
         &self,
         filter: &ProjectFilter,
         window: Window,
     ) -> StoreResult<Page<Project>>;
-    async fn update_project(&self, slug: &str, changes: ProjectChanges) -> StoreResult<Project>;
+    async fn update_project(
+        &self,
+        slug: &str,
+        changes: ProjectChanges,
+        audit: &Audit,
+    ) -> StoreResult<Project>;
     async fn is_maintainer(&self, slug: &str, user_id: i64) -> StoreResult<bool>;
     /// The organisations a project says use it, from publiccode.yml and its maintainers.
     async fn known_users(&self, slug: &str) -> StoreResult<Vec<KnownUser>>;
@@ -35,13 +50,15 @@ pub trait ProjectStore: Send + Sync {
         slug: &str,
         organisations: &[(String, String)],
         at: DateTime<Utc>,
+        audit: &Audit,
     ) -> StoreResult<()>;
     /// Versions, newest first.
     async fn versions(&self, slug: &str) -> StoreResult<Vec<Version>>;
-    /// Queues an indexing job for the project unless one is already waiting.
-    async fn request_index(&self, slug: &str) -> StoreResult<()>;
+    /// Queues an indexing job for the project unless one is already waiting; a request made
+    /// by someone is audited.
+    async fn request_index(&self, slug: &str, audit: Option<&Audit>) -> StoreResult<()>;
     /// The project's id and webhook secret generation.
     async fn webhook_identity(&self, slug: &str) -> StoreResult<Option<(i64, i64)>>;
     /// Moves the project to a new webhook secret generation and returns (id, generation).
-    async fn rotate_webhook_secret(&self, slug: &str) -> StoreResult<(i64, i64)>;
+    async fn rotate_webhook_secret(&self, slug: &str, audit: &Audit) -> StoreResult<(i64, i64)>;
 }

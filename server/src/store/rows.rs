@@ -145,7 +145,7 @@ impl From<AdoptionRow> for Adoption {
             status: AdoptionStatus::parse(&row.status).unwrap_or(AdoptionStatus::InUse),
             since: row.since,
             declared_by: row.declared_by,
-            verification: row.verification,
+            verification: verification(&row.verification),
             confirmed: row.confirmed,
             declared_at: row.declared_at,
             updated_at: row.updated_at,
@@ -170,7 +170,7 @@ impl From<AdoptionEventRow> for AdoptionEvent {
             status: AdoptionStatus::parse(&row.status).unwrap_or(AdoptionStatus::InUse),
             since: row.since,
             declared_by: row.declared_by,
-            verification: row.verification,
+            verification: verification(&row.verification),
             at: row.at,
         }
     }
@@ -224,6 +224,12 @@ impl From<VersionRow> for Version {
             tagger_date: row.tagger_date,
         }
     }
+}
+
+/// A stored verification; only `Verification` texts are ever written, and anything else
+/// vouches for nothing.
+pub(crate) fn verification(stored: &str) -> Verification {
+    Verification::parse(stored).unwrap_or(Verification::Unverified)
 }
 
 /// SQL fragments as macros, so that `concat!` builds whole statements as `&'static str`.

@@ -10,7 +10,10 @@ use std::sync::{Arc, OnceLock};
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
-use civiforge::http::{AppState, app};
+use civiforge::app::{AppState, app};
+use civiforge::domain::accounts::NewAccount;
+use civiforge::domain::{Actor, AppResult, Domain};
+use civiforge::model::{Scope, User};
 use civiforge::store::Store;
 use civiforge_indexer::RepositoryUrlPolicy;
 use serde_json::Value;
@@ -171,7 +174,7 @@ pub struct TestApp {
     pub db: TestDb,
     pub search: Arc<civiforge::search::SearchService>,
     pub data_dir: tempfile::TempDir,
-    state: AppState,
+    pub state: AppState,
 }
 
 /// An HTTP response, read whole.
@@ -218,10 +221,10 @@ impl TestApp {
 
     /// Creates a user and returns a token for it.
     pub async fn user_token(&self, email: &str, name: &str) -> String {
-        civiforge::cli::create_user(self.store.as_ref(), email, name, "mot-de-passe-long", false)
+        create_user(&self.store, email, name, "mot-de-passe-long", false)
             .await
             .expect("create user");
-        civiforge::cli::create_token(self.store.as_ref(), email, "tests", None)
+        create_token(&self.store, email, "tests", None)
             .await
             .expect("create token")
     }
@@ -304,4 +307,90 @@ macro_rules! on_both_engines {
             )+
         }
     };
+}
+
+/// Creates an account as `civiforge admin create-user` does.
+pub async fn create_user_with_roles(
+    store: &Arc<dyn Store>,
+    email: &str,
+    name: &str,
+    password: &str,
+    is_admin: bool,
+    is_moderator: bool,
+) -> AppResult<User> {
+    let domain = Domain::new(store.clone(), RepositoryUrlPolicy::default());
+    let account = NewAccount {
+        email: email.to_string(),
+        name: name.to_string(),
+        password: password.to_string(),
+        is_admin,
+        is_moderator,
+    };
+    domain
+        .create_account(&Actor::command_line(None), account)
+        .await
+}
+
+/// Creates an account without roles (administrators are moderators too).
+pub async fn create_user(
+    store: &Arc<dyn Store>,
+    email: &str,
+    name: &str,
+    password: &str,
+    is_admin: bool,
+) -> AppResult<User> {
+    create_user_with_roles(store, email, name, password, is_admin, is_admin).await
+}
+
+/// A token with the usual write scopes, as `civiforge admin create-token` makes it.
+pub async fn create_token(
+    store: &Arc<dyn Store>,
+    email: &str,
+    label: &str,
+    expires_in_days: Option<u32>,
+) -> AppResult<String> {
+    let domain = Domain::new(store.clone(), RepositoryUrlPolicy::default());
+    let owner = domain.account(email).await?;
+    let issued = domain
+        .create_token(
+            &Actor::command_line(None),
+            &owner,
+            label,
+            expires_in_days,
+            Scope::DEFAULT,
+        )
+        .await?;
+    Ok(issued.token)
+}
+
+/// A token with these scopes (by name, as on the command line).
+pub async fn create_token_with_scopes(
+    store: &Arc<dyn Store>,
+    email: &str,
+    label: &str,
+    expires_in_days: Option<u32>,
+    scopes: &[String],
+) -> AppResult<String> {
+    let Some(scopes) = scopes
+        .iter()
+        .map(|name| Scope::parse(name))
+        .collect::<Option<Vec<Scope>>>()
+    else {
+        return Err(civiforge::domain::AppError::invalid(
+            "scopes",
+            "portée inconnue",
+        ));
+    };
+    let domain = Domain::new(store.clone(), RepositoryUrlPolicy::default());
+    let owner = domain.account(email).await?;
+    let issued = domain
+        .create_token(
+            &Actor::command_line(None),
+            &owner,
+            label,
+            expires_in_days,
+            &scopes,
+        )
+        .await?;
+    Ok(issued.token)
 }

@@ -9,7 +9,9 @@ impl AccountStore for Engine {
     async fn create_user(
         &self,
         user: crate::model::NewUser,
+        audit: &crate::model::Audit,
     ) -> crate::store::StoreResult<crate::model::User> {
+        let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
         let row: crate::store::rows::UserRow = sqlx::query_as(
             "INSERT INTO users (email, name, password_hash, is_admin, is_moderator, \
              created_at) VALUES ($1, $2, $3, $4, $6, $5) \
@@ -21,7 +23,7 @@ impl AccountStore for Engine {
         .bind(user.is_admin)
         .bind(chrono::Utc::now())
         .bind(user.is_moderator)
-        .fetch_one(&self.pool)
+        .fetch_one(&mut *tx)
         .await
         .map_err(|e| {
             if crate::store::is_unique_violation(&e) {
@@ -30,6 +32,8 @@ impl AccountStore for Engine {
                 e.into()
             }
         })?;
+        super::audit::append(&mut tx, audit).await?;
+        tx.commit().await?;
         Ok(row.into())
     }
 
@@ -52,12 +56,15 @@ impl AccountStore for Engine {
         user_id: i64,
         token_hash: &str,
         label: &str,
-        scopes: &[String],
+        scopes: &[crate::model::Scope],
         expires_at: Option<chrono::DateTime<chrono::Utc>>,
-    ) -> crate::store::StoreResult<()> {
-        sqlx::query(
+        audit: &crate::model::Audit,
+    ) -> crate::store::StoreResult<i64> {
+        let scopes: Vec<&str> = scopes.iter().map(|s| s.as_str()).collect();
+        let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
+        let id: i64 = sqlx::query_scalar(
             "INSERT INTO api_tokens (user_id, token_hash, label, scopes, created_at, \
-             expires_at) VALUES ($1, $2, $3, $4, $5, $6)",
+             expires_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
         )
         .bind(user_id)
         .bind(token_hash)
@@ -65,9 +72,11 @@ impl AccountStore for Engine {
         .bind(scopes.join(" "))
         .bind(chrono::Utc::now())
         .bind(expires_at)
-        .execute(&self.pool)
+        .fetch_one(&mut *tx)
         .await?;
-        Ok(())
+        super::audit::append(&mut tx, audit).await?;
+        tx.commit().await?;
+        Ok(id)
     }
 
     async fn list_tokens(
@@ -97,7 +106,7 @@ impl AccountStore for Engine {
                     crate::model::ApiToken {
                         id,
                         label,
-                        scopes: scopes.split_whitespace().map(str::to_string).collect(),
+                        scopes: read_scopes(&scopes),
                         created_at,
                         expires_at,
                         revoked_at,
@@ -108,16 +117,27 @@ impl AccountStore for Engine {
             .collect())
     }
 
-    async fn revoke_token(&self, user_id: i64, token_id: i64) -> crate::store::StoreResult<bool> {
+    async fn revoke_token(
+        &self,
+        user_id: i64,
+        token_id: i64,
+        audit: &crate::model::Audit,
+    ) -> crate::store::StoreResult<bool> {
+        let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
         let done = sqlx::query(
             "UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND user_id = $3 AND revoked_at IS NULL",
         )
         .bind(chrono::Utc::now())
         .bind(token_id)
         .bind(user_id)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
-        Ok(done.rows_affected() == 1)
+        if done.rows_affected() != 1 {
+            return Ok(false);
+        }
+        super::audit::append(&mut tx, audit).await?;
+        tx.commit().await?;
+        Ok(true)
     }
 
     async fn token_owner(
@@ -150,7 +170,7 @@ impl AccountStore for Engine {
         .await?;
         Ok(Some(crate::store::TokenOwner {
             user: user.into(),
-            scopes: scopes.split_whitespace().map(str::to_string).collect(),
+            scopes: read_scopes(&scopes),
         }))
     }
 
@@ -191,6 +211,7 @@ impl AccountStore for Engine {
         user_id: i64,
         password_hash: &str,
         keep_session: Option<&str>,
+        audit: &crate::model::Audit,
     ) -> crate::store::StoreResult<()> {
         let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
         sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
@@ -203,6 +224,7 @@ impl AccountStore for Engine {
             .bind(keep_session)
             .execute(&mut *tx)
             .await?;
+        super::audit::append(&mut tx, audit).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -212,12 +234,14 @@ impl AccountStore for Engine {
         token_hash: &str,
         user_id: i64,
         expires_at: chrono::DateTime<chrono::Utc>,
+        audit: Option<&crate::model::Audit>,
     ) -> crate::store::StoreResult<()> {
         let now = chrono::Utc::now();
+        let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
         // Expired sessions go as new ones come.
         sqlx::query("DELETE FROM sessions WHERE expires_at < $1")
             .bind(now)
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await?;
         sqlx::query(
             "INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)",
@@ -226,8 +250,12 @@ impl AccountStore for Engine {
         .bind(user_id)
         .bind(now)
         .bind(expires_at)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
+        if let Some(audit) = audit {
+            super::audit::append(&mut tx, audit).await?;
+        }
+        tx.commit().await?;
         Ok(())
     }
 
@@ -247,11 +275,28 @@ impl AccountStore for Engine {
         Ok(row.map(Into::into))
     }
 
-    async fn delete_session(&self, token_hash: &str) -> crate::store::StoreResult<()> {
+    async fn delete_session(
+        &self,
+        token_hash: &str,
+        audit: Option<&crate::model::Audit>,
+    ) -> crate::store::StoreResult<()> {
+        let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
         sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
             .bind(token_hash)
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await?;
+        if let Some(audit) = audit {
+            super::audit::append(&mut tx, audit).await?;
+        }
+        tx.commit().await?;
         Ok(())
     }
+}
+
+/// Scopes as stored: space-separated texts; one this version does not know grants nothing.
+fn read_scopes(stored: &str) -> Vec<crate::model::Scope> {
+    stored
+        .split_whitespace()
+        .filter_map(crate::model::Scope::parse)
+        .collect()
 }

@@ -10,30 +10,32 @@ impl AdoptionStore for Engine {
         &self,
         slug: &str,
         organisation_id: &str,
-    ) -> crate::store::StoreResult<Option<String>> {
+    ) -> crate::store::StoreResult<Option<crate::model::Verification>> {
         let Some(organisation) = self.organisation(organisation_id).await? else {
             return Ok(None);
         };
-        Ok(sqlx::query_scalar(
+        let stored: Option<String> = sqlx::query_scalar(
             "SELECT a.verification FROM adoptions a JOIN projects p ON p.id = a.project_id \
              WHERE p.slug = $1 AND a.organisation_id = $2",
         )
         .bind(slug)
         .bind(&organisation.id)
         .fetch_optional(&self.pool)
-        .await?)
+        .await?;
+        Ok(stored.as_deref().map(crate::store::rows::verification))
     }
 
     async fn declare_adoption(
         &self,
         declaration: crate::model::AdoptionDeclaration,
+        audit: &crate::model::Audit,
     ) -> crate::store::StoreResult<(crate::model::Adoption, bool)> {
         use crate::store::StoreError;
         let project_id = self.project_id(&declaration.project_slug).await?;
         let organisation = self
             .organisation(&declaration.organisation_id)
             .await?
-            .ok_or(StoreError::NotFound("organisation"))?;
+            .ok_or(StoreError::NotFound(crate::model::Entity::Organisation))?;
         let now = chrono::Utc::now();
         let status = declaration.status.as_str();
         let verification = declaration.verification.as_str();
@@ -98,6 +100,7 @@ impl AdoptionStore for Engine {
             .bind(now)
             .execute(&mut *tx)
             .await?;
+        super::audit::append(&mut tx, audit).await?;
         tx.commit().await?;
         let row: crate::store::rows::AdoptionRow = sqlx::query_as(concat!(
             crate::store::rows::adoption_select!(),
@@ -115,10 +118,12 @@ impl AdoptionStore for Engine {
         organisation_id: &str,
     ) -> crate::store::StoreResult<Vec<crate::model::AdoptionEvent>> {
         let project_id = self.project_id(slug).await?;
-        let organisation = self
-            .organisation(organisation_id)
-            .await?
-            .ok_or(crate::store::StoreError::NotFound("organisation"))?;
+        let organisation =
+            self.organisation(organisation_id)
+                .await?
+                .ok_or(crate::store::StoreError::NotFound(
+                    crate::model::Entity::Organisation,
+                ))?;
         let rows: Vec<crate::store::rows::AdoptionEventRow> = sqlx::query_as(
             "SELECT e.version, e.status, e.since, u.name AS declared_by, e.verification, e.at \
              FROM adoption_events e JOIN adoptions a ON a.id = e.adoption_id \
@@ -162,10 +167,12 @@ impl AdoptionStore for Engine {
         id: &str,
         window: crate::model::Window,
     ) -> crate::store::StoreResult<crate::model::Page<crate::model::Adoption>> {
-        let organisation = self
-            .organisation(id)
-            .await?
-            .ok_or(crate::store::StoreError::NotFound("organisation"))?;
+        let organisation =
+            self.organisation(id)
+                .await?
+                .ok_or(crate::store::StoreError::NotFound(
+                    crate::model::Entity::Organisation,
+                ))?;
         let total: i64 = sqlx::query_scalar(
             "SELECT COUNT(*) FROM adoptions a JOIN projects p ON p.id = a.project_id \
              WHERE a.organisation_id = $1 AND p.hidden = FALSE",

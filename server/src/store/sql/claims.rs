@@ -1,7 +1,8 @@
 //! Claims to act for an organisation and the agents they make: the SQL behind [`ClaimStore`],
 //! compiled once per engine.
 
-use super::dialect::Engine;
+use super::dialect::{BEGIN_WRITE, Engine};
+use crate::model::{ClaimMethod, ClaimStatus};
 use crate::store::prelude::*;
 
 #[async_trait::async_trait]
@@ -11,13 +12,15 @@ impl ClaimStore for Engine {
         user_id: i64,
         organisation_id: &str,
         verified_until: Option<chrono::DateTime<chrono::Utc>>,
+        audit: &crate::model::Audit,
     ) -> crate::store::StoreResult<crate::model::Claim> {
         let now = chrono::Utc::now();
         let (status, method) = if verified_until.is_some() {
-            ("verified", Some("email_domain"))
+            (ClaimStatus::Verified, Some(ClaimMethod::EmailDomain))
         } else {
-            ("pending", None)
+            (ClaimStatus::Pending, None)
         };
+        let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO claims (user_id, organisation_id, status, method, created_at, decided_at, expires_at) \
              VALUES ($1, $2, $3, $4, $5, CASE WHEN $4 IS NULL THEN NULL ELSE $5 END, $6) \
@@ -28,15 +31,19 @@ impl ClaimStore for Engine {
         )
         .bind(user_id)
         .bind(organisation_id)
-        .bind(status)
-        .bind(method)
+        .bind(status.as_str())
+        .bind(method.map(ClaimMethod::as_str))
         .bind(now)
         .bind(verified_until)
-        .fetch_one(&self.pool)
+        .fetch_one(&mut *tx)
         .await?;
+        super::audit::append(&mut tx, audit).await?;
+        tx.commit().await?;
         self.claim(id)
             .await?
-            .ok_or(crate::store::StoreError::NotFound("demande"))
+            .ok_or(crate::store::StoreError::NotFound(
+                crate::model::Entity::Claim,
+            ))
     }
 
     async fn claim(&self, id: i64) -> crate::store::StoreResult<Option<crate::model::Claim>> {
@@ -45,7 +52,7 @@ impl ClaimStore for Engine {
 
     async fn claims(
         &self,
-        status: Option<&str>,
+        status: Option<ClaimStatus>,
         user_id: Option<i64>,
     ) -> crate::store::StoreResult<Vec<crate::model::Claim>> {
         self.claims_where(None, status, user_id).await
@@ -57,25 +64,37 @@ impl ClaimStore for Engine {
         verified: bool,
         moderator_id: i64,
         expires_at: chrono::DateTime<chrono::Utc>,
+        audit: &crate::model::Audit,
     ) -> crate::store::StoreResult<crate::model::Claim> {
+        let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
         let done = sqlx::query(
             "UPDATE claims SET status = $1, method = $2, decided_at = $3, decided_by = $4, expires_at = $5 \
              WHERE id = $6",
         )
-        .bind(if verified { "verified" } else { "rejected" })
-        .bind(verified.then_some("moderator"))
+        .bind(if verified {
+            ClaimStatus::Verified.as_str()
+        } else {
+            ClaimStatus::Rejected.as_str()
+        })
+        .bind(verified.then_some(ClaimMethod::Moderator.as_str()))
         .bind(chrono::Utc::now())
         .bind(moderator_id)
         .bind(verified.then_some(expires_at))
         .bind(id)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
         if done.rows_affected() == 0 {
-            return Err(crate::store::StoreError::NotFound("demande"));
+            return Err(crate::store::StoreError::NotFound(
+                crate::model::Entity::Claim,
+            ));
         }
+        super::audit::append(&mut tx, audit).await?;
+        tx.commit().await?;
         self.claim(id)
             .await?
-            .ok_or(crate::store::StoreError::NotFound("demande"))
+            .ok_or(crate::store::StoreError::NotFound(
+                crate::model::Entity::Claim,
+            ))
     }
 
     async fn is_agent(
@@ -103,7 +122,7 @@ impl Engine {
     pub(super) async fn claims_where(
         &self,
         id: Option<i64>,
-        status: Option<&str>,
+        status: Option<ClaimStatus>,
         user_id: Option<i64>,
     ) -> crate::store::StoreResult<Vec<crate::model::Claim>> {
         type Row = (
@@ -123,13 +142,14 @@ impl Engine {
                AND ($3 IS NULL OR c.user_id = $3) ORDER BY c.id",
         )
         .bind(id)
-        .bind(status)
+        .bind(status.map(ClaimStatus::as_str))
         .bind(user_id)
         .fetch_all(&self.pool)
         .await?;
         Ok(rows
             .into_iter()
-            .map(
+            // Only `ClaimStatus` texts are ever written.
+            .filter_map(
                 |(
                     id,
                     user,
@@ -140,16 +160,16 @@ impl Engine {
                     created_at,
                     expires_at,
                 )| {
-                    crate::model::Claim {
+                    Some(crate::model::Claim {
                         id,
                         user,
                         organisation,
                         organisation_name,
-                        status,
-                        method,
+                        status: ClaimStatus::parse(&status)?,
+                        method: method.as_deref().and_then(ClaimMethod::parse),
                         created_at,
                         expires_at,
-                    }
+                    })
                 },
             )
             .collect())

@@ -107,18 +107,24 @@ impl OrganisationStore for Engine {
         &self,
         organisation_id: &str,
         domains: &[String],
+        audit: &crate::model::Audit,
     ) -> crate::store::StoreResult<()> {
+        let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
         let done = sqlx::query(
             "UPDATE organisations SET email_domains = $1, updated_at = $2 WHERE id = $3",
         )
         .bind(domains.join(" "))
         .bind(chrono::Utc::now())
         .bind(organisation_id)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
         if done.rows_affected() == 0 {
-            return Err(crate::store::StoreError::NotFound("organisation"));
+            return Err(crate::store::StoreError::NotFound(
+                crate::model::Entity::Organisation,
+            ));
         }
+        super::audit::append(&mut tx, audit).await?;
+        tx.commit().await?;
         Ok(())
     }
 
@@ -222,7 +228,9 @@ impl OrganisationStore for Engine {
         limit: i64,
     ) -> crate::store::StoreResult<Vec<crate::model::PeerSuggestion>> {
         let Some(organisation) = self.organisation(organisation_id).await? else {
-            return Err(crate::store::StoreError::NotFound("organisation"));
+            return Err(crate::store::StoreError::NotFound(
+                crate::model::Entity::Organisation,
+            ));
         };
         let mut suggestions: Vec<crate::model::PeerSuggestion> = Vec::new();
         // Peers of the same département, then of the same EPCI.

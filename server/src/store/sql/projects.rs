@@ -10,6 +10,7 @@ impl ProjectStore for Engine {
         &self,
         slug: &str,
         hidden: bool,
+        audit: &crate::model::Audit,
     ) -> crate::store::StoreResult<bool> {
         let now = chrono::Utc::now();
         let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
@@ -29,9 +30,12 @@ impl ProjectStore for Engine {
             .bind(now)
             .execute(&mut *tx)
             .await?;
+        } else {
+            return Ok(false);
         }
+        super::audit::append(&mut tx, audit).await?;
         tx.commit().await?;
-        Ok(id.is_some())
+        Ok(true)
     }
 
     async fn hidden_projects(&self) -> crate::store::StoreResult<Vec<(String, String)>> {
@@ -42,8 +46,14 @@ impl ProjectStore for Engine {
         .await?)
     }
 
-    async fn add_maintainer(&self, slug: &str, user_id: i64) -> crate::store::StoreResult<()> {
+    async fn add_maintainer(
+        &self,
+        slug: &str,
+        user_id: i64,
+        audit: &crate::model::Audit,
+    ) -> crate::store::StoreResult<()> {
         let id = self.project_id(slug).await?;
+        let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
         sqlx::query(
             "INSERT INTO project_maintainers (project_id, user_id, role, created_at) \
              VALUES ($1, $2, 'maintainer', $3) ON CONFLICT DO NOTHING",
@@ -51,8 +61,10 @@ impl ProjectStore for Engine {
         .bind(id)
         .bind(user_id)
         .bind(chrono::Utc::now())
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
+        super::audit::append(&mut tx, audit).await?;
+        tx.commit().await?;
         Ok(())
     }
 
@@ -60,6 +72,7 @@ impl ProjectStore for Engine {
         &self,
         project: crate::model::NewProject,
         registrant: i64,
+        audit: &crate::model::Audit,
     ) -> crate::store::StoreResult<crate::model::Project> {
         use crate::store::{Conflict, StoreError};
         let now = chrono::Utc::now();
@@ -127,10 +140,11 @@ impl ProjectStore for Engine {
             .bind(now)
             .execute(&mut *tx)
             .await?;
+        super::audit::append(&mut tx, audit).await?;
         tx.commit().await?;
         self.project(&project.slug)
             .await?
-            .ok_or(StoreError::NotFound("projet"))
+            .ok_or(StoreError::NotFound(crate::model::Entity::Project))
     }
 
     async fn project(
@@ -193,6 +207,7 @@ impl ProjectStore for Engine {
         &self,
         slug: &str,
         changes: crate::model::ProjectChanges,
+        audit: &crate::model::Audit,
     ) -> crate::store::StoreResult<crate::model::Project> {
         let id = self.project_id(slug).await?;
         let now = chrono::Utc::now();
@@ -227,10 +242,13 @@ impl ProjectStore for Engine {
             .bind(now)
             .execute(&mut *tx)
             .await?;
+        super::audit::append(&mut tx, audit).await?;
         tx.commit().await?;
         self.project(slug)
             .await?
-            .ok_or(crate::store::StoreError::NotFound("projet"))
+            .ok_or(crate::store::StoreError::NotFound(
+                crate::model::Entity::Project,
+            ))
     }
 
     async fn is_maintainer(&self, slug: &str, user_id: i64) -> crate::store::StoreResult<bool> {
@@ -281,10 +299,12 @@ impl ProjectStore for Engine {
         slug: &str,
         organisations: &[(String, String)],
         at: chrono::DateTime<chrono::Utc>,
+        audit: &crate::model::Audit,
     ) -> crate::store::StoreResult<()> {
         let project_id = self.project_id(slug).await?;
         let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
         Self::replace_known_users(&mut tx, project_id, "maintainer", organisations, at).await?;
+        super::audit::append(&mut tx, audit).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -301,16 +321,25 @@ impl ProjectStore for Engine {
         Ok(rows.into_iter().map(Into::into).collect())
     }
 
-    async fn request_index(&self, slug: &str) -> crate::store::StoreResult<()> {
+    async fn request_index(
+        &self,
+        slug: &str,
+        audit: Option<&crate::model::Audit>,
+    ) -> crate::store::StoreResult<()> {
         let id = self.project_id(slug).await?;
+        let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
         sqlx::query(
             "INSERT INTO jobs (kind, project_id, state, run_after, created_at, updated_at) \
              VALUES ('index_project', $1, 'queued', $2, $2, $2) ON CONFLICT DO NOTHING",
         )
         .bind(id)
         .bind(chrono::Utc::now())
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
+        if let Some(audit) = audit {
+            super::audit::append(&mut tx, audit).await?;
+        }
+        tx.commit().await?;
         Ok(())
     }
 
@@ -323,15 +352,25 @@ impl ProjectStore for Engine {
         .await?)
     }
 
-    async fn rotate_webhook_secret(&self, slug: &str) -> crate::store::StoreResult<(i64, i64)> {
-        sqlx::query_as(
+    async fn rotate_webhook_secret(
+        &self,
+        slug: &str,
+        audit: &crate::model::Audit,
+    ) -> crate::store::StoreResult<(i64, i64)> {
+        let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
+        let identity: (i64, i64) = sqlx::query_as(
             "UPDATE projects SET webhook_generation = webhook_generation + 1 \
              WHERE slug = $1 AND hidden = FALSE RETURNING id, webhook_generation",
         )
         .bind(slug)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *tx)
         .await?
-        .ok_or(crate::store::StoreError::NotFound("projet"))
+        .ok_or(crate::store::StoreError::NotFound(
+            crate::model::Entity::Project,
+        ))?;
+        super::audit::append(&mut tx, audit).await?;
+        tx.commit().await?;
+        Ok(identity)
     }
 }
 
@@ -370,7 +409,9 @@ impl Engine {
             .bind(slug)
             .fetch_optional(&self.pool)
             .await?
-            .ok_or(crate::store::StoreError::NotFound("projet"))
+            .ok_or(crate::store::StoreError::NotFound(
+                crate::model::Entity::Project,
+            ))
     }
 
     /// Replaces one source's part of a project's known users with (organisation id,

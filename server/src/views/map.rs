@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
-use crate::pages::format::escape;
+use crate::search::engine::escape_html as escape;
 
 /// One département's outline.
 #[derive(Debug, Clone)]

@@ -1,8 +1,11 @@
 //! The catalogue's domain types, as the store returns them and the API shows them.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use utoipa::ToSchema;
+
+mod values;
+pub use values::*;
 
 /// A registered user.
 #[derive(Debug, Clone, Serialize)]
@@ -167,34 +170,6 @@ pub struct KnownUser {
     pub confirmed: bool,
 }
 
-/// Whether an organisation uses a project.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum AdoptionStatus {
-    InUse,
-    Evaluating,
-    Stopped,
-}
-
-impl AdoptionStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            AdoptionStatus::InUse => "in_use",
-            AdoptionStatus::Evaluating => "evaluating",
-            AdoptionStatus::Stopped => "stopped",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<Self> {
-        match text {
-            "in_use" => Some(AdoptionStatus::InUse),
-            "evaluating" => Some(AdoptionStatus::Evaluating),
-            "stopped" => Some(AdoptionStatus::Stopped),
-            _ => None,
-        }
-    }
-}
-
 /// An organisation's declared use of a project.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Adoption {
@@ -214,7 +189,7 @@ pub struct Adoption {
     /// Name of the user who declared it.
     pub declared_by: Option<String>,
     /// `unverified`, `agent` or `moderator`: how the declarer's authority was established.
-    pub verification: String,
+    pub verification: Verification,
     /// The project also lists this organisation among its users (publiccode.yml `usedBy` or
     /// its maintainers' list): the use is asserted by both sides.
     pub confirmed: bool,
@@ -229,7 +204,7 @@ pub struct AdoptionEvent {
     pub status: AdoptionStatus,
     pub since: Option<NaiveDate>,
     pub declared_by: Option<String>,
-    pub verification: String,
+    pub verification: Verification,
     pub at: DateTime<Utc>,
 }
 
@@ -237,7 +212,7 @@ pub struct AdoptionEvent {
 #[derive(Debug, Clone)]
 pub struct AdoptionDeclaration {
     /// How the declarer's authority was established: `agent`, `moderator` or `unverified`.
-    pub verification: String,
+    pub verification: Verification,
     pub project_slug: String,
     pub organisation_id: String,
     pub version: Option<String>,
@@ -394,15 +369,12 @@ pub struct SearchSource {
 pub struct ApiToken {
     pub id: i64,
     pub label: String,
-    pub scopes: Vec<String>,
+    pub scopes: Vec<Scope>,
     pub created_at: DateTime<Utc>,
     pub expires_at: Option<DateTime<Utc>>,
     pub revoked_at: Option<DateTime<Utc>>,
     pub last_used_at: Option<DateTime<Utc>>,
 }
-
-/// What a token may do.
-pub const SCOPES: &[&str] = &["projects:write", "adoptions:write", "admin"];
 
 /// One write, as the audit log keeps it.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -410,10 +382,18 @@ pub struct AuditEntry {
     pub at: DateTime<Utc>,
     pub actor: String,
     pub ip: Option<String>,
-    pub action: String,
+    pub action: AuditAction,
     pub target: String,
     #[schema(value_type = Option<Object>)]
     pub details: Option<serde_json::Value>,
+}
+
+/// A write's entry in the audit log, with the account behind it: stored in the write's own
+/// transaction, so that no change is ever committed without its entry.
+#[derive(Debug, Clone)]
+pub struct Audit {
+    pub user_id: Option<i64>,
+    pub entry: AuditEntry,
 }
 
 /// A user's claim to act for an organisation.
@@ -423,10 +403,9 @@ pub struct Claim {
     pub user: String,
     pub organisation: String,
     pub organisation_name: String,
-    /// `pending`, `verified` or `rejected`.
-    pub status: String,
-    /// `email_domain` or `moderator`, once verified.
-    pub method: Option<String>,
+    pub status: ClaimStatus,
+    /// Once verified.
+    pub method: Option<ClaimMethod>,
     pub created_at: DateTime<Utc>,
     pub expires_at: Option<DateTime<Utc>>,
 }

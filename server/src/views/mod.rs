@@ -1,12 +1,16 @@
-//! The web side's fixed parts, loaded once: templates (compiled into the binary from
-//! `web/templates`), the stylesheet under a content-hashed name, and the map of France.
+//! The views: the web side's fixed parts, loaded once — templates (compiled into the binary
+//! from `web/templates`), the stylesheet and script under content-hashed names, the map of
+//! France — and the French pages for errors and refusals.
 
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use minijinja::{Environment, Value, context};
 use sha2::{Digest, Sha256};
 
-use super::map::FranceMap;
+pub mod map;
+
+use crate::domain::AppError;
+use map::FranceMap;
 
 /// A file served under a name that changes with its content, so it can be cached forever.
 #[derive(Debug)]
@@ -139,16 +143,6 @@ impl Web {
         }
     }
 
-    /// Renders a page for a visitor: their name and anti-forgery token in the header.
-    pub fn render_for(
-        &self,
-        visitor: &super::session::Visitor,
-        name: &str,
-        page: Value,
-    ) -> Response {
-        visitor.finish(self.render(name, context! { ..page, ..visitor.context() }))
-    }
-
     /// A page in French for an error status, leaking nothing.
     pub fn error(&self, status: StatusCode) -> Response {
         let (heading, message) = match status {
@@ -176,13 +170,18 @@ impl Web {
         self.notice(status, heading, message)
     }
 
-    /// A refusal from the rules the pages share with the API, as a page: its French message
-    /// with its status; server errors leak nothing.
-    pub fn refusal(&self, error: crate::http::error::ApiError) -> Response {
-        if error.status.is_server_error() {
-            return self.error(error.status);
+    /// A refusal of the domain as a page: its French message with its status; server errors
+    /// leak nothing.
+    pub fn refusal(&self, error: &AppError) -> Response {
+        let status = page_status(error);
+        if status.is_server_error() {
+            return self.error(status);
         }
-        self.notice(error.status, "Action impossible", &error.message)
+        self.notice(
+            status,
+            "Action impossible",
+            &capitalised(&error.to_string()),
+        )
     }
 
     /// A page in French that says why a request was refused, with the given status.
@@ -200,4 +199,30 @@ impl Web {
             .unwrap_or_else(|_| format!("<!doctype html><html lang=\"fr\"><title>{heading}</title><h1>{heading}</h1><p>{message}</p></html>"));
         (status, Html(html)).into_response()
     }
+}
+
+/// The status of the page that shows a refusal.
+pub fn page_status(error: &AppError) -> StatusCode {
+    match error {
+        AppError::NotFound { .. } => StatusCode::NOT_FOUND,
+        AppError::Unknown { .. } | AppError::Invalid(_) | AppError::Refused { .. } => {
+            StatusCode::UNPROCESSABLE_ENTITY
+        }
+        AppError::Conflict(_) => StatusCode::CONFLICT,
+        AppError::Forbidden { .. } => StatusCode::FORBIDDEN,
+        AppError::Unauthorised { .. } => StatusCode::UNAUTHORIZED,
+        AppError::TooManyAttempts => StatusCode::TOO_MANY_REQUESTS,
+        AppError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+        AppError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+    }
+}
+
+/// A message as a sentence: capital first letter (the domain's messages start in lower case,
+/// to fit after a field name in the API).
+pub fn capitalised(text: &str) -> String {
+    let mut chars = text.chars();
+    chars
+        .next()
+        .map(|c| c.to_uppercase().collect::<String>() + chars.as_str())
+        .unwrap_or_default()
 }

@@ -1,0 +1,66 @@
+//! The application: the router that puts the API (`http/`), the pages (`pages/`) and the
+//! health routes together, with the layers every response goes through. Tests drive exactly
+//! what production serves.
+
+mod headers;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::StatusCode;
+
+pub use crate::state::AppState;
+
+/// Largest request body read: registrations and declarations are small.
+const MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// The whole application.
+pub fn app(state: AppState) -> Router {
+    Router::new()
+        .nest("/api/v1", crate::http::routes())
+        .merge(crate::pages::routes())
+        .merge(crate::http::system_routes())
+        .fallback(page_not_found)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::state::metrics::count_requests,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            refuse_nul,
+        ))
+        .layer(axum::middleware::from_fn(headers::security_headers))
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(tower_http::compression::CompressionLayer::new())
+        .layer(tower_http::trace::TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+/// A request whose address carries a NUL character (`%00`) is refused before any handler:
+/// no identifier or search contains one, and PostgreSQL stores none.
+async fn refuse_nul(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let uri = request.uri().to_string();
+    if !uri.to_ascii_lowercase().contains("%00") {
+        return next.run(request).await;
+    }
+    if request.uri().path().starts_with("/api/") {
+        crate::http::error::ApiError::bad_request(
+            "invalid_query",
+            "le caractère nul (%00) n'est accepté dans aucun paramètre",
+        )
+        .into_response()
+    } else {
+        state.web.error(StatusCode::BAD_REQUEST)
+    }
+}
+
+/// Outside the API, an unknown address gets a page in French.
+async fn page_not_found(
+    axum::extract::State(state): axum::extract::State<AppState>,
+) -> axum::response::Response {
+    state.web.error(StatusCode::NOT_FOUND)
+}

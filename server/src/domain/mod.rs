@@ -1,0 +1,38 @@
+//! The domain: every operation that changes the catalogue, written once with its rules and
+//! its audit entry (stored in the same transaction as the change). The API (`http/`), the
+//! pages (`pages/`) and the command line (`cli.rs`) are adapters around it: they read a
+//! request, make an [`Actor`], call one operation and render what it returns, a typed value
+//! or an [`AppError`].
+
+pub mod accounts;
+mod actor;
+pub mod adoptions;
+pub mod claims;
+mod error;
+pub mod known_users;
+mod moderation;
+pub mod projects;
+pub mod webhooks;
+
+use std::sync::Arc;
+
+use civiforge_indexer::RepositoryUrlPolicy;
+
+pub use actor::{Actor, Channel};
+pub use error::{AppError, AppResult, Forbidden, shorten};
+
+use crate::store::Store;
+
+/// What the operations work with: the catalogue's store and the policy every repository
+/// address must pass.
+#[derive(Clone)]
+pub struct Domain {
+    pub store: Arc<dyn Store>,
+    pub url_policy: RepositoryUrlPolicy,
+}
+
+impl Domain {
+    pub fn new(store: Arc<dyn Store>, url_policy: RepositoryUrlPolicy) -> Self {
+        Self { store, url_policy }
+    }
+}

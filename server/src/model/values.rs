@@ -1,0 +1,170 @@
+//! The catalogue's closed vocabularies as types: adoption status and verification, claim
+//! status and method, token scopes, job kinds and audit actions. Each is stored and sent as
+//! the same snake_case text it always was; nothing decides on a string any more.
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// Declares an enum of text values with its one spelling per variant: `as_str` for SQL and
+/// messages, `parse` for what comes back, serde and the OpenAPI schema using the same text.
+macro_rules! text_values {
+    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident = $text:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+        pub enum $name {
+            $($(#[$vmeta])* #[serde(rename = $text)] $variant),+
+        }
+
+        impl $name {
+            /// Every value, in declaration order.
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $($name::$variant => $text),+
+                }
+            }
+
+            pub fn parse(text: &str) -> Option<Self> {
+                match text {
+                    $($text => Some($name::$variant),)+
+                    _ => None,
+                }
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
+text_values! {
+    /// Whether an organisation uses a project.
+    AdoptionStatus {
+        InUse = "in_use",
+        Evaluating = "evaluating",
+        Stopped = "stopped",
+    }
+}
+
+text_values! {
+    /// Who vouches for a declaration: nobody yet, a verified agent of the organisation, or a
+    /// moderator.
+    Verification {
+        Unverified = "unverified",
+        Agent = "agent",
+        Moderator = "moderator",
+    }
+}
+
+text_values! {
+    /// Where a claim to act for an organisation stands.
+    ClaimStatus {
+        Pending = "pending",
+        Verified = "verified",
+        Rejected = "rejected",
+    }
+}
+
+text_values! {
+    /// How a claim was verified.
+    ClaimMethod {
+        /// The account's e-mail domain is one the organisation's record lists.
+        EmailDomain = "email_domain",
+        Moderator = "moderator",
+    }
+}
+
+text_values! {
+    /// What an API token may do.
+    Scope {
+        ProjectsWrite = "projects:write",
+        AdoptionsWrite = "adoptions:write",
+        /// Everything.
+        Admin = "admin",
+    }
+}
+
+impl Scope {
+    /// What a token gets when its creator names no scope.
+    pub const DEFAULT: &'static [Scope] = &[Scope::ProjectsWrite, Scope::AdoptionsWrite];
+}
+
+text_values! {
+    /// What the worker does with a job.
+    JobKind {
+        /// Fetch the repository and index what changed.
+        Index = "index_project",
+    }
+}
+
+text_values! {
+    /// What a write did, as the audit log names it.
+    AuditAction {
+        ProjectRegister = "project.register",
+        ProjectUpdate = "project.update",
+        ProjectRefresh = "project.refresh",
+        ProjectMaintainerAdd = "project.maintainer_add",
+        ProjectKnownUsers = "project.known_users",
+        ProjectVisibility = "project.visibility",
+        ProjectWebhookRotate = "project.webhook_rotate",
+        ProjectWebhook = "project.webhook",
+        AdoptionDeclare = "adoption.declare",
+        ClaimFile = "claim.file",
+        ClaimDecide = "claim.decide",
+        OrganisationEmailDomains = "organisation.email_domains",
+        UserCreate = "user.create",
+        UserSignup = "user.signup",
+        UserSignin = "user.signin",
+        UserSignout = "user.signout",
+        UserPassword = "user.password",
+        TokenCreate = "token.create",
+        TokenRevoke = "token.revoke",
+    }
+}
+
+/// What a request may name that does not exist.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Entity {
+    Project,
+    Organisation,
+    User,
+    Claim,
+    Token,
+}
+
+impl Entity {
+    /// The entity's name in messages: « projet introuvable ».
+    pub fn label(self) -> &'static str {
+        match self {
+            Entity::Project => "projet",
+            Entity::Organisation => "organisation",
+            Entity::User => "compte",
+            Entity::Claim => "demande",
+            Entity::Token => "jeton",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_value_reads_back_from_its_text_and_serialises_as_it() {
+        for action in AuditAction::ALL {
+            assert_eq!(AuditAction::parse(action.as_str()), Some(*action));
+            let json = serde_json::to_string(action).expect("json");
+            assert_eq!(json, format!("\"{}\"", action.as_str()));
+        }
+        for scope in Scope::ALL {
+            assert_eq!(Scope::parse(scope.as_str()), Some(*scope));
+        }
+        assert_eq!(Verification::parse("agent"), Some(Verification::Agent));
+        assert_eq!(ClaimStatus::parse("Verified"), None, "spellings are exact");
+        assert_eq!(AdoptionStatus::InUse.to_string(), "in_use");
+    }
+}
