@@ -8,6 +8,7 @@ pub mod config;
 pub mod http;
 pub mod index_command;
 pub mod indexing;
+pub mod logging;
 pub mod model;
 pub mod pages;
 pub mod reference;
