@@ -52,6 +52,24 @@ pub fn verify_password(password: &str, stored: &str) -> bool {
         .unwrap_or(false)
 }
 
+/// [`hash_password`] on tokio's blocking pool: an Argon2id hash takes tens of milliseconds of
+/// CPU (seconds without optimisation), which must not stall the tasks of the async executor.
+pub async fn hash_password_off_executor(password: &str) -> Result<String, SecretError> {
+    let password = password.to_owned();
+    tokio::task::spawn_blocking(move || hash_password(&password))
+        .await
+        .map_err(|e| SecretError::Hash(e.to_string()))?
+}
+
+/// [`verify_password`] on tokio's blocking pool, for the same reason as
+/// [`hash_password_off_executor`]; a verification that cannot run does not match.
+pub async fn verify_password_off_executor(password: &str, stored: &str) -> bool {
+    let (password, stored) = (password.to_owned(), stored.to_owned());
+    tokio::task::spawn_blocking(move || verify_password(&password, &stored))
+        .await
+        .unwrap_or(false)
+}
+
 /// A new API token: shown once to its owner, then only its digest is kept.
 pub fn new_token() -> Result<String, SecretError> {
     let mut bytes = [0u8; 32];
@@ -67,6 +85,21 @@ pub fn token_digest(token: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn hashing_off_the_executor_gives_the_same_answers() {
+        let hash = hash_password_off_executor("correct horse battery")
+            .await
+            .expect("hash");
+        assert!(hash.starts_with("$argon2id$"));
+        assert!(verify_password_off_executor("correct horse battery", &hash).await);
+        assert!(!verify_password_off_executor("correct horse batterie", &hash).await);
+        assert!(!verify_password_off_executor("anything", "not a phc string").await);
+        assert!(matches!(
+            hash_password_off_executor("court").await,
+            Err(SecretError::PasswordTooShort)
+        ));
+    }
 
     #[test]
     fn passwords_verify_only_themselves() {

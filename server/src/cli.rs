@@ -423,7 +423,7 @@ pub async fn create_user_with_roles(
     if name.is_empty() || name.chars().count() > 120 {
         bail!("le nom doit faire de 1 à 120 caractères");
     }
-    let password_hash = auth::hash_password(password)?;
+    let password_hash = auth::hash_password_off_executor(password).await?;
     Ok(store
         .create_user(NewUser {
             email,

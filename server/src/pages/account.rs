@@ -13,7 +13,7 @@ use minijinja::value::Serde;
 use super::session::{
     GenuineForm, SESSION_COOKIE, SESSION_DAYS, Visitor, cookie, local_path, set_cookie,
 };
-use crate::auth::{new_token, token_digest, verify_password};
+use crate::auth::{new_token, token_digest, verify_password_off_executor};
 use crate::http::AppState;
 use crate::http::client::ClientIp;
 use crate::store::{Conflict, StoreError};
@@ -108,13 +108,18 @@ pub async fn signin(
     }
     let user = state.store.user_by_email(&email).await.ok().flatten();
     // A hash is checked even for an unknown address, so that timing tells nothing.
-    static DECOY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    static DECOY: tokio::sync::OnceCell<String> = tokio::sync::OnceCell::const_new();
     let decoy = DECOY
-        .get_or_init(|| crate::auth::hash_password("civiforge-decoy-password").unwrap_or_default());
+        .get_or_init(|| async {
+            crate::auth::hash_password_off_executor("civiforge-decoy-password")
+                .await
+                .unwrap_or_default()
+        })
+        .await;
     let stored = user
         .as_ref()
         .map_or(decoy.as_str(), |u| u.password_hash.as_str());
-    let valid = verify_password(password, stored) && user.is_some();
+    let valid = verify_password_off_executor(password, stored).await && user.is_some();
     match user {
         Some(user) if valid => {
             crate::http::audit::record(
@@ -285,17 +290,20 @@ pub async fn change_password(
         return Redirect::to("/connexion?suivant=%2Fcompte%2Fmot-de-passe").into_response();
     };
     let mut errors = BTreeMap::new();
-    if !verify_password(
+    if !verify_password_off_executor(
         form.get("current_password").unwrap_or_default(),
         &user.password_hash,
-    ) {
+    )
+    .await
+    {
         errors.insert(
             "current_password",
             "Le mot de passe actuel est incorrect.".to_string(),
         );
         return password_page(&state, &visitor, errors, false).await;
     }
-    let hash = match crate::auth::hash_password(form.get("new_password").unwrap_or_default()) {
+    let new_password = form.get("new_password").unwrap_or_default();
+    let hash = match crate::auth::hash_password_off_executor(new_password).await {
         Ok(hash) => hash,
         Err(error) => {
             let message = error.to_string();
