@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Fills fuzz/corpus/<target>/ with seed inputs taken from the repository's own data: hostile
-# URLs from the indexer's tests, the publiccode.yml fixtures and real files of shared/data,
+# URLs from the indexer's tests, the publiccode.yml fixtures and real files of the indexer's tests,
 # the READMEs of the README tests and of the project, and queries from the search tests.
 # Idempotent: a seed is named by the SHA-1 of its content, as libFuzzer names its finds, so
 # reruns add nothing twice and keep what fuzzing found. Usage: fuzz/seed.sh
@@ -9,8 +9,8 @@ set -euo pipefail
 fuzz_dir="$(cd "$(dirname "$0")" && pwd)"
 repo="$(dirname "$fuzz_dir")"
 corpus="$fuzz_dir/corpus"
-# shared/ lies beside the clone, as the indexer's tests expect.
-shared_data="${CIVIFORGE_SHARED_DATA:-$repo/../shared/data}"
+# The publiccode.yml files of the indexer's tests (fixtures, the standard's examples, real files).
+publiccode_data="$repo/indexer/tests/data/publiccode"
 
 # add TARGET: stores standard input as one seed of TARGET.
 add() {
@@ -62,14 +62,10 @@ file://localhost/srv/git/repo
 /srv/git/repo.git
 EOF
 
-# --- publiccode: every fixture and real file of shared/data/publiccode.
-if [ -d "$shared_data/publiccode" ]; then
-    while IFS= read -r -d '' file; do
-        add publiccode <"$file"
-    done < <(find "$shared_data/publiccode" -type f \( -name '*.yml' -o -name '*.yaml' \) -print0)
-else
-    echo "seed.sh: $shared_data/publiccode not found: publiccode seeds are only the built-in ones" >&2
-fi
+# --- publiccode: every fixture and real file of the indexer's tests.
+while IFS= read -r -d '' file; do
+    add publiccode <"$file"
+done < <(find "$publiccode_data" -type f \( -name '*.yml' -o -name '*.yaml' \) -print0)
 add publiccode <<'EOF'
 publiccodeYmlVersion: "0"
 name: Exemple

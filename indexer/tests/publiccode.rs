@@ -5,15 +5,14 @@ use std::path::{Path, PathBuf};
 
 use civiforge_indexer::publiccode::{MAX_PUBLICCODE_BYTES, PublicCodeReport, parse_publiccode};
 
-/// Shared test data lives beside the clone (`shared/` next to the repository), not in it.
-const DATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/data/publiccode");
+/// The test data ships in the repository, each folder with its licence (see its README.md).
+const DATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/publiccode");
 
 fn data_dir(sub: &str) -> PathBuf {
     let dir = Path::new(DATA).join(sub);
     assert!(
         dir.is_dir(),
-        "test data folder {} is missing: these tests need the shared data checked out as \
-         `shared/` beside the repository",
+        "test data folder {} is missing from the repository",
         dir.display()
     );
     dir

@@ -83,6 +83,21 @@ pub fn token_digest(token: &str) -> String {
 mod tests {
     use super::*;
 
+    #[tokio::test]
+    async fn hashing_off_the_executor_gives_the_same_answers() {
+        let hash = hash_password_off_executor("correct horse battery".into())
+            .await
+            .expect("hash");
+        assert!(hash.starts_with("$argon2id$"));
+        assert!(verify_password_off_executor("correct horse battery".into(), hash.clone()).await);
+        assert!(!verify_password_off_executor("correct horse batterie".into(), hash.clone()).await);
+        assert!(!verify_password_off_executor("anything".into(), "not a phc string".into()).await);
+        assert!(matches!(
+            hash_password_off_executor("court".into()).await,
+            Err(SecretError::PasswordTooShort)
+        ));
+    }
+
     #[test]
     fn passwords_verify_only_themselves() {
         let hash = hash_password("correct horse battery").expect("hash");

@@ -21,11 +21,16 @@ pub struct ConfigArgs {
     /// sqlite://PATH or postgres://USER@HOST/DB [default: sqlite://<data-dir>/civiforge.db]
     #[arg(long = "database", env = "CIVIFORGE_DATABASE_URL", global = true)]
     pub database_url: Option<String>,
+    // The two switches read their environment variables in `Config::resolve`, not through
+    // clap: clap's boolean flags take only `true`/`false` from the environment and answer
+    // anything else with an English error naming the option, not the variable.
     /// Accept absolute paths and file:// URLs as repositories
-    #[arg(long, env = "CIVIFORGE_ALLOW_LOCAL_REPOSITORIES", global = true)]
+    /// [env: CIVIFORGE_ALLOW_LOCAL_REPOSITORIES=1|0|true|false|yes|no|on|off]
+    #[arg(long, global = true)]
     pub allow_local_repositories: bool,
     /// Accept http:// and hosts on loopback, private or link-local networks
-    #[arg(long, env = "CIVIFORGE_ALLOW_PRIVATE_NETWORKS", global = true)]
+    /// [env: CIVIFORGE_ALLOW_PRIVATE_NETWORKS=1|0|true|false|yes|no|on|off]
+    #[arg(long, global = true)]
     pub allow_private_networks: bool,
     /// Seconds between two fetches of every repository [default: 3600]
     #[arg(long, env = "CIVIFORGE_REFRESH_INTERVAL", global = true)]
@@ -50,9 +55,71 @@ struct ConfigFile {
     listen: Option<String>,
     data_dir: Option<PathBuf>,
     database_url: Option<String>,
-    allow_local_repositories: Option<bool>,
-    allow_private_networks: Option<bool>,
+    /// A boolean as [`parse_boolean`] reads it: `true`, `1`, `"yes"`, `"on"`…
+    allow_local_repositories: Option<toml::Value>,
+    allow_private_networks: Option<toml::Value>,
     refresh_interval: Option<u64>,
+}
+
+/// The spellings of a boolean setting, as error messages list them.
+pub const BOOLEAN_SPELLINGS: &str = "1 ou 0, true ou false, yes ou no, on ou off";
+
+/// Reads a boolean setting as people write it in an environment variable or a file: `1`/`0`,
+/// `true`/`false`, `yes`/`no`, `on`/`off`, in any case, spaces around ignored; `None` for
+/// anything else.
+pub fn parse_boolean(text: &str) -> Option<bool> {
+    match text.trim().to_ascii_lowercase().as_str() {
+        "1" | "true" | "yes" | "on" => Some(true),
+        "0" | "false" | "no" | "off" => Some(false),
+        _ => None,
+    }
+}
+
+/// A boolean environment variable: `None` when unset or empty, an error naming the variable
+/// and the accepted values when it says neither yes nor no.
+fn boolean_variable(
+    name: &str,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> anyhow::Result<Option<bool>> {
+    match env(name) {
+        None => Ok(None),
+        Some(text) if text.trim().is_empty() => Ok(None),
+        Some(text) => match parse_boolean(&text) {
+            Some(value) => Ok(Some(value)),
+            None => bail!(
+                "la variable d'environnement {name} vaut « {text} » : valeurs acceptées {BOOLEAN_SPELLINGS}"
+            ),
+        },
+    }
+}
+
+/// A boolean setting of `civiforge.toml`: a TOML boolean, 1 or 0, or a string
+/// [`parse_boolean`] reads.
+fn boolean_setting(
+    path: &Path,
+    key: &str,
+    value: Option<&toml::Value>,
+) -> anyhow::Result<Option<bool>> {
+    let parsed = match value {
+        None => return Ok(None),
+        Some(toml::Value::Boolean(value)) => Some(*value),
+        Some(toml::Value::Integer(1)) => Some(true),
+        Some(toml::Value::Integer(0)) => Some(false),
+        Some(toml::Value::String(text)) => parse_boolean(text),
+        Some(_) => None,
+    };
+    match (parsed, value) {
+        (Some(parsed), _) => Ok(Some(parsed)),
+        (None, Some(toml::Value::String(text))) => bail!(
+            "fichier de configuration {} : {key} vaut « {text} » : valeurs acceptées {BOOLEAN_SPELLINGS}",
+            path.display()
+        ),
+        (None, value) => bail!(
+            "fichier de configuration {} : {key} vaut {} : valeurs acceptées {BOOLEAN_SPELLINGS}",
+            path.display(),
+            value.map(ToString::to_string).unwrap_or_default()
+        ),
+    }
 }
 
 /// The resolved configuration.
@@ -75,11 +142,45 @@ impl Config {
     /// Resolves the configuration from parsed arguments (which already include the
     /// environment) and the configuration file.
     pub fn resolve(args: &ConfigArgs) -> anyhow::Result<Self> {
-        let file = match &args.config {
-            Some(path) => read_file(path)?,
-            None if Path::new("civiforge.toml").exists() => read_file(Path::new("civiforge.toml"))?,
-            None => ConfigFile::default(),
+        Self::resolve_with_env(args, &|name| {
+            std::env::var_os(name).map(|value| value.to_string_lossy().into_owned())
+        })
+    }
+
+    /// [`Config::resolve`] with the environment given as a function, for tests.
+    pub fn resolve_with_env(
+        args: &ConfigArgs,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> anyhow::Result<Self> {
+        let default_file = Path::new("civiforge.toml");
+        let (file, file_path) = match &args.config {
+            Some(path) => (read_file(path)?, path.as_path()),
+            None if default_file.exists() => (read_file(default_file)?, default_file),
+            None => (ConfigFile::default(), default_file),
         };
+        // A switch on the command line wins; otherwise the environment, then the file.
+        let switch = |given: bool, variable: &str, key: &str, value: Option<&toml::Value>| {
+            anyhow::Ok(if given {
+                true
+            } else {
+                match boolean_variable(variable, env)? {
+                    Some(value) => value,
+                    None => boolean_setting(file_path, key, value)?.unwrap_or(false),
+                }
+            })
+        };
+        let allow_local = switch(
+            args.allow_local_repositories,
+            "CIVIFORGE_ALLOW_LOCAL_REPOSITORIES",
+            "allow_local_repositories",
+            file.allow_local_repositories.as_ref(),
+        )?;
+        let allow_private_networks = switch(
+            args.allow_private_networks,
+            "CIVIFORGE_ALLOW_PRIVATE_NETWORKS",
+            "allow_private_networks",
+            file.allow_private_networks.as_ref(),
+        )?;
         let listen_text = args
             .listen
             .clone()
@@ -110,16 +211,12 @@ impl Config {
             data_dir,
             database_url,
             url_policy: RepositoryUrlPolicy {
-                allow_local: args.allow_local_repositories
-                    || file.allow_local_repositories.unwrap_or(false),
-                allow_private_networks: args.allow_private_networks
-                    || file.allow_private_networks.unwrap_or(false),
+                allow_local,
+                allow_private_networks,
             },
             refresh_interval: Duration::from_secs(refresh_secs),
             fetch_limits: civiforge_indexer::fetch::FetchLimits::default(),
-            secret_key: std::env::var("CIVIFORGE_SECRET_KEY")
-                .ok()
-                .filter(|k| !k.is_empty()),
+            secret_key: env("CIVIFORGE_SECRET_KEY").filter(|k| !k.is_empty()),
             trusted_proxies: args.trusted_proxies.clone(),
         })
     }
@@ -132,17 +229,46 @@ fn read_file(path: &Path) -> anyhow::Result<ConfigFile> {
             path.display()
         )
     })?;
-    toml::from_str(&text)
-        .with_context(|| format!("fichier de configuration {} invalide", path.display()))
+    // toml's own rendering spans several lines (with the source and a caret): keep the
+    // message and say the line, so that the error stays one line.
+    toml::from_str(&text).map_err(|error| {
+        let line = error.span().map(|span| {
+            bytes_before(&text, span.start)
+                .filter(|b| **b == b'\n')
+                .count()
+                + 1
+        });
+        let message = error.message().trim().replace('\n', " ");
+        match line {
+            Some(line) => anyhow::anyhow!(
+                "fichier de configuration {} invalide, ligne {line} : {message}",
+                path.display()
+            ),
+            None => anyhow::anyhow!(
+                "fichier de configuration {} invalide : {message}",
+                path.display()
+            ),
+        }
+    })
+}
+
+/// The bytes of `text` before `offset` (all of them past its end).
+fn bytes_before(text: &str, offset: usize) -> std::slice::Iter<'_, u8> {
+    text.as_bytes()[..offset.min(text.len())].iter()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    /// No environment at all.
+    fn no_env(_: &str) -> Option<String> {
+        None
+    }
+
     #[test]
     fn defaults_put_everything_under_data() {
-        let config = Config::resolve(&ConfigArgs::default()).expect("defaults");
+        let config = Config::resolve_with_env(&ConfigArgs::default(), &no_env).expect("defaults");
         assert_eq!(config.listen.to_string(), "127.0.0.1:8080");
         assert_eq!(config.database_url, "sqlite://./data/civiforge.db");
         assert!(!config.url_policy.allow_local);
@@ -163,13 +289,129 @@ mod tests {
             config: Some(path.clone()),
             ..Default::default()
         };
-        let config = Config::resolve(&args).expect("config");
+        let config = Config::resolve_with_env(&args, &no_env).expect("config");
         assert_eq!(config.listen.to_string(), "127.0.0.1:7000");
         assert_eq!(config.database_url, "sqlite:///srv/cf/civiforge.db");
         assert!(config.url_policy.allow_private_networks);
 
         std::fs::write(&path, "listne = \"typo\"\n").expect("write");
-        let error = Config::resolve(&args).expect_err("unknown key");
-        assert!(format!("{error:#}").contains("listne"), "{error:#}");
+        let error = Config::resolve_with_env(&args, &no_env).expect_err("unknown key");
+        let message = format!("{error:#}");
+        assert!(message.contains("listne"), "{message}");
+        assert!(message.contains("ligne 1"), "{message}");
+        assert!(!message.contains('\n'), "one line: {message}");
+    }
+
+    #[test]
+    fn booleans_are_read_as_people_write_them() {
+        for text in ["1", "true", "TRUE", "True", "yes", "Yes", "on", "ON", " 1 "] {
+            assert_eq!(parse_boolean(text), Some(true), "{text:?}");
+        }
+        for text in ["0", "false", "FALSE", "no", "NO", "off", "Off", "0\n"] {
+            assert_eq!(parse_boolean(text), Some(false), "{text:?}");
+        }
+        for text in [
+            "", "2", "-1", "oui", "vrai", "y", "n", "enabled", "truee", "1.0",
+        ] {
+            assert_eq!(parse_boolean(text), None, "{text:?}");
+        }
+    }
+
+    /// An environment holding only the given variables.
+    fn env_of(vars: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let vars: Vec<(String, String)> = vars
+            .iter()
+            .map(|(name, value)| (name.to_string(), value.to_string()))
+            .collect();
+        move |name| {
+            vars.iter()
+                .find(|(n, _)| n == name)
+                .map(|(_, value)| value.clone())
+        }
+    }
+
+    #[test]
+    fn boolean_variables_take_every_spelling_and_name_themselves_when_wrong() {
+        let args = ConfigArgs::default();
+        let env = env_of(&[
+            ("CIVIFORGE_ALLOW_LOCAL_REPOSITORIES", "1"),
+            ("CIVIFORGE_ALLOW_PRIVATE_NETWORKS", "Yes"),
+        ]);
+        let config = Config::resolve_with_env(&args, &env).expect("config");
+        assert!(config.url_policy.allow_local);
+        assert!(config.url_policy.allow_private_networks);
+
+        let env = env_of(&[
+            ("CIVIFORGE_ALLOW_LOCAL_REPOSITORIES", "off"),
+            ("CIVIFORGE_ALLOW_PRIVATE_NETWORKS", ""),
+        ]);
+        let config = Config::resolve_with_env(&args, &env).expect("config");
+        assert!(!config.url_policy.allow_local);
+        assert!(!config.url_policy.allow_private_networks);
+
+        let env = env_of(&[("CIVIFORGE_ALLOW_PRIVATE_NETWORKS", "peut-être")]);
+        let message = format!(
+            "{:#}",
+            Config::resolve_with_env(&args, &env).expect_err("wrong value")
+        );
+        assert_eq!(
+            message,
+            "la variable d'environnement CIVIFORGE_ALLOW_PRIVATE_NETWORKS vaut « peut-être » : \
+             valeurs acceptées 1 ou 0, true ou false, yes ou no, on ou off"
+        );
+
+        // The switch on the command line wins over a variable that says no.
+        let args = ConfigArgs {
+            allow_local_repositories: true,
+            ..Default::default()
+        };
+        let env = env_of(&[("CIVIFORGE_ALLOW_LOCAL_REPOSITORIES", "0")]);
+        let config = Config::resolve_with_env(&args, &env).expect("config");
+        assert!(config.url_policy.allow_local);
+    }
+
+    #[test]
+    fn file_booleans_take_every_spelling_and_the_environment_wins() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("civiforge.toml");
+        let args = ConfigArgs {
+            config: Some(path.clone()),
+            ..Default::default()
+        };
+        for (text, expected) in [
+            ("true", true),
+            ("1", true),
+            ("\"yes\"", true),
+            ("\"ON\"", true),
+            ("false", false),
+            ("0", false),
+            ("\"no\"", false),
+            ("\"off\"", false),
+        ] {
+            std::fs::write(&path, format!("allow_local_repositories = {text}\n")).expect("write");
+            let config = Config::resolve_with_env(&args, &no_env).expect("config");
+            assert_eq!(config.url_policy.allow_local, expected, "{text}");
+        }
+
+        std::fs::write(&path, "allow_private_networks = true\n").expect("write");
+        let env = env_of(&[("CIVIFORGE_ALLOW_PRIVATE_NETWORKS", "no")]);
+        let config = Config::resolve_with_env(&args, &env).expect("config");
+        assert!(!config.url_policy.allow_private_networks);
+
+        for (text, shown) in [("\"peut-être\"", "« peut-être »"), ("2", "2")] {
+            std::fs::write(&path, format!("allow_private_networks = {text}\n")).expect("write");
+            let message = format!(
+                "{:#}",
+                Config::resolve_with_env(&args, &no_env).expect_err("wrong value")
+            );
+            assert_eq!(
+                message,
+                format!(
+                    "fichier de configuration {} : allow_private_networks vaut {shown} : \
+                     valeurs acceptées 1 ou 0, true ou false, yes ou no, on ou off",
+                    path.display()
+                )
+            );
+        }
     }
 }

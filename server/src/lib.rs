@@ -10,6 +10,7 @@ pub mod domain;
 pub mod http;
 pub mod index_command;
 pub mod indexing;
+pub mod logging;
 pub mod model;
 pub mod pages;
 pub mod reference;

@@ -2,16 +2,9 @@
 //! failure prints one line that says what went wrong.
 
 use clap::Parser;
-use tracing_subscriber::EnvFilter;
 
 fn main() -> std::process::ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            EnvFilter::try_from_env("CIVIFORGE_LOG")
-                .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tower_http=warn")),
-        )
-        .with_writer(std::io::stderr)
-        .init();
+    civiforge::logging::init();
     let cli = civiforge::cli::Cli::parse();
     // libgit2's network timeouts are process-wide: set them before any thread uses libgit2.
     if let Err(error) = civiforge_indexer::fetch::init_network_timeouts(

@@ -112,7 +112,8 @@ async fn fresh_install_registers_declares_and_reads_back() {
     let token = lines[0].to_string();
     assert!(token.starts_with("cvf_"));
 
-    let (mut server, base) = start_server(dir.path(), &[]).await;
+    // Without the worker: the project registered below is on the Internet.
+    let (mut server, base) = start_server(dir.path(), &["--no-worker"]).await;
     let client = reqwest::Client::new();
 
     let registered = client

@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use anyhow::Context;
-use sqlx::postgres::{PgPool, PgPoolOptions};
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 
 /// The catalogue in a PostgreSQL database.
 pub struct PostgresStore {
@@ -13,18 +13,20 @@ pub struct PostgresStore {
 impl PostgresStore {
     /// Connects to the database a `postgres://` URL names.
     pub async fn connect(url: &str) -> anyhow::Result<Self> {
+        let unreachable = || {
+            format!(
+                "impossible de joindre la base PostgreSQL « {} » ; vérifiez --database \
+                 (CIVIFORGE_DATABASE_URL) et que le serveur est démarré",
+                super::redact_url(url)
+            )
+        };
+        let options: PgConnectOptions = url.parse().with_context(unreachable)?;
         let pool = PgPoolOptions::new()
             .max_connections(16)
             .acquire_timeout(Duration::from_secs(10))
-            .connect(url)
+            .connect_with(crate::logging::statement_logging(options))
             .await
-            .with_context(|| {
-                format!(
-                    "impossible de joindre la base PostgreSQL « {} » ; vérifiez --database \
-                     (CIVIFORGE_DATABASE_URL) et que le serveur est démarré",
-                    super::redact_url(url)
-                )
-            })?;
+            .with_context(unreachable)?;
         Ok(Self { pool })
     }
 }

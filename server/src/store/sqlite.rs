@@ -32,7 +32,7 @@ impl SqliteStore {
         }
         let pool = SqlitePoolOptions::new()
             .max_connections(8)
-            .connect_with(options)
+            .connect_with(crate::logging::statement_logging(options))
             .await
             .with_context(|| format!("impossible d'ouvrir la base SQLite « {url} »"))?;
         Ok(Self { pool })
