@@ -119,7 +119,136 @@ fn postgres_template() -> &'static String {
     })
 }
 
+/// A value bound to a `$n` parameter of a statement run by [`TestDb::execute`] or
+/// [`TestDb::fetch`].
+#[derive(Debug, Clone)]
+pub enum Bind {
+    Int(i64),
+    Text(String),
+    Time(chrono::DateTime<chrono::Utc>),
+}
+
+/// Binds each value in order; the same code for both engines' query types.
+macro_rules! bind_all {
+    ($query:expr, $binds:expr) => {{
+        let mut query = $query;
+        for bind in $binds {
+            query = match bind {
+                Bind::Int(value) => query.bind(*value),
+                Bind::Text(value) => query.bind(value.clone()),
+                Bind::Time(value) => query.bind(*value),
+            };
+        }
+        query
+    }};
+}
+
 impl TestDb {
+    /// An empty database (no migrations, no reference data), for upgrade tests.
+    pub async fn empty(engine: Engine) -> TestDb {
+        match engine {
+            Engine::Sqlite => {
+                let dir = tempfile::tempdir().expect("tempdir");
+                let path = dir.path().join("civiforge.db");
+                TestDb {
+                    url: format!("sqlite://{}", path.display()),
+                    _dir: Some(dir),
+                }
+            }
+            Engine::Postgres => {
+                let admin = postgres_admin_url();
+                let name = unique_name("civiforge_empty");
+                let mut conn = sqlx::PgConnection::connect(&admin)
+                    .await
+                    .expect("admin connection");
+                sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+                    .execute(&mut conn)
+                    .await
+                    .expect("create empty database");
+                TestDb {
+                    url: database_url(&admin, &name),
+                    _dir: None,
+                }
+            }
+        }
+    }
+
+    /// The engine this database runs on.
+    pub fn engine(&self) -> Engine {
+        if self.url.starts_with("sqlite:") {
+            Engine::Sqlite
+        } else {
+            Engine::Postgres
+        }
+    }
+
+    /// Runs one statement outside the store (to age a session, a claim, a job…) and returns
+    /// the number of rows it changed.
+    pub async fn execute(&self, sql: &str, binds: &[Bind]) -> u64 {
+        let sql = sqlx::AssertSqlSafe(sql.to_string());
+        match self.engine() {
+            Engine::Sqlite => {
+                let options: sqlx::sqlite::SqliteConnectOptions =
+                    self.url.parse().expect("sqlite url");
+                let mut conn = sqlx::SqliteConnection::connect_with(
+                    &options.busy_timeout(std::time::Duration::from_secs(10)),
+                )
+                .await
+                .expect("connect");
+                bind_all!(sqlx::query(sql), binds)
+                    .execute(&mut conn)
+                    .await
+                    .expect("statement")
+                    .rows_affected()
+            }
+            Engine::Postgres => {
+                let mut conn = sqlx::PgConnection::connect(&self.url)
+                    .await
+                    .expect("connect");
+                bind_all!(sqlx::query(sql), binds)
+                    .execute(&mut conn)
+                    .await
+                    .expect("statement")
+                    .rows_affected()
+            }
+        }
+    }
+
+    /// Reads rows outside the store, to see what the store does not show.
+    pub async fn fetch<T>(&self, sql: &str, binds: &[Bind]) -> Vec<T>
+    where
+        T: for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow>
+            + for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow>
+            + Send
+            + Unpin,
+    {
+        let sql = sqlx::AssertSqlSafe(sql.to_string());
+        match self.engine() {
+            Engine::Sqlite => {
+                let options: sqlx::sqlite::SqliteConnectOptions =
+                    self.url.parse().expect("sqlite url");
+                let mut conn = sqlx::SqliteConnection::connect_with(
+                    &options.busy_timeout(std::time::Duration::from_secs(10)),
+                )
+                .await
+                .expect("connect");
+                bind_all!(sqlx::query_as::<_, T>(sql), binds)
+                    .fetch_all(&mut conn)
+                    .await
+                    .expect("query")
+            }
+            Engine::Postgres => {
+                let mut conn = sqlx::PgConnection::connect(&self.url)
+                    .await
+                    .expect("connect");
+                bind_all!(sqlx::query_as::<_, T>(sql), binds)
+                    .fetch_all(&mut conn)
+                    .await
+                    .expect("query")
+            }
+        }
+    }
+
     /// A fresh, migrated database with reference data.
     pub async fn new(engine: Engine) -> TestDb {
         match engine {
