@@ -5,7 +5,7 @@ mod common;
 
 use axum::http::{StatusCode, header};
 use common::browser::{Browser, location};
-use common::{Engine, TestApp};
+use common::{Bind, Engine, TestApp};
 
 async fn a_visitor_signs_up_registers_and_declares(engine: Engine) {
     let app = TestApp::new(engine).await;
@@ -542,6 +542,118 @@ async fn changing_the_password_ends_other_sessions(engine: Engine) {
         "un nouveau mot de passe",
         &user.password_hash
     ));
+}
+
+/// A session ends when its time is up: the cookie, still sent by the browser, signs in
+/// no more.
+async fn an_expired_session_no_longer_signs_in(engine: Engine) {
+    let app = TestApp::new(engine).await;
+    app.user_token("julien@agglo.fr", "Julien").await;
+    let mut browser = Browser::default();
+    browser
+        .sign_in(&app, "julien@agglo.fr", "mot-de-passe-long")
+        .await;
+    assert_eq!(
+        browser.get(&app, "/compte/jetons").await.status,
+        StatusCode::OK
+    );
+    // Thirty days later (the session lasts 30 days): it expired a minute ago.
+    let aged = app
+        .db
+        .execute(
+            "UPDATE sessions SET expires_at = $1",
+            &[Bind::Time(
+                chrono::Utc::now() - chrono::Duration::minutes(1),
+            )],
+        )
+        .await;
+    assert_eq!(aged, 1);
+    assert!(browser.cookie("civiforge_session").is_some(), "still sent");
+    let after = browser.get(&app, "/compte/jetons").await;
+    assert_eq!(after.status, StatusCode::SEE_OTHER);
+    assert_eq!(location(&after), "/connexion?suivant=%2Fcompte%2Fjetons");
+    let home = browser.get(&app, "/").await;
+    assert_eq!(home.status, StatusCode::OK);
+    assert!(!home.text.contains("Julien"), "not signed in any more");
+    // Signing in again opens a new session.
+    browser
+        .sign_in(&app, "julien@agglo.fr", "mot-de-passe-long")
+        .await;
+    assert_eq!(
+        browser.get(&app, "/compte/jetons").await.status,
+        StatusCode::OK
+    );
+}
+
+/// The lockout after repeated failures lasts fifteen minutes from the failures: still
+/// locked after fourteen, open again after sixteen.
+async fn a_sign_in_lockout_ends_after_its_window(engine: Engine) {
+    let app = TestApp::new(engine).await;
+    app.user_token("julien@agglo.fr", "Julien").await;
+    let mut browser = Browser::default();
+    browser.get(&app, "/connexion").await;
+    let csrf = browser.csrf();
+    let wrong = [
+        ("csrf", csrf.as_str()),
+        ("email", "julien@agglo.fr"),
+        ("password", "devine-moi-0000"),
+    ];
+    for _ in 0..5 {
+        let attempt = browser.post(&app, "/connexion", &wrong).await;
+        assert_eq!(attempt.status, StatusCode::UNPROCESSABLE_ENTITY);
+    }
+    let right = [
+        ("csrf", csrf.as_str()),
+        ("email", "julien@agglo.fr"),
+        ("password", "mot-de-passe-long"),
+    ];
+    assert_eq!(
+        browser.post(&app, "/connexion", &right).await.status,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    let age = |minutes: i64| {
+        let db = &app.db;
+        async move {
+            db.execute(
+                "UPDATE auth_attempts SET at = $1",
+                &[Bind::Time(
+                    chrono::Utc::now() - chrono::Duration::minutes(minutes),
+                )],
+            )
+            .await
+        }
+    };
+    // The refused attempt while locked is not counted as a failure.
+    assert_eq!(
+        age(14).await,
+        10,
+        "five failures, by address and by account"
+    );
+    let locked = browser.post(&app, "/connexion", &right).await;
+    assert_eq!(locked.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(locked.text.contains("Trop de tentatives"));
+    assert!(browser.cookie("civiforge_session").is_none());
+
+    age(16).await;
+    let signed_in = browser.post(&app, "/connexion", &right).await;
+    assert_eq!(
+        signed_in.status,
+        StatusCode::SEE_OTHER,
+        "{}",
+        signed_in.text
+    );
+    assert_eq!(
+        browser.get(&app, "/compte/jetons").await.status,
+        StatusCode::OK
+    );
+}
+
+mod expiry {
+    use super::*;
+    on_both_engines!(
+        an_expired_session_no_longer_signs_in,
+        a_sign_in_lockout_ends_after_its_window
+    );
 }
 
 mod password {
