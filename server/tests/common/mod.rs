@@ -327,7 +327,11 @@ impl TestApp {
     }
 
     pub async fn with_policy(engine: Engine, policy: RepositoryUrlPolicy) -> TestApp {
-        let db = TestDb::new(engine).await;
+        Self::on(TestDb::new(engine).await, policy).await
+    }
+
+    /// The app over a database made elsewhere (an upgraded one, say), migrated here.
+    pub async fn on(db: TestDb, policy: RepositoryUrlPolicy) -> TestApp {
         let store = db.store().await;
         let mut key = [0u8; 32];
         getrandom::fill(&mut key).expect("random");
