@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod browser;
+pub mod html;
 
 use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
