@@ -1,5 +1,7 @@
 //! Fetching real repositories into mirrors: first fetch, unchanged refresh, new and removed
-//! tags, a vanished repository, and the URL policy applied again at fetch time.
+//! tags, a vanished repository, the URL policy applied again at fetch time (a name that
+//! resolves to loopback included), and the byte cap and deadline that stop a hostile or
+//! broken server.
 
 mod support;
 
@@ -11,7 +13,7 @@ use std::time::{Duration, Instant};
 use civiforge_indexer::RepositoryUrlPolicy;
 use civiforge_indexer::fetch::{FetchError, FetchLimits, fetch_mirror, init_network_timeouts};
 use civiforge_indexer::tags::read_tags;
-use support::{TestRepo, mirror_dir};
+use support::{GitServer, TestRepo, Trickle, incompressible, mirror_dir};
 
 const LOCAL: RepositoryUrlPolicy = RepositoryUrlPolicy {
     allow_local: true,
@@ -245,4 +247,213 @@ fn a_silent_server_times_out() {
     );
     assert!(matches!(error, FetchError::Unreachable(_)), "{error:?}");
     holder.join().expect("holder");
+}
+
+/// A repository with one big file that does not compress, served by a loopback `git://`
+/// server: (repository, server, its URL).
+fn big_repository_served(size: usize, trickle: Option<Trickle>) -> (TestRepo, GitServer, String) {
+    let mut repo = TestRepo::new();
+    repo.write("README.md", "# Gros dépôt\n");
+    repo.write("data/blob.bin", incompressible(size));
+    repo.commit("Données");
+    repo.tag("1.0");
+    let root = repo.path().parent().expect("parent").to_path_buf();
+    let name = repo
+        .path()
+        .file_name()
+        .expect("name")
+        .to_string_lossy()
+        .into_owned();
+    let server = GitServer::start(&root, trickle);
+    let url = server.url(&name);
+    (repo, server, url)
+}
+
+#[test]
+fn a_repository_over_the_byte_cap_is_refused_and_the_mirror_stays_usable() {
+    init_timeouts();
+    let (_repo, server, url) = big_repository_served(3 * 1024 * 1024, None);
+    let (_keep, mirror) = mirror_dir();
+    let capped = FetchLimits {
+        max_bytes: 512 * 1024,
+        ..short_limits()
+    };
+    let error =
+        fetch_mirror(&url, &mirror, &LOCAL_AND_PRIVATE, &capped, None).expect_err("too large");
+    assert!(
+        matches!(error, FetchError::TooLarge { limit } if limit == 512 * 1024),
+        "{error:?}"
+    );
+    assert!(error.to_string().contains("taille permise"), "{error}");
+    assert!(
+        server.connections.load(std::sync::atomic::Ordering::SeqCst) >= 1,
+        "the fetch went through the loopback server"
+    );
+
+    // With room enough, the same mirror takes the whole repository.
+    let whole = fetch_mirror(&url, &mirror, &LOCAL_AND_PRIVATE, &short_limits(), None)
+        .expect("fetch under a larger cap");
+    assert!(whole.changed);
+    assert!(whole.bytes_received > 3 * 1024 * 1024, "{whole:?}");
+    assert_eq!(tag_names(&mirror), ["1.0"]);
+}
+
+#[test]
+fn a_slow_server_is_cut_off_at_the_deadline() {
+    init_timeouts();
+    // About 130 kB/s: never silent for long enough to trip the read timeout, but some
+    // fifteen seconds for the whole repository.
+    let trickle = Trickle {
+        bytes: 8 * 1024,
+        pause: Duration::from_millis(60),
+    };
+    let (_repo, server, url) = big_repository_served(2 * 1024 * 1024, Some(trickle));
+    let (_keep, mirror) = mirror_dir();
+    let limits = FetchLimits {
+        deadline: Duration::from_secs(2),
+        ..short_limits()
+    };
+    let started = Instant::now();
+    let error =
+        fetch_mirror(&url, &mirror, &LOCAL_AND_PRIVATE, &limits, None).expect_err("deadline");
+    let elapsed = started.elapsed();
+    assert!(
+        matches!(error, FetchError::DeadlineExceeded(2)),
+        "{error:?} after {elapsed:?}"
+    );
+    assert!(error.to_string().contains("délai de 2 secondes"), "{error}");
+    assert!(
+        elapsed >= Duration::from_secs(2) && elapsed < Duration::from_secs(8),
+        "cut off after {elapsed:?}"
+    );
+    assert!(server.connections.load(std::sync::atomic::Ordering::SeqCst) >= 1);
+}
+
+/// Known gap: the deadline is only looked at when libgit2 hands over a whole packet (up to
+/// 64 kB) of the pack, and not at all while the refs are listed. A server that sends one
+/// byte every tenth of a second is never silent long enough for the read timeout and holds
+/// the fetch for hours. Run with `--ignored` to see it.
+#[test]
+#[ignore = "known gap: the fetch deadline is not enforced while a server trickles bytes"]
+fn a_server_trickling_single_bytes_is_cut_off_at_the_deadline() {
+    init_timeouts();
+    let trickle = Trickle {
+        bytes: 1,
+        pause: Duration::from_millis(100),
+    };
+    let (_repo, _server, url) = big_repository_served(64 * 1024, Some(trickle));
+    let limits = FetchLimits {
+        deadline: Duration::from_secs(2),
+        ..short_limits()
+    };
+    let (done, outcome) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let (_keep, mirror) = mirror_dir();
+        let result = fetch_mirror(&url, &mirror, &LOCAL_AND_PRIVATE, &limits, None);
+        let _ = done.send(result.map(|_| ()));
+    });
+    match outcome.recv_timeout(Duration::from_secs(15)) {
+        Ok(Err(FetchError::DeadlineExceeded(2))) => {}
+        Ok(other) => panic!("expected the deadline, got {other:?}"),
+        Err(_) => panic!("a 2-second deadline did not stop the fetch within 15 s"),
+    }
+}
+
+/// A name that passes the check of form (it has a dot and no local suffix) but that the
+/// resolver maps to loopback. The resolver is made to say so in a private mount namespace,
+/// where a hosts file of the test's own replaces /etc/hosts for this process only: nothing
+/// else on the machine sees it, and no DNS server is asked.
+const LOOPBACK_NAME: &str = "forge.civiforge.test";
+const INNER: &str = "CIVIFORGE_TEST_INSIDE_NAMESPACE";
+
+#[test]
+fn a_name_that_resolves_to_loopback_is_refused_at_fetch_time() {
+    let hosts = tempfile::NamedTempFile::new().expect("hosts file");
+    std::fs::write(hosts.path(), format!("127.0.0.1 {LOOPBACK_NAME}\n")).expect("write hosts");
+    let output = std::process::Command::new("unshare")
+        .args(["--user", "--map-root-user", "--mount", "--", "sh", "-c"])
+        .arg("mount --bind \"$1\" /etc/hosts && shift && exec \"$@\"")
+        .arg("sh")
+        .arg(hosts.path())
+        .arg(std::env::current_exe().expect("test binary"))
+        .args([
+            "--exact",
+            "name_resolving_to_loopback_inside_a_namespace",
+            "--include-ignored",
+            "--test-threads=1",
+        ])
+        .env(INNER, "1")
+        .output()
+        .expect(
+            "this test needs util-linux's `unshare` (a private mount namespace in which a \
+             hosts file replaces /etc/hosts)",
+        );
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        output.status.success() && stdout.contains("1 passed"),
+        "the check inside the namespace failed (it needs user and mount namespaces):\n\
+         {stdout}\n{stderr}"
+    );
+}
+
+/// Runs only inside the namespace made by the test above.
+#[test]
+#[ignore = "run by a_name_that_resolves_to_loopback_is_refused_at_fetch_time"]
+fn name_resolving_to_loopback_inside_a_namespace() {
+    assert_eq!(
+        std::env::var(INNER).as_deref(),
+        Ok("1"),
+        "run through a_name_that_resolves_to_loopback_is_refused_at_fetch_time"
+    );
+    init_timeouts();
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    listener.set_nonblocking(true).expect("nonblocking");
+    let port = listener.local_addr().expect("address").port();
+    let (_keep, mirror) = mirror_dir();
+
+    let strict = RepositoryUrlPolicy::default();
+    let url = format!("https://{LOOPBACK_NAME}:{port}/openelec.git");
+    assert!(
+        strict.check(&url).is_ok(),
+        "the name passes the check of form: only resolution can refuse it"
+    );
+    let error = fetch_mirror(&url, &mirror, &strict, &short_limits(), None).expect_err("loopback");
+    assert!(
+        matches!(&error, FetchError::PrivateAddress { host, address }
+            if host == LOOPBACK_NAME && address.is_loopback()),
+        "{error:?}"
+    );
+    assert!(error.to_string().contains(LOOPBACK_NAME), "{error}");
+    assert!(
+        listener.accept().is_err(),
+        "no connection was attempted to the refused address"
+    );
+    assert!(!mirror.exists(), "nothing was written for a refused host");
+
+    // Where private networks are allowed, the same name is fetched from: the name did
+    // resolve to this loopback listener.
+    let open = RepositoryUrlPolicy {
+        allow_local: false,
+        allow_private_networks: true,
+    };
+    let url = format!("http://{LOOPBACK_NAME}:{port}/openelec.git");
+    let reached = std::thread::spawn(move || {
+        let until = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < until {
+            if let Ok((stream, _)) = listener.accept() {
+                drop(stream);
+                return true;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        false
+    });
+    let error = fetch_mirror(&url, &mirror, &open, &short_limits(), None)
+        .expect_err("the listener is no git server");
+    assert!(matches!(error, FetchError::Unreachable(_)), "{error:?}");
+    assert!(
+        reached.join().expect("listener"),
+        "the fetch reached loopback"
+    );
 }

@@ -7,10 +7,9 @@ use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
 
 use crate::config::{Config, ConfigArgs};
-use crate::domain::accounts::NewAccount;
+use crate::domain::accounts::{NewAccount, scopes_named};
 use crate::domain::{Actor, AppError, Domain};
 use crate::indexing::IndexContext;
-use crate::model::Scope;
 use crate::reference::ReferenceData;
 use crate::store::{self, Store};
 use crate::worker::WorkerSettings;
@@ -174,7 +173,7 @@ async fn admin(config: &Config, command: AdminCommand) -> anyhow::Result<()> {
             expires_in_days,
             scopes,
         } => {
-            let scopes = parse_scopes(&scopes)?;
+            let scopes = scopes_named(&scopes)?;
             let owner = existing_user(&domain, &email).await?;
             let issued = domain
                 .create_token(&administrator, &owner, &label, expires_in_days, &scopes)
@@ -212,22 +211,6 @@ async fn admin(config: &Config, command: AdminCommand) -> anyhow::Result<()> {
         }
     }
     Ok(())
-}
-
-/// Scopes named on the command line.
-fn parse_scopes(names: &[String]) -> anyhow::Result<Vec<Scope>> {
-    names
-        .iter()
-        .map(|name| {
-            Scope::parse(name).with_context(|| {
-                let known: Vec<&str> = Scope::ALL.iter().map(|s| s.as_str()).collect();
-                format!(
-                    "portée inconnue « {name} » : choisissez parmi {}",
-                    known.join(", ")
-                )
-            })
-        })
-        .collect()
 }
 
 async fn existing_user(domain: &Domain, email: &str) -> anyhow::Result<crate::model::User> {

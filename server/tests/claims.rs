@@ -5,7 +5,7 @@
 mod common;
 
 use axum::http::StatusCode;
-use common::{Engine, TestApp};
+use common::{Bind, Engine, TestApp};
 use common::{create_token, create_user_with_roles};
 use serde_json::json;
 
@@ -324,6 +324,147 @@ async fn maintainers_invite_maintainers(engine: Engine) {
         .status,
         StatusCode::OK
     );
+}
+
+/// A verification lasts until its expiry: once it has passed, the user speaks for the
+/// commune no more. New declarations are unverified and not counted as verified, the
+/// declaration made as an agent can no longer be changed by them, and asking again
+/// (the domain still vouches) makes them an agent again.
+async fn a_lapsed_claim_no_longer_makes_an_agent(engine: Engine) {
+    let app = TestApp::new(engine).await;
+    let moderator = user(&app, "moderation@civiforge.fr", true).await;
+    let agent = user(&app, "dsi@mairie-istres.fr", false).await;
+    for repository in ["openelec", "opencimetiere"] {
+        let registered = app
+            .post(
+                "/api/v1/projects",
+                &moderator,
+                json!({"repository_url": format!("https://forge.example.org/{repository}.git")}),
+            )
+            .await;
+        assert_eq!(
+            registered.status,
+            StatusCode::CREATED,
+            "{}",
+            registered.text
+        );
+    }
+    let domains = app
+        .request(
+            "PUT",
+            "/api/v1/organisations/commune-13047/email-domains",
+            Some(&moderator),
+            Some(json!({"domains": ["mairie-istres.fr"]})),
+        )
+        .await;
+    assert_eq!(domains.status, StatusCode::OK, "{}", domains.text);
+    let claim = app
+        .post(
+            "/api/v1/claims",
+            &agent,
+            json!({"organisation": "commune-13047"}),
+        )
+        .await;
+    assert_eq!(claim.body["status"], "verified", "{}", claim.text);
+    let declared = app
+        .post(
+            "/api/v1/adoptions",
+            &agent,
+            json!({"project": "openelec", "organisation": "commune-13047", "version": "4.1"}),
+        )
+        .await;
+    assert_eq!(declared.body["verification"], "agent", "{}", declared.text);
+
+    // A year goes by: the verification expired yesterday.
+    let id = claim.body["id"].as_i64().expect("claim id");
+    let aged = app
+        .db
+        .execute(
+            "UPDATE claims SET expires_at = $1 WHERE id = $2",
+            &[
+                Bind::Time(chrono::Utc::now() - chrono::Duration::days(1)),
+                Bind::Int(id),
+            ],
+        )
+        .await;
+    assert_eq!(aged, 1);
+    let user_id = app
+        .store
+        .user_by_email("dsi@mairie-istres.fr")
+        .await
+        .expect("query")
+        .expect("agent")
+        .id;
+    assert!(
+        !app.store
+            .is_agent(user_id, "commune-13047")
+            .await
+            .expect("query")
+    );
+
+    let after = app
+        .post(
+            "/api/v1/adoptions",
+            &agent,
+            json!({"project": "opencimetiere", "organisation": "commune-13047"}),
+        )
+        .await;
+    assert_eq!(after.status, StatusCode::CREATED, "{}", after.text);
+    assert_eq!(after.body["verification"], "unverified");
+    let project = app.get("/api/v1/projects/opencimetiere").await.body;
+    assert_eq!(
+        (
+            &project["adopters_count"],
+            &project["verified_adopters_count"]
+        ),
+        (&json!(1), &json!(0))
+    );
+    let change = app
+        .post(
+            "/api/v1/adoptions",
+            &agent,
+            json!({"project": "openelec", "organisation": "commune-13047", "version": "4.2"}),
+        )
+        .await;
+    assert_eq!(change.status, StatusCode::FORBIDDEN, "{}", change.text);
+    let kept = app.get("/api/v1/projects/openelec/adoptions").await.body;
+    assert_eq!(
+        (
+            &kept["items"][0]["version"],
+            &kept["items"][0]["verification"]
+        ),
+        (&json!("4.1"), &json!("agent")),
+        "{kept}"
+    );
+
+    // Asking again: the domain still vouches, for another year.
+    let renewed = app
+        .post(
+            "/api/v1/claims",
+            &agent,
+            json!({"organisation": "commune-13047"}),
+        )
+        .await;
+    assert_eq!(renewed.body["status"], "verified", "{}", renewed.text);
+    let expires = renewed.body["expires_at"]
+        .as_str()
+        .and_then(|at| chrono::DateTime::parse_from_rfc3339(at).ok())
+        .expect("expiry");
+    assert!(expires > chrono::Utc::now() + chrono::Duration::days(300));
+    let changed = app
+        .post(
+            "/api/v1/adoptions",
+            &agent,
+            json!({"project": "openelec", "organisation": "commune-13047", "version": "4.2"}),
+        )
+        .await;
+    assert_eq!(changed.status, StatusCode::OK, "{}", changed.text);
+    assert_eq!(changed.body["verification"], "agent");
+}
+
+mod lapsed {
+    use super::*;
+    on_both_engines!(a_lapsed_claim_no_longer_makes_an_agent);
 }
 
 mod invitations {

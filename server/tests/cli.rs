@@ -1,5 +1,7 @@
 //! The `civiforge` binary as an operator uses it: a fresh data folder, users and tokens from
-//! the command line, the server answering curl-like calls, clear one-line errors.
+//! the command line (created, listed, revoked), the server answering curl-like calls, the
+//! search index rebuilt from the database, clear one-line errors. Repositories are local:
+//! nothing leaves the machine.
 
 use std::io::Write;
 use std::path::Path;
@@ -48,6 +50,44 @@ fn free_port() -> u16 {
         .local_addr()
         .expect("addr")
         .port()
+}
+
+/// Makes a git repository at `path` with a README and a tag, as a forge would hold it.
+fn make_repository(path: &Path, readme: &str, tag: &str) {
+    std::fs::create_dir_all(path).expect("repo dir");
+    let git = |args: &[&str]| {
+        let output = Command::new("git")
+            .args(args)
+            .current_dir(path)
+            .env("GIT_AUTHOR_NAME", "Alice")
+            .env("GIT_AUTHOR_EMAIL", "alice@mairie.fr")
+            .env("GIT_COMMITTER_NAME", "Alice")
+            .env("GIT_COMMITTER_EMAIL", "alice@mairie.fr")
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .output()
+            .expect("git");
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    };
+    git(&["init", "-q", "-b", "main"]);
+    std::fs::write(path.join("README.md"), readme).expect("readme");
+    git(&["add", "-A"]);
+    git(&["commit", "-q", "-m", "Initial"]);
+    git(&["tag", "-a", tag, "-m", tag]);
+}
+
+/// Stops a server with SIGTERM and checks that it exits cleanly.
+fn stop_server(mut server: std::process::Child) {
+    let killed = Command::new("kill")
+        .args(["-TERM", &server.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(killed.success());
+    let status = server.wait().expect("wait");
+    assert!(status.success(), "graceful shutdown exits 0, got {status}");
 }
 
 /// Starts `civiforge serve` in `dir` on a free port and waits until it answers.
@@ -112,14 +152,17 @@ async fn fresh_install_registers_declares_and_reads_back() {
     let token = lines[0].to_string();
     assert!(token.starts_with("cvf_"));
 
-    // Without the worker: the project registered below is on the Internet.
-    let (mut server, base) = start_server(dir.path(), &["--no-worker"]).await;
+    // The repository is on this machine (a forge's URL would send the worker to the
+    // Internet); its folder is named as the forge's repository is.
+    let repository = dir.path().join("forge/openmairie/openelec.git");
+    make_repository(&repository, "# openElec\n\nListes électorales.\n", "2.03");
+    let (server, base) = start_server(dir.path(), &["--allow-local-repositories"]).await;
     let client = reqwest::Client::new();
 
     let registered = client
         .post(format!("{base}/api/v1/projects"))
         .bearer_auth(&token)
-        .json(&json!({"repository_url": "https://gitlab.adullact.net/openmairie/openelec.git", "categories": ["elections"]}))
+        .json(&json!({"repository_url": repository.display().to_string(), "categories": ["elections"]}))
         .send()
         .await
         .expect("register");
@@ -199,14 +242,7 @@ async fn fresh_install_registers_declares_and_reads_back() {
     assert_eq!(entries[2].1, "julien@agglo.fr");
 
     // SIGTERM: the server finishes and exits cleanly.
-    let pid = server.id().to_string();
-    let killed = Command::new("kill")
-        .args(["-TERM", &pid])
-        .status()
-        .expect("kill");
-    assert!(killed.success());
-    let status = server.wait().expect("wait");
-    assert!(status.success(), "graceful shutdown exits 0, got {status}");
+    stop_server(server);
 }
 
 /// A local repository registered on a running server is indexed within seconds by its
@@ -215,32 +251,11 @@ async fn fresh_install_registers_declares_and_reads_back() {
 async fn the_server_indexes_a_registered_repository_and_index_runs_in_the_foreground() {
     let dir = tempfile::tempdir().expect("tempdir");
     let repo = dir.path().join("depot");
-    std::fs::create_dir_all(&repo).expect("repo dir");
-    let git = |args: &[&str]| {
-        let output = Command::new("git")
-            .args(args)
-            .current_dir(&repo)
-            .env("GIT_AUTHOR_NAME", "Alice")
-            .env("GIT_AUTHOR_EMAIL", "alice@mairie.fr")
-            .env("GIT_COMMITTER_NAME", "Alice")
-            .env("GIT_COMMITTER_EMAIL", "alice@mairie.fr")
-            .output()
-            .expect("git");
-        assert!(
-            output.status.success(),
-            "{}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-    };
-    git(&["init", "-q", "-b", "main"]);
-    std::fs::write(
-        repo.join("README.md"),
+    make_repository(
+        &repo,
         "# openResultat\n\nRésultats des élections.\n",
-    )
-    .expect("readme");
-    git(&["add", "-A"]);
-    git(&["commit", "-q", "-m", "Initial"]);
-    git(&["tag", "-a", "v2.0.0", "-m", "2.0.0"]);
+        "v2.0.0",
+    );
 
     let created = civiforge(
         dir.path(),
@@ -255,7 +270,7 @@ async fn the_server_indexes_a_registered_repository_and_index_runs_in_the_foregr
     ))
     .trim()
     .to_string();
-    let (mut server, base) = start_server(dir.path(), &["--allow-local-repositories"]).await;
+    let (server, base) = start_server(dir.path(), &["--allow-local-repositories"]).await;
     let client = reqwest::Client::new();
     let registered = client
         .post(format!("{base}/api/v1/projects"))
@@ -291,12 +306,7 @@ async fn the_server_indexes_a_registered_repository_and_index_runs_in_the_foregr
             .expect("readme")
             .contains("Résultats des élections")
     );
-    let killed = Command::new("kill")
-        .args(["-TERM", &server.id().to_string()])
-        .status()
-        .expect("kill");
-    assert!(killed.success());
-    assert!(server.wait().expect("wait").success());
+    stop_server(server);
 
     let index = civiforge(
         dir.path(),
@@ -426,4 +436,316 @@ fn migrates_postgres_from_the_command_line() {
         !dir.path().join("data").exists(),
         "no SQLite file when PostgreSQL is chosen"
     );
+}
+
+/// Runs `civiforge` and returns its standard output, failing the test if it fails.
+fn civiforge_ok(dir: &Path, args: &[&str], stdin: Option<&str>) -> String {
+    let output = civiforge(dir, args, stdin);
+    assert!(output.status.success(), "{args:?}: {}", stderr(&output));
+    stdout(&output)
+}
+
+/// `civiforge admin list-tokens` shows each token of a user (never its secret) with its
+/// label, scopes and state; `revoke-token` ends one, which the API then refuses, and is
+/// written in the audit log; another user's token or an unknown one is refused.
+#[tokio::test]
+async fn tokens_are_listed_and_revoked_from_the_command_line() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let password = Some("un mot de passe solide\n");
+    let create_user = [
+        "admin",
+        "create-user",
+        "--email",
+        "julien@agglo.fr",
+        "--name",
+        "Julien",
+    ];
+    civiforge_ok(
+        dir.path(),
+        &[&create_user[..], &["--admin"]].concat(),
+        password,
+    );
+    civiforge_ok(
+        dir.path(),
+        &[
+            "admin",
+            "create-user",
+            "--email",
+            "claire@mairie.fr",
+            "--name",
+            "Claire",
+        ],
+        password,
+    );
+    let token = |args: &[&str]| {
+        civiforge_ok(
+            dir.path(),
+            &[&["admin", "create-token"][..], args].concat(),
+            None,
+        )
+        .trim()
+        .to_string()
+    };
+    let everyday = token(&["--email", "julien@agglo.fr", "--scope", "admin"]);
+    let import = token(&[
+        "--email",
+        "julien@agglo.fr",
+        "--label",
+        "import OPSN",
+        "--scope",
+        "adoptions:write",
+        "--expires-in-days",
+        "30",
+    ]);
+    let lapsed = token(&[
+        "--email",
+        "julien@agglo.fr",
+        "--label",
+        "essai",
+        "--expires-in-days",
+        "0",
+    ]);
+    let claire = token(&["--email", "claire@mairie.fr"]);
+
+    let listed = civiforge_ok(
+        dir.path(),
+        &["admin", "list-tokens", "--email", "julien@agglo.fr"],
+        None,
+    );
+    for secret in [&everyday, &import, &lapsed] {
+        assert!(!listed.contains(secret.as_str()), "a secret was printed");
+    }
+    let rows: Vec<Vec<&str>> = listed.lines().map(|l| l.split('\t').collect()).collect();
+    let in_30_days = (chrono::Utc::now() + chrono::Duration::days(30)).format("%Y-%m-%d");
+    assert_eq!(rows.len(), 3, "{listed}");
+    assert_eq!(
+        rows.iter().map(|r| r[1..].to_vec()).collect::<Vec<_>>(),
+        [
+            vec!["essai", "projects:write adoptions:write", "expiré"],
+            vec![
+                "import OPSN",
+                "adoptions:write",
+                &format!("valide jusqu'au {in_30_days}")
+            ],
+            vec!["cli", "admin", "valide"],
+        ],
+        "newest first: {listed}"
+    );
+    let ids: Vec<i64> = rows
+        .iter()
+        .map(|r| r[0].parse().expect("token number"))
+        .collect();
+    let claire_id: i64 = civiforge_ok(
+        dir.path(),
+        &["admin", "list-tokens", "--email", "claire@mairie.fr"],
+        None,
+    )
+    .split('\t')
+    .next()
+    .and_then(|id| id.parse().ok())
+    .expect("Claire's token number");
+
+    let (server, base) = start_server(dir.path(), &["--no-worker"]).await;
+    let client = reqwest::Client::new();
+    let claims = |token: String| {
+        let client = client.clone();
+        let base = base.clone();
+        async move {
+            client
+                .get(format!("{base}/api/v1/claims"))
+                .bearer_auth(token)
+                .send()
+                .await
+                .expect("claims")
+                .status()
+        }
+    };
+    assert_eq!(claims(import.clone()).await, 200);
+    assert_eq!(
+        claims(lapsed.clone()).await,
+        401,
+        "an expired token is dead"
+    );
+
+    let revoked = civiforge_ok(
+        dir.path(),
+        &[
+            "admin",
+            "revoke-token",
+            "--email",
+            "julien@agglo.fr",
+            "--id",
+            &ids[1].to_string(),
+        ],
+        None,
+    );
+    assert_eq!(revoked.trim(), format!("jeton n° {} révoqué", ids[1]));
+    assert_eq!(claims(import.clone()).await, 401, "a revoked token is dead");
+    assert_eq!(claims(everyday.clone()).await, 200, "the others live on");
+    let listed = civiforge_ok(
+        dir.path(),
+        &["admin", "list-tokens", "--email", "julien@agglo.fr"],
+        None,
+    );
+    assert!(
+        listed
+            .lines()
+            .any(|l| l.starts_with(&format!("{}\timport OPSN\t", ids[1]))
+                && l.ends_with("\trévoqué")),
+        "{listed}"
+    );
+
+    // Revoking twice, someone else's token, or for an unknown account: one line, no change.
+    for (email, id, expected) in [
+        ("julien@agglo.fr", ids[1], "aucun jeton valide"),
+        ("julien@agglo.fr", claire_id, "aucun jeton valide"),
+        ("personne@nulle.part", ids[2], "aucun compte"),
+    ] {
+        let refused = civiforge(
+            dir.path(),
+            &[
+                "admin",
+                "revoke-token",
+                "--email",
+                email,
+                "--id",
+                &id.to_string(),
+            ],
+            None,
+        );
+        assert!(!refused.status.success(), "{email} {id}");
+        let text = stderr(&refused);
+        assert_eq!(text.lines().count(), 1, "{text}");
+        assert!(text.contains(expected), "{text}");
+    }
+    assert_eq!(claims(claire).await, 200, "Claire's token was not touched");
+
+    let audit: Value = client
+        .get(format!("{base}/api/v1/audit?limit=100"))
+        .bearer_auth(&everyday)
+        .send()
+        .await
+        .expect("audit")
+        .json()
+        .await
+        .expect("json");
+    let revocations: Vec<&Value> = audit["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter(|e| e["action"] == "token.revoke")
+        .collect();
+    assert_eq!(revocations.len(), 1, "{audit}");
+    assert_eq!(revocations[0]["target"], "julien@agglo.fr");
+    assert_eq!(revocations[0]["details"]["token"], ids[1]);
+    stop_server(server);
+}
+
+/// `civiforge reindex-search` rebuilds the index from the database and says how many
+/// projects it holds; while a server holds the index it refuses, in one line, and the
+/// server goes on answering searches.
+#[tokio::test]
+async fn reindex_search_rebuilds_the_index_but_not_under_a_running_server() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    civiforge_ok(
+        dir.path(),
+        &["admin", "create-user", "--email", "a@b.fr", "--name", "A"],
+        Some("un mot de passe solide\n"),
+    );
+    let token = civiforge_ok(
+        dir.path(),
+        &["admin", "create-token", "--email", "a@b.fr"],
+        None,
+    )
+    .trim()
+    .to_string();
+    let (server, base) = start_server(dir.path(), &["--no-worker"]).await;
+    let client = reqwest::Client::new();
+    for (slug, summary) in [
+        ("openelec", "Gestion des listes électorales."),
+        (
+            "opencimetiere",
+            "Gestion des cimetières et des concessions.",
+        ),
+    ] {
+        let registered = client
+            .post(format!("{base}/api/v1/projects"))
+            .bearer_auth(&token)
+            .json(&json!({"repository_url": format!("https://forge.example.org/{slug}.git"), "summary": summary}))
+            .send()
+            .await
+            .expect("register");
+        assert_eq!(registered.status(), 201);
+    }
+    let search = |query: &'static str| {
+        let client = client.clone();
+        let base = base.clone();
+        async move {
+            let response = client
+                .get(format!("{base}/api/v1/search?q={query}"))
+                .send()
+                .await
+                .expect("search");
+            (
+                response.status(),
+                response.json::<Value>().await.unwrap_or(Value::Null),
+            )
+        }
+    };
+    let started = Instant::now();
+    while search("concessions").await.1["total"] != 1 {
+        assert!(started.elapsed() < Duration::from_secs(20), "never indexed");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+
+    let busy = civiforge(dir.path(), &["reindex-search"], None);
+    assert!(!busy.status.success(), "{}", stdout(&busy));
+    let text = stderr(&busy);
+    assert_eq!(text.lines().count(), 1, "{text}");
+    assert!(
+        text.contains("déjà utilisé par un autre processus"),
+        "{text}"
+    );
+    let (status, body) = search("concessions").await;
+    assert_eq!((status.as_u16(), &body["total"]), (200, &json!(1)));
+    stop_server(server);
+
+    // Stopped: the index is rebuilt from the database, whatever state it was left in.
+    std::fs::remove_dir_all(dir.path().join("data/search")).expect("remove the index");
+    std::fs::create_dir_all(dir.path().join("data/search")).expect("empty index folder");
+    std::fs::write(dir.path().join("data/search/meta.json"), "{ abîmé").expect("damage");
+    let rebuilt = civiforge_ok(dir.path(), &["reindex-search"], None);
+    assert_eq!(
+        rebuilt.trim(),
+        "index de recherche reconstruit : 2 projet(s)"
+    );
+    let meta = std::fs::read_to_string(dir.path().join("data/search/meta.json")).expect("meta");
+    assert!(
+        serde_json::from_str::<Value>(&meta).is_ok(),
+        "a whole index in place of the damaged one"
+    );
+    let (server, base) = start_server(dir.path(), &["--no-worker"]).await;
+    let started = Instant::now();
+    loop {
+        let ready = client
+            .get(format!("{base}/readyz"))
+            .send()
+            .await
+            .expect("readyz");
+        if ready.status() == 200 {
+            break;
+        }
+        assert!(started.elapsed() < Duration::from_secs(20), "never ready");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let all: Value = client
+        .get(format!("{base}/api/v1/search?q="))
+        .send()
+        .await
+        .expect("search")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(all["total"], 2, "{all}");
+    stop_server(server);
 }

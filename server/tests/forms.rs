@@ -5,19 +5,28 @@ mod common;
 
 use axum::http::{StatusCode, header};
 use common::browser::{Browser, location};
-use common::{Engine, TestApp};
+use common::html::Page;
+use common::{Bind, Engine, TestApp};
 
 async fn a_visitor_signs_up_registers_and_declares(engine: Engine) {
     let app = TestApp::new(engine).await;
     let mut browser = Browser::default();
     let page = browser.get(&app, "/inscription").await;
     assert_eq!(page.status, StatusCode::OK);
-    assert!(
-        page.text.contains("<label for=\"champ-email\">"),
-        "labelled fields"
-    );
+    let html = Page::parse(&page.text);
+    for field in ["name", "email", "password"] {
+        assert_eq!(
+            html.attr(&format!("input#champ-{field}"), "name"),
+            field,
+            "a control for {field}"
+        );
+        assert!(
+            !html.text(&format!("label[for=champ-{field}]")).is_empty(),
+            "{field} is labelled"
+        );
+    }
     let csrf = browser.csrf();
-    assert!(page.text.contains(&csrf), "the form carries the token");
+    html.assert_form_token("/inscription", &csrf);
 
     // A forged post (no token, or from another site) changes nothing.
     let forged = browser
@@ -53,14 +62,19 @@ async fn a_visitor_signs_up_registers_and_declares(engine: Engine) {
         )
         .await;
     assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(
-        refused.text.contains("id=\"erreur-password\""),
-        "the error sits next to its field"
-    );
-    assert!(
-        refused.text.contains("value=\"claire@mairie-istres.fr\""),
+    let html = Page::parse(&refused.text);
+    html.assert_field_error("password", "10 caractères");
+    assert_eq!(
+        html.attr("input#champ-email", "value"),
+        "claire@mairie-istres.fr",
         "what was typed is kept"
     );
+    assert_eq!(
+        html.attr("input#champ-password", "value"),
+        "",
+        "but never the password"
+    );
+    html.assert_form_token("/inscription", &csrf);
 
     let fixated = "attacker-chosen-session-token-0123456789";
     browser
@@ -112,8 +126,16 @@ async fn a_visitor_signs_up_registers_and_declares(engine: Engine) {
         )
         .await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(bad.text.contains("id=\"erreur-repository_url\""));
-    assert!(bad.text.contains("checked"), "chosen categories are kept");
+    let html = Page::parse(&bad.text);
+    html.assert_field_error("repository_url", "ftp");
+    assert_eq!(html.attr("input#champ-repository_url", "value"), "ftp://x");
+    let checked: Vec<String> = html
+        .all("input[name=categories][checked]")
+        .into_iter()
+        .filter_map(|input| input.attr("value").map(str::to_string))
+        .collect();
+    assert_eq!(checked, ["cimetieres"], "chosen categories are kept");
+    html.assert_form_token("/projets/nouveau", &csrf);
     let registered = browser
         .post(
             &app,
@@ -154,11 +176,29 @@ async fn a_visitor_signs_up_registers_and_declares(engine: Engine) {
         )
         .await;
     assert_eq!(search.status, StatusCode::OK);
-    assert!(
-        search.text.contains("id=\"organisation-commune-13047\""),
-        "{}",
-        search.text
+    let html = Page::parse(&search.text);
+    let form = "form[method=post][action=\"/adoptions/nouvelle\"]";
+    assert_eq!(
+        html.attr(
+            &format!("{form} input[type=radio][name=organisation]#organisation-commune-13047"),
+            "value"
+        ),
+        "commune-13047",
+        "Istres can be chosen in the declaration form"
     );
+    assert!(
+        html.text("label[for=organisation-commune-13047]")
+            .starts_with("Istres"),
+    );
+    assert_eq!(
+        html.attr(
+            &format!("{form} select[name=project] option[selected]"),
+            "value"
+        ),
+        "opencimetiere",
+        "the project stays chosen"
+    );
+    html.assert_form_token("/adoptions/nouvelle", &csrf);
     let declared = browser
         .post(
             &app,
@@ -174,10 +214,17 @@ async fn a_visitor_signs_up_registers_and_declares(engine: Engine) {
         )
         .await;
     assert_eq!(declared.status, StatusCode::SEE_OTHER, "{}", declared.text);
-    let page = browser.get(&app, "/projets/opencimetiere").await;
-    assert!(page.text.contains("Istres"));
-    let istres = browser.get(&app, "/organisations/commune-13047").await;
-    assert!(istres.text.contains("/projets/opencimetiere"));
+    let page = Page::parse(&browser.get(&app, "/projets/opencimetiere").await.text);
+    assert!(
+        page.texts("a[href=\"/organisations/commune-13047\"]")
+            .contains(&"Istres".to_string())
+    );
+    let istres = Page::parse(&browser.get(&app, "/organisations/commune-13047").await.text);
+    assert!(
+        istres
+            .texts("a[href=\"/projets/opencimetiere\"]")
+            .contains(&"openCimetière".to_string())
+    );
     let missing = browser
         .post(
             &app,
@@ -186,11 +233,8 @@ async fn a_visitor_signs_up_registers_and_declares(engine: Engine) {
         )
         .await;
     assert_eq!(missing.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(
-        missing
-            .text
-            .contains("Cherchez puis choisissez la collectivité.")
-    );
+    Page::parse(&missing.text)
+        .assert_field_error("organisation", "Cherchez puis choisissez la collectivité.");
 
     // Signing out ends the session for good.
     let out = browser.post(&app, "/deconnexion", &[("csrf", &csrf)]).await;
@@ -206,10 +250,20 @@ async fn signing_in_checks_the_password(engine: Engine) {
     let app = TestApp::new(engine).await;
     app.user_token("julien@agglo.fr", "Julien").await;
     let mut browser = Browser::default();
-    browser
+    let page = browser
         .get(&app, "/connexion?suivant=/projets/nouveau")
         .await;
     let csrf = browser.csrf();
+    let html = Page::parse(&page.text);
+    html.assert_form_token("/connexion", &csrf);
+    assert_eq!(
+        html.attr(
+            "form[action=\"/connexion\"] input[type=hidden][name=suivant]",
+            "value"
+        ),
+        "/projets/nouveau",
+        "the form knows where to go next"
+    );
     let wrong = browser
         .post(
             &app,
@@ -218,14 +272,23 @@ async fn signing_in_checks_the_password(engine: Engine) {
                 ("csrf", &csrf),
                 ("email", "julien@agglo.fr"),
                 ("password", "pas le bon mot"),
+                ("suivant", "/projets/nouveau"),
             ],
         )
         .await;
     assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(
-        wrong
-            .text
-            .contains("Adresse e-mail ou mot de passe incorrect.")
+    let html = Page::parse(&wrong.text);
+    html.assert_field_error("email", "Adresse e-mail ou mot de passe incorrect.");
+    assert_eq!(html.attr("input#champ-email", "value"), "julien@agglo.fr");
+    assert_eq!(
+        html.attr("form[action=\"/connexion\"] input[name=suivant]", "value"),
+        "/projets/nouveau",
+        "where to go after signing in is kept after a failure"
+    );
+    assert_eq!(
+        html.attr("input#champ-password", "value"),
+        "",
+        "the password is not sent back"
     );
     assert!(browser.cookie("civiforge_session").is_none());
     let unknown = browser
@@ -322,7 +385,7 @@ async fn brute_force_is_slowed_whatever_the_forwarded_header(engine: Engine) {
         StatusCode::TOO_MANY_REQUESTS,
         "the account waits, even with the right password"
     );
-    assert!(locked.text.contains("Trop de tentatives"));
+    Page::parse(&locked.text).assert_field_error("email", "Trop de tentatives");
     assert!(browser.cookie("civiforge_session").is_none());
 
     // One address trying many accounts is slowed too, whatever X-Forwarded-For says.
@@ -407,18 +470,17 @@ async fn tokens_are_made_and_revoked_in_the_browser(engine: Engine) {
     ];
     let created = browser.post(&app, "/compte/jetons", &fields).await;
     assert_eq!(created.status, StatusCode::OK);
-    let input = created
-        .text
-        .find("id=\"nouveau-jeton\"")
-        .expect("token shown");
-    let start = input + created.text[input..].find("value=\"").expect("value") + 7;
-    let token = created.text[start..start + 68].to_string();
+    let html = Page::parse(&created.text);
+    let token = html.attr("input#nouveau-jeton[readonly]", "value");
+    assert!(token.starts_with("cvf_") && token.len() == 68, "{token}");
     assert!(created.text.contains("il ne sera plus jamais affiché"));
     let listed = browser.get(&app, "/compte/jetons").await;
-    assert!(
-        listed.text.contains("import OPSN") && !listed.text.contains(&token),
-        "shown once only"
-    );
+    let html = Page::parse(&listed.text);
+    let rows = html.rows("table");
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert_eq!(rows[0][..2], ["import OPSN", "adoptions:write"]);
+    assert!(!listed.text.contains(&token), "shown once only");
+    assert!(!html.has("input#nouveau-jeton"));
 
     let project = app
         .post(
@@ -445,12 +507,11 @@ async fn tokens_are_made_and_revoked_in_the_browser(engine: Engine) {
         .await
         .expect("tokens")[0]
         .id;
+    // The row's button posts to that token's revocation, with the token of the session.
+    let revoke = format!("/compte/jetons/{id}/revoquer");
+    html.assert_form_token(&revoke, &csrf);
     let revoked = browser
-        .post(
-            &app,
-            &format!("/compte/jetons/{id}/revoquer"),
-            &[("csrf", csrf.as_str())],
-        )
+        .post(&app, &revoke, &[("csrf", csrf.as_str())])
         .await;
     assert_eq!(revoked.status, StatusCode::SEE_OTHER);
     let dead = app
@@ -497,11 +558,8 @@ async fn changing_the_password_ends_other_sessions(engine: Engine) {
     ];
     let refused = laptop.post(&app, "/compte/mot-de-passe", &wrong).await;
     assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(
-        refused
-            .text
-            .contains("Le mot de passe actuel est incorrect.")
-    );
+    Page::parse(&refused.text)
+        .assert_field_error("current_password", "Le mot de passe actuel est incorrect.");
     let short = [
         ("csrf", csrf.as_str()),
         ("current_password", "mot-de-passe-long"),
@@ -542,6 +600,118 @@ async fn changing_the_password_ends_other_sessions(engine: Engine) {
         "un nouveau mot de passe",
         &user.password_hash
     ));
+}
+
+/// A session ends when its time is up: the cookie, still sent by the browser, signs in
+/// no more.
+async fn an_expired_session_no_longer_signs_in(engine: Engine) {
+    let app = TestApp::new(engine).await;
+    app.user_token("julien@agglo.fr", "Julien").await;
+    let mut browser = Browser::default();
+    browser
+        .sign_in(&app, "julien@agglo.fr", "mot-de-passe-long")
+        .await;
+    assert_eq!(
+        browser.get(&app, "/compte/jetons").await.status,
+        StatusCode::OK
+    );
+    // Thirty days later (the session lasts 30 days): it expired a minute ago.
+    let aged = app
+        .db
+        .execute(
+            "UPDATE sessions SET expires_at = $1",
+            &[Bind::Time(
+                chrono::Utc::now() - chrono::Duration::minutes(1),
+            )],
+        )
+        .await;
+    assert_eq!(aged, 1);
+    assert!(browser.cookie("civiforge_session").is_some(), "still sent");
+    let after = browser.get(&app, "/compte/jetons").await;
+    assert_eq!(after.status, StatusCode::SEE_OTHER);
+    assert_eq!(location(&after), "/connexion?suivant=%2Fcompte%2Fjetons");
+    let home = browser.get(&app, "/").await;
+    assert_eq!(home.status, StatusCode::OK);
+    assert!(!home.text.contains("Julien"), "not signed in any more");
+    // Signing in again opens a new session.
+    browser
+        .sign_in(&app, "julien@agglo.fr", "mot-de-passe-long")
+        .await;
+    assert_eq!(
+        browser.get(&app, "/compte/jetons").await.status,
+        StatusCode::OK
+    );
+}
+
+/// The lockout after repeated failures lasts fifteen minutes from the failures: still
+/// locked after fourteen, open again after sixteen.
+async fn a_sign_in_lockout_ends_after_its_window(engine: Engine) {
+    let app = TestApp::new(engine).await;
+    app.user_token("julien@agglo.fr", "Julien").await;
+    let mut browser = Browser::default();
+    browser.get(&app, "/connexion").await;
+    let csrf = browser.csrf();
+    let wrong = [
+        ("csrf", csrf.as_str()),
+        ("email", "julien@agglo.fr"),
+        ("password", "devine-moi-0000"),
+    ];
+    for _ in 0..5 {
+        let attempt = browser.post(&app, "/connexion", &wrong).await;
+        assert_eq!(attempt.status, StatusCode::UNPROCESSABLE_ENTITY);
+    }
+    let right = [
+        ("csrf", csrf.as_str()),
+        ("email", "julien@agglo.fr"),
+        ("password", "mot-de-passe-long"),
+    ];
+    assert_eq!(
+        browser.post(&app, "/connexion", &right).await.status,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    let age = |minutes: i64| {
+        let db = &app.db;
+        async move {
+            db.execute(
+                "UPDATE auth_attempts SET at = $1",
+                &[Bind::Time(
+                    chrono::Utc::now() - chrono::Duration::minutes(minutes),
+                )],
+            )
+            .await
+        }
+    };
+    // The refused attempt while locked is not counted as a failure.
+    assert_eq!(
+        age(14).await,
+        10,
+        "five failures, by address and by account"
+    );
+    let locked = browser.post(&app, "/connexion", &right).await;
+    assert_eq!(locked.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(locked.text.contains("Trop de tentatives"));
+    assert!(browser.cookie("civiforge_session").is_none());
+
+    age(16).await;
+    let signed_in = browser.post(&app, "/connexion", &right).await;
+    assert_eq!(
+        signed_in.status,
+        StatusCode::SEE_OTHER,
+        "{}",
+        signed_in.text
+    );
+    assert_eq!(
+        browser.get(&app, "/compte/jetons").await.status,
+        StatusCode::OK
+    );
+}
+
+mod expiry {
+    use super::*;
+    on_both_engines!(
+        an_expired_session_no_longer_signs_in,
+        a_sign_in_lockout_ends_after_its_window
+    );
 }
 
 mod password {

@@ -379,22 +379,47 @@ async fn uses_asserted_by_both_sides_are_confirmed(engine: Engine) {
         .get(&format!("/api/v1/projects/{slug}/adoptions"))
         .await
         .body;
-    assert!(
-        adoptions["items"]
-            .as_array()
-            .expect("items")
-            .iter()
-            .all(|a| a["confirmed"] == true),
+    let confirmed: Vec<(&str, bool)> = adoptions["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|a| {
+            (
+                a["organisation"].as_str().expect("organisation"),
+                a["confirmed"].as_bool().expect("confirmed"),
+            )
+        })
+        .collect();
+    assert_eq!(
+        confirmed,
+        [("commune-13004", true), ("commune-13047", true)],
         "{adoptions}"
     );
 
     // The page says so: confirmed badges, and the users the project cites who have not
     // declared anything.
     let page = app.get(&format!("/projets/{slug}")).await.text;
-    assert_eq!(page.matches(">confirmée</span>").count(), 2, "{page}");
+    let html = common::html::Page::parse(&page);
+    assert_eq!(
+        html.texts("table .badge-confirmed"),
+        ["confirmée", "confirmée"],
+        "both adopters' rows say so"
+    );
     assert!(page.contains("dont 2 confirmées par le projet"), "{page}");
-    assert!(page.contains("Fos-sur-Mer"), "{page}");
-    assert!(page.contains("Saint-Denis <span class=\"muted\">(organisation non identifiée)"));
+    // Cited by the project without a declaration: Fos-sur-Mer (by its id), linked, and
+    // the names that designate no organisation, said so.
+    assert_eq!(
+        html.texts("ul.cited li"),
+        [
+            "Fos-sur-Mer (« commune-13039 »)",
+            "Saint-Denis (organisation non identifiée)",
+            "Mairie de Nulle-Part-sur-Mer (organisation non identifiée)"
+        ]
+    );
+    assert_eq!(
+        html.text("ul.cited a[href=\"/organisations/commune-13039\"]"),
+        "Fos-sur-Mer"
+    );
 
     // The repository stops naming its users: its part goes, the maintainers' list stays.
     repo.write("publiccode.yml", PUBLICCODE);

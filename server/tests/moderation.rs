@@ -10,6 +10,7 @@ use civiforge::domain::Actor;
 use civiforge::model::AuditAction;
 use common::browser::{Browser, location};
 use common::create_user_with_roles;
+use common::html::{Page, hidden as hidden_field, text_of};
 use common::{Engine, TestApp};
 use serde_json::{Value, json};
 
@@ -49,8 +50,10 @@ async fn agents_ask_and_moderators_decide(engine: Engine) {
     let mut agent = Browser::default();
     agent.sign_in(&app, "agnes@exemple.fr", PASSWORD).await;
 
-    let page = agent.get(&app, "/organisations/commune-13047").await;
-    assert!(page.text.contains("Je travaille pour cette organisation"));
+    let page = Page::parse(&agent.get(&app, "/organisations/commune-13047").await.text);
+    let ask = page.form("/organisations/commune-13047/demande");
+    assert_eq!(text_of(ask), "Je travaille pour cette organisation");
+    page.assert_form_token("/organisations/commune-13047/demande", &agent.csrf());
     let asked = agent
         .submit(&app, "/organisations/commune-13047/demande", &[])
         .await;
@@ -91,7 +94,24 @@ async fn agents_ask_and_moderators_decide(engine: Engine) {
     let mut moderator = moderator(&app).await;
     let queue = moderator.get(&app, "/moderation").await;
     assert_eq!(queue.status, StatusCode::OK);
-    assert!(queue.text.contains("agnes@exemple.fr") && queue.text.contains("Istres"));
+    let html = Page::parse(&queue.text);
+    let pending = html.rows("section[aria-labelledby=titre-demandes] table");
+    assert_eq!(pending.len(), 1, "{pending:?}");
+    assert_eq!(pending[0][..2], ["agnes@exemple.fr", "Istres"]);
+    // Both buttons of the row post the decision on this claim, with the token.
+    let decisions: Vec<(Option<String>, Option<String>)> = html
+        .forms(&decision_uri)
+        .into_iter()
+        .map(|form| (hidden_field(form, "decision"), hidden_field(form, "csrf")))
+        .collect();
+    let csrf = Some(moderator.csrf());
+    assert_eq!(
+        decisions,
+        [
+            (Some("verifier".to_string()), csrf.clone()),
+            (Some("refuser".to_string()), csrf)
+        ]
+    );
     let forged = moderator
         .post(&app, &decision_uri, &[("decision", "verifier")])
         .await;
@@ -132,11 +152,17 @@ async fn agents_ask_and_moderators_decide(engine: Engine) {
         )
         .await
         .expect("claim");
-    let queue = moderator.get(&app, "/moderation").await;
+    let queue = Page::parse(&moderator.get(&app, "/moderation").await.text);
+    let expiring = queue.rows("section[aria-labelledby=titre-expirent] table");
+    assert_eq!(expiring.len(), 1, "{expiring:?}");
+    assert_eq!(expiring[0][..2], ["agnes@exemple.fr", "Arles"]);
     assert!(
-        queue.text.contains("Renouveler pour un an") && queue.text.contains("Arles"),
-        "{}",
-        queue.text
+        expiring[0][3].starts_with("Renouveler pour un an"),
+        "{expiring:?}"
+    );
+    queue.assert_form_token(
+        &format!("/moderation/demandes/{}", lapsing.id),
+        &moderator.csrf(),
     );
     let renewed = moderator
         .submit(
@@ -169,8 +195,18 @@ async fn moderators_keep_domains_and_visibility(engine: Engine) {
     let mut moderator = moderator(&app).await;
 
     // E-mail domains, kept from the organisation's page.
-    let page = moderator.get(&app, "/organisations/commune-13039").await;
-    assert!(page.text.contains("Domaines de messagerie"));
+    let domains_form = "/organisations/commune-13039/domaines";
+    let page = Page::parse(
+        &moderator
+            .get(&app, "/organisations/commune-13039")
+            .await
+            .text,
+    );
+    page.assert_form_token(domains_form, &moderator.csrf());
+    assert!(
+        page.text("label[for=champ-domaines]")
+            .starts_with("Domaines de messagerie")
+    );
     let bad = moderator
         .submit(
             &app,
@@ -205,9 +241,14 @@ async fn moderators_keep_domains_and_visibility(engine: Engine) {
     let mut agent_fos = Browser::default();
     app.user_token("dsi@mairie-fos.fr", "DSI Fos").await;
     agent_fos.sign_in(&app, "dsi@mairie-fos.fr", PASSWORD).await;
-    let page = agent_fos.get(&app, "/organisations/commune-13039").await;
+    let page = Page::parse(
+        &agent_fos
+            .get(&app, "/organisations/commune-13039")
+            .await
+            .text,
+    );
     assert!(
-        !page.text.contains("Domaines de messagerie"),
+        page.forms(domains_form).is_empty() && !page.has("#champ-domaines"),
         "only moderators see the domains"
     );
     let refused = agent_fos
@@ -236,8 +277,9 @@ async fn moderators_keep_domains_and_visibility(engine: Engine) {
         )
         .await;
     assert_eq!(created.status, StatusCode::CREATED);
-    let page = agent_fos.get(&app, "/projets/webdelib").await;
-    assert!(!page.text.contains("Masquer ce projet"));
+    let visibility = "/moderation/projets/webdelib/visibilite";
+    let page = Page::parse(&agent_fos.get(&app, "/projets/webdelib").await.text);
+    assert!(page.forms(visibility).is_empty(), "no hiding for agents");
     let refused = agent_fos
         .submit(
             &app,
@@ -251,8 +293,11 @@ async fn moderators_keep_domains_and_visibility(engine: Engine) {
         StatusCode::OK,
         "a refused hiding hides nothing"
     );
-    let page = moderator.get(&app, "/projets/webdelib").await;
-    assert!(page.text.contains("Masquer ce projet"));
+    let page = Page::parse(&moderator.get(&app, "/projets/webdelib").await.text);
+    let hide = page.form(visibility);
+    assert_eq!(text_of(hide), "Masquer ce projet");
+    assert_eq!(hidden_field(hide, "masquer").as_deref(), Some("oui"));
+    page.assert_form_token(visibility, &moderator.csrf());
     let hidden = moderator
         .submit(
             &app,
@@ -265,8 +310,17 @@ async fn moderators_keep_domains_and_visibility(engine: Engine) {
         app.get("/projets/webdelib").await.status,
         StatusCode::NOT_FOUND
     );
-    let queue = moderator.get(&app, "/moderation").await;
-    assert!(queue.text.contains("Rendre visible"));
+    let queue = Page::parse(&moderator.get(&app, "/moderation").await.text);
+    let show = queue.form(visibility);
+    assert_eq!(hidden_field(show, "masquer").as_deref(), Some("non"));
+    assert!(text_of(show).starts_with("Rendre visible"));
+    assert!(
+        queue
+            .texts("section[aria-labelledby=titre-masques] li")
+            .first()
+            .is_some_and(|item| item.starts_with("webdelib (webdelib)")),
+        "the hidden project is listed"
+    );
     moderator
         .submit(
             &app,
@@ -279,12 +333,20 @@ async fn moderators_keep_domains_and_visibility(engine: Engine) {
     // Every one of those writes is in the log, for moderators only, and exported as JSON.
     let log = moderator.get(&app, "/moderation/journal").await;
     assert_eq!(log.status, StatusCode::OK);
+    let logged: Vec<String> = Page::parse(&log.text)
+        .rows("table")
+        .into_iter()
+        .map(|row| row[3].clone())
+        .collect();
     for action in [
         "organisation.email_domains",
         "claim.file",
         "project.visibility",
     ] {
-        assert!(log.text.contains(action), "{action} in the log");
+        assert!(
+            logged.iter().any(|a| a == action),
+            "{action} in the log: {logged:?}"
+        );
     }
     assert_eq!(
         agent_fos.get(&app, "/moderation/journal").await.status,
@@ -337,18 +399,14 @@ async fn maintainers_list_known_users_in_the_browser(engine: Engine) {
     alice.sign_in(&app, "alice@agglo.fr", PASSWORD).await;
     let mut bob = Browser::default();
     bob.sign_in(&app, "bob@exemple.fr", PASSWORD).await;
+    let known_form = "/projets/webdelib/utilisateurs-connus";
+    Page::parse(&alice.get(&app, "/projets/webdelib").await.text)
+        .assert_form_token(known_form, &alice.csrf());
     assert!(
-        alice
-            .get(&app, "/projets/webdelib")
-            .await
-            .text
-            .contains("Pour les mainteneurs")
-    );
-    assert!(
-        !bob.get(&app, "/projets/webdelib")
-            .await
-            .text
-            .contains("Pour les mainteneurs")
+        Page::parse(&bob.get(&app, "/projets/webdelib").await.text)
+            .forms(known_form)
+            .is_empty(),
+        "only maintainers keep the list"
     );
     let known =
         || async { app.get("/api/v1/projects/webdelib/known-users").await.body["items"].clone() };
@@ -379,8 +437,13 @@ async fn maintainers_list_known_users_in_the_browser(engine: Engine) {
     assert_eq!(known().await[0]["organisation"], "commune-13047");
     assert_eq!(known().await.as_array().map(Vec::len), Some(1));
     let page = alice.get(&app, "/projets/webdelib").await.text;
-    assert!(
-        page.contains("value=\"commune-13047\""),
+    let html = Page::parse(&page);
+    assert_eq!(
+        html.attr(
+            &format!("form[action=\"{known_form}\"] input#champ-organisations"),
+            "value"
+        ),
+        "commune-13047",
         "the form shows the list"
     );
     assert!(page.contains("Cités par le projet"), "{page}");
@@ -393,8 +456,10 @@ async fn maintainers_list_known_users_in_the_browser(engine: Engine) {
     )
     .await;
     for path in ["/projets/webdelib", "/organisations/commune-13047"] {
-        assert!(
-            app.get(path).await.text.contains(">confirmée</span>"),
+        let page = Page::parse(&app.get(path).await.text);
+        assert_eq!(
+            page.texts("table .badge-confirmed"),
+            ["confirmée"],
             "{path}"
         );
     }

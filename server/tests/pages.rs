@@ -5,6 +5,7 @@ mod common;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
+use common::html::Page;
 use common::{Engine, TestApp};
 use serde_json::json;
 
@@ -51,46 +52,80 @@ async fn page(app: &TestApp, uri: &str) -> (StatusCode, String) {
     (response.status, response.text)
 }
 
-fn assert_french_page(html: &str, title: &str) {
+/// A French page: its language, its title, a description, and a skip link to the main
+/// content that exists.
+fn assert_french_page(html: &str, title: &str) -> Page {
     assert!(
         html.starts_with("<!doctype html>"),
         "{}",
         &html[..html.len().min(200)]
     );
-    assert!(html.contains("<html lang=\"fr\">"));
-    assert!(
-        html.contains(&format!("<title>{title} — civiforge</title>")),
-        "title {title:?} missing"
+    let page = Page::parse(html);
+    assert_eq!(page.attr("html", "lang"), "fr");
+    assert_eq!(page.text("head title"), format!("{title} — civiforge"));
+    assert!(page.attr("meta[name=description]", "content").len() > 20);
+    assert_eq!(
+        page.text("a.skip-link[href=\"#contenu\"]"),
+        "Aller au contenu"
     );
-    assert!(html.contains("<meta name=\"description\""));
-    assert!(html.contains("href=\"#contenu\""), "skip link");
+    assert_eq!(
+        page.one("#contenu").value().name(),
+        "main",
+        "the skip link leads to the main content"
+    );
+    page
 }
 
 async fn every_page_type_renders_in_french(engine: Engine) {
     let app = catalogue(engine).await;
     let (status, home) = page(&app, "/").await;
     assert_eq!(status, StatusCode::OK);
-    assert_french_page(&home, "Accueil");
-    assert!(
-        home.contains("href=\"/categories/cimetieres\">Cimetières <span class=\"count\">1</span>"),
-        "{home}"
-    );
+    let html = assert_french_page(&home, "Accueil");
+    let cemeteries = "a[href=\"/categories/cimetieres\"]";
+    assert_eq!(html.text(cemeteries), "Cimetières 1");
+    assert_eq!(html.text(&format!("{cemeteries} span.count")), "1");
     assert!(home.contains("<strong>3</strong> organisations utilisatrices"));
 
     let (status, project) = page(&app, "/projets/opencimetiere").await;
     assert_eq!(status, StatusCode::OK);
-    assert_french_page(&project, "openCimetière");
-    assert!(project.contains("<link rel=\"canonical\" href=\"/projets/opencimetiere\">"));
-    assert!(project.contains("role=\"img\" aria-label=\"Carte de France : organisations utilisatrices dans 2 départements\""));
-    assert!(project.contains("aria-label=\"Versions en service : 4.1.0 : 3\""));
-    assert!(project.contains("<a href=\"/organisations/commune-13047\">Istres</a>"));
+    let html = assert_french_page(&project, "openCimetière");
+    assert_eq!(
+        html.attr("link[rel=canonical]", "href"),
+        "/projets/opencimetiere"
+    );
+    assert!(
+        html.has("[role=img][aria-label=\"Carte de France : organisations utilisatrices dans 2 départements\"]")
+    );
+    assert!(html.has("[aria-label=\"Versions en service : 4.1.0 : 3\"]"));
+    // The adopters' table: one row per organisation, linked to its page.
+    let adopters: Vec<String> = html
+        .all("table a[href^=\"/organisations/\"]")
+        .into_iter()
+        .map(|a| a.attr("href").expect("href").to_string())
+        .collect();
+    assert_eq!(
+        adopters,
+        [
+            "/organisations/commune-2A004",
+            "/organisations/commune-13039",
+            "/organisations/commune-13047"
+        ],
+        "Ajaccio, Fos-sur-Mer, Istres"
+    );
+    assert_eq!(
+        html.text("table a[href=\"/organisations/commune-13047\"]"),
+        "Istres"
+    );
     assert!(project.contains("en service"));
 
     let (status, search) = page(&app, "/recherche?q=cimetieres&category=cimetieres").await;
     assert_eq!(status, StatusCode::OK);
-    assert_french_page(&search, "« cimetieres » — Recherche");
+    let html = assert_french_page(&search, "« cimetieres » — Recherche");
     assert!(search.contains("1 résultat"));
-    assert!(search.contains("<b>cimetières</b>"), "highlight");
+    assert!(
+        html.texts("b").contains(&"cimetières".to_string()),
+        "highlight"
+    );
     assert!(
         search.contains("Domaine : Cimetières"),
         "active filter shown"
@@ -107,19 +142,23 @@ async fn every_page_type_renders_in_french(engine: Engine) {
 
     let (status, organisation) = page(&app, "/organisations/commune-13047").await;
     assert_eq!(status, StatusCode::OK);
-    assert_french_page(&organisation, "Istres");
+    let html = assert_french_page(&organisation, "Istres");
     assert!(organisation.contains("Bouches-du-Rhône (13)"));
-    assert!(
-        organisation.contains("Métropole d&#x27;Aix-Marseille-Provence")
-            || organisation.contains("Métropole d&#39;Aix-Marseille-Provence"),
-        "{organisation}"
+    assert_eq!(
+        html.text("a[href=\"/organisations/epci-200054807\"]"),
+        "Métropole d'Aix-Marseille-Provence",
+        "its intercommunality, linked"
     );
     // Fos-sur-Mer, in the same département, is offered what Istres uses.
     let (_, fos) = page(&app, "/organisations/commune-13048").await;
-    assert!(
-        fos.contains("/projets/opencimetiere") && fos.contains("du département"),
-        "{fos}"
+    let html = Page::parse(&fos);
+    let suggestions: Vec<String> = html.texts(".card");
+    assert_eq!(suggestions.len(), 1, "{suggestions:?}");
+    assert_eq!(
+        html.text(".card a[href=\"/projets/opencimetiere\"]"),
+        "openCimetière"
     );
+    assert!(suggestions[0].contains("du département"), "{suggestions:?}");
 
     let (status, category) = page(&app, "/categories/cimetieres").await;
     assert_eq!(status, StatusCode::OK);
@@ -167,8 +206,9 @@ async fn http_is_done_well(engine: Engine) {
 
     // The stylesheet: hashed name, cached for a year, revalidated by ETag.
     let (_, home) = page(&app, "/").await;
-    let start = home.find("/static/civiforge.").expect("stylesheet link");
-    let css_path = &home[start..start + home[start..].find('"').expect("end")];
+    let css_path = Page::parse(&home).attr("link[rel=stylesheet]", "href");
+    assert!(css_path.starts_with("/static/civiforge."), "{css_path}");
+    let css_path = css_path.as_str();
     let css = app.get(css_path).await;
     assert_eq!(css.status, StatusCode::OK);
     assert!(

@@ -102,16 +102,15 @@ async fn catalogue(engine: Engine) -> (TestApp, String) {
     (app, token)
 }
 
+/// The slugs of a page of results; a page without its items is a failure, not an empty
+/// list that would pass any "not in the results" check.
 fn slugs(body: &Value) -> Vec<String> {
     body["items"]
         .as_array()
-        .map(|items| {
-            items
-                .iter()
-                .map(|i| i["slug"].as_str().unwrap_or_default().to_string())
-                .collect()
-        })
-        .unwrap_or_default()
+        .unwrap_or_else(|| panic!("no items in {body}"))
+        .iter()
+        .map(|i| i["slug"].as_str().expect("slug").to_string())
+        .collect()
 }
 
 async fn search(app: &TestApp, query: &str) -> Value {
@@ -297,7 +296,7 @@ async fn suggestions_and_the_follower(engine: Engine) {
         .as_array()
         .expect("items")
         .iter()
-        .map(|i| i["label"].as_str().unwrap_or_default())
+        .map(|i| i["label"].as_str().expect("label"))
         .collect();
     assert!(
         labels.contains(&"openElec") && labels.contains(&"openCimetière"),
@@ -376,3 +375,74 @@ on_both_engines!(
     hostile_queries_get_sane_answers,
     suggestions_and_the_follower,
 );
+
+/// On PostgreSQL a transaction takes its change-log id when it writes and shows it when it
+/// commits: a change can appear after a later one that the follower has already passed.
+/// The follower still indexes it.
+#[tokio::test]
+async fn a_change_committed_after_a_later_one_still_reaches_the_index_on_postgres() {
+    use sqlx::{Connection, Executor};
+    let (app, token) = catalogue(Engine::Postgres).await;
+    let limesurvey = app
+        .store
+        .project_ids(&["limesurvey".to_string()])
+        .await
+        .expect("ids")
+        .first()
+        .expect("limesurvey")
+        .0;
+
+    // A slow writer: its change takes an id now and commits later, as the store's own
+    // transactions do (the row, then the change log, then COMMIT).
+    let mut slow = sqlx::PgConnection::connect(&app.db.url)
+        .await
+        .expect("connect");
+    slow.execute("BEGIN").await.expect("begin");
+    sqlx::query("UPDATE projects SET summary = $1, updated_at = $2 WHERE id = $3")
+        .bind("Sondages et référendums locaux.")
+        .bind(chrono::Utc::now())
+        .bind(limesurvey)
+        .execute(&mut slow)
+        .await
+        .expect("update");
+    let late_id: i64 = sqlx::query_scalar(
+        "INSERT INTO change_log (entity, entity_id, at) VALUES ('project', $1, $2) RETURNING id",
+    )
+    .bind(limesurvey)
+    .bind(chrono::Utc::now())
+    .fetch_one(&mut slow)
+    .await
+    .expect("change log");
+
+    // Meanwhile a later change commits, and the follower passes it.
+    let edit = app
+        .request(
+            "PATCH",
+            "/api/v1/projects/openelec",
+            Some(&token),
+            Some(json!({"summary": "Listes électorales et bureaux de vote itinérants."})),
+        )
+        .await;
+    assert_eq!(edit.status, StatusCode::OK, "{}", edit.text);
+    assert!(
+        app.store.last_change_id().await.expect("last change") > late_id,
+        "the later change has the higher id"
+    );
+    app.sync_search().await;
+    assert_eq!(slugs(&search(&app, "q=itinerants").await), ["openelec"]);
+    assert_eq!(
+        search(&app, "q=referendums").await["total"],
+        0,
+        "not committed yet"
+    );
+
+    slow.execute("COMMIT").await.expect("commit");
+    app.sync_search().await;
+    assert_eq!(
+        slugs(&search(&app, "q=referendums").await),
+        ["limesurvey"],
+        "the late change is indexed"
+    );
+    // The index holds each project once.
+    assert_eq!(search(&app, "q=").await["total"], 10);
+}

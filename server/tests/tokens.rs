@@ -41,10 +41,18 @@ async fn scopes_revocation_and_expiry(engine: Engine) {
     )
     .await
     .expect("token");
-    assert!(
+    let unknown_scope =
         create_token_with_scopes(store, "agent@opsn.fr", "x", None, &["root".into()])
             .await
-            .is_err()
+            .expect_err("no such scope");
+    assert!(
+        format!("{unknown_scope:#}").contains("portée inconnue « root »"),
+        "{unknown_scope:#}"
+    );
+    assert_eq!(
+        store.list_tokens(user.id).await.expect("tokens").len(),
+        2,
+        "the refused token was not stored"
     );
 
     let project = json!({"repository_url": "https://forge.example.org/openelec.git"});

@@ -301,6 +301,26 @@ impl Domain {
     }
 }
 
+/// Scopes by their names, as the command line and forms give them.
+pub fn scopes_named(names: &[String]) -> AppResult<Vec<Scope>> {
+    names
+        .iter()
+        .map(|name| {
+            Scope::parse(name).ok_or_else(|| {
+                let known: Vec<&str> = Scope::ALL.iter().map(|s| s.as_str()).collect();
+                AppError::invalid(
+                    "scopes",
+                    format!(
+                        "portée inconnue « {} » : choisissez parmi {}",
+                        super::shorten(name),
+                        known.join(", ")
+                    ),
+                )
+            })
+        })
+        .collect()
+}
+
 /// Hashes a password on a blocking thread; a password that breaks the rules is a field error.
 async fn hash_password(password: String) -> AppResult<String> {
     match auth::hash_password_off_executor(password).await {

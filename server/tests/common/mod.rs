@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod browser;
+pub mod html;
 
 use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
@@ -78,10 +79,31 @@ async fn migrated_with_reference(url: &str) {
     store.close().await;
 }
 
+/// Removes the SQLite templates of test processes that have ended: a static is never
+/// dropped, so each test binary's template would otherwise stay in the temporary folder.
+fn sweep_finished_templates() {
+    let Ok(entries) = std::fs::read_dir(std::env::temp_dir()) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let Some(pid) = name
+            .strip_prefix("civiforge_tpl_")
+            .and_then(|rest| rest.split('_').next())
+        else {
+            continue;
+        };
+        if !std::path::Path::new("/proc").join(pid).exists() {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
+}
+
 /// A SQLite file with migrations and reference data, copied for each test.
 fn sqlite_template() -> &'static PathBuf {
     static TEMPLATE: OnceLock<PathBuf> = OnceLock::new();
     TEMPLATE.get_or_init(|| {
+        sweep_finished_templates();
         let dir = std::env::temp_dir().join(unique_name("civiforge_tpl"));
         std::fs::create_dir_all(&dir).expect("template dir");
         let path = dir.join("template.db");
@@ -122,7 +144,136 @@ fn postgres_template() -> &'static String {
     })
 }
 
+/// A value bound to a `$n` parameter of a statement run by [`TestDb::execute`] or
+/// [`TestDb::fetch`].
+#[derive(Debug, Clone)]
+pub enum Bind {
+    Int(i64),
+    Text(String),
+    Time(chrono::DateTime<chrono::Utc>),
+}
+
+/// Binds each value in order; the same code for both engines' query types.
+macro_rules! bind_all {
+    ($query:expr, $binds:expr) => {{
+        let mut query = $query;
+        for bind in $binds {
+            query = match bind {
+                Bind::Int(value) => query.bind(*value),
+                Bind::Text(value) => query.bind(value.clone()),
+                Bind::Time(value) => query.bind(*value),
+            };
+        }
+        query
+    }};
+}
+
 impl TestDb {
+    /// An empty database (no migrations, no reference data), for upgrade tests.
+    pub async fn empty(engine: Engine) -> TestDb {
+        match engine {
+            Engine::Sqlite => {
+                let dir = tempfile::tempdir().expect("tempdir");
+                let path = dir.path().join("civiforge.db");
+                TestDb {
+                    url: format!("sqlite://{}", path.display()),
+                    _dir: Some(dir),
+                }
+            }
+            Engine::Postgres => {
+                let admin = postgres_admin_url();
+                let name = unique_name("civiforge_empty");
+                let mut conn = sqlx::PgConnection::connect(&admin)
+                    .await
+                    .expect("admin connection");
+                sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+                    .execute(&mut conn)
+                    .await
+                    .expect("create empty database");
+                TestDb {
+                    url: database_url(&admin, &name),
+                    _dir: None,
+                }
+            }
+        }
+    }
+
+    /// The engine this database runs on.
+    pub fn engine(&self) -> Engine {
+        if self.url.starts_with("sqlite:") {
+            Engine::Sqlite
+        } else {
+            Engine::Postgres
+        }
+    }
+
+    /// Runs one statement outside the store (to age a session, a claim, a job…) and returns
+    /// the number of rows it changed.
+    pub async fn execute(&self, sql: &str, binds: &[Bind]) -> u64 {
+        let sql = sqlx::AssertSqlSafe(sql.to_string());
+        match self.engine() {
+            Engine::Sqlite => {
+                let options: sqlx::sqlite::SqliteConnectOptions =
+                    self.url.parse().expect("sqlite url");
+                let mut conn = sqlx::SqliteConnection::connect_with(
+                    &options.busy_timeout(std::time::Duration::from_secs(10)),
+                )
+                .await
+                .expect("connect");
+                bind_all!(sqlx::query(sql), binds)
+                    .execute(&mut conn)
+                    .await
+                    .expect("statement")
+                    .rows_affected()
+            }
+            Engine::Postgres => {
+                let mut conn = sqlx::PgConnection::connect(&self.url)
+                    .await
+                    .expect("connect");
+                bind_all!(sqlx::query(sql), binds)
+                    .execute(&mut conn)
+                    .await
+                    .expect("statement")
+                    .rows_affected()
+            }
+        }
+    }
+
+    /// Reads rows outside the store, to see what the store does not show.
+    pub async fn fetch<T>(&self, sql: &str, binds: &[Bind]) -> Vec<T>
+    where
+        T: for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow>
+            + for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow>
+            + Send
+            + Unpin,
+    {
+        let sql = sqlx::AssertSqlSafe(sql.to_string());
+        match self.engine() {
+            Engine::Sqlite => {
+                let options: sqlx::sqlite::SqliteConnectOptions =
+                    self.url.parse().expect("sqlite url");
+                let mut conn = sqlx::SqliteConnection::connect_with(
+                    &options.busy_timeout(std::time::Duration::from_secs(10)),
+                )
+                .await
+                .expect("connect");
+                bind_all!(sqlx::query_as::<_, T>(sql), binds)
+                    .fetch_all(&mut conn)
+                    .await
+                    .expect("query")
+            }
+            Engine::Postgres => {
+                let mut conn = sqlx::PgConnection::connect(&self.url)
+                    .await
+                    .expect("connect");
+                bind_all!(sqlx::query_as::<_, T>(sql), binds)
+                    .fetch_all(&mut conn)
+                    .await
+                    .expect("query")
+            }
+        }
+    }
+
     /// A fresh, migrated database with reference data.
     pub async fn new(engine: Engine) -> TestDb {
         match engine {
@@ -201,7 +352,11 @@ impl TestApp {
     }
 
     pub async fn with_policy(engine: Engine, policy: RepositoryUrlPolicy) -> TestApp {
-        let db = TestDb::new(engine).await;
+        Self::on(TestDb::new(engine).await, policy).await
+    }
+
+    /// The app over a database made elsewhere (an upgraded one, say), migrated here.
+    pub async fn on(db: TestDb, policy: RepositoryUrlPolicy) -> TestApp {
         let store = db.store().await;
         let mut key = [0u8; 32];
         getrandom::fill(&mut key).expect("random");
@@ -371,16 +526,7 @@ pub async fn create_token_with_scopes(
     expires_in_days: Option<u32>,
     scopes: &[String],
 ) -> AppResult<String> {
-    let Some(scopes) = scopes
-        .iter()
-        .map(|name| Scope::parse(name))
-        .collect::<Option<Vec<Scope>>>()
-    else {
-        return Err(civiforge::domain::AppError::invalid(
-            "scopes",
-            "portée inconnue",
-        ));
-    };
+    let scopes = civiforge::domain::accounts::scopes_named(scopes)?;
     let domain = Domain::new(store.clone(), RepositoryUrlPolicy::default());
     let owner = domain.account(email).await?;
     let issued = domain
