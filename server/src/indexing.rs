@@ -11,7 +11,7 @@ use civiforge_indexer::fetch::{FetchError, FetchLimits};
 use civiforge_indexer::snapshot::{IndexOutcome, RepositorySnapshot, index_repository};
 use serde_json::json;
 
-use crate::model::{SnapshotRecord, VersionRecord};
+use crate::model::{Health, LanguageShare, PubliccodeValidation, SnapshotRecord, VersionRecord};
 use crate::store::{Store, StoreError};
 
 /// What indexing needs besides the project.
@@ -165,17 +165,24 @@ fn maintenance_risks(
 pub fn snapshot_record(snapshot: RepositorySnapshot, now: chrono::DateTime<Utc>) -> SnapshotRecord {
     let risks = maintenance_risks(&snapshot, now);
     let activity = &snapshot.activity;
-    let health = json!({
-        "last_commit_at": activity.last_commit_at,
-        "first_commit_at": activity.first_commit_at,
-        "commits_last_12_months": activity.commits_last_12_months,
-        "authors_last_12_months": activity.authors_last_12_months,
-        "contributors": activity.contributors,
-        "top_author_share_12_months": activity.top_author_share_12_months,
-        "languages": snapshot.languages.iter().map(|(name, share)| json!({"name": name, "share": share})).collect::<Vec<_>>(),
-        "maintenance_at_risk": !risks.is_empty(),
-        "risk_reasons": risks,
-    });
+    let health = Health {
+        last_commit_at: activity.last_commit_at,
+        first_commit_at: activity.first_commit_at,
+        commits_last_12_months: activity.commits_last_12_months,
+        authors_last_12_months: activity.authors_last_12_months,
+        contributors: activity.contributors,
+        top_author_share_12_months: activity.top_author_share_12_months,
+        languages: snapshot
+            .languages
+            .iter()
+            .map(|(name, share)| LanguageShare {
+                name: name.clone(),
+                share: *share,
+            })
+            .collect(),
+        maintenance_at_risk: !risks.is_empty(),
+        risk_reasons: risks.iter().map(|r| r.to_string()).collect(),
+    };
     let publiccode_licence = snapshot
         .publiccode
         .as_ref()
@@ -224,10 +231,15 @@ pub fn snapshot_record(snapshot: RepositorySnapshot, now: chrono::DateTime<Utc>)
             .as_ref()
             .and_then(|r| r.publiccode.as_ref())
             .and_then(|p| serde_json::to_string(p).ok()),
-        publiccode_report_json: snapshot.publiccode.as_ref().map(|r| {
-            json!({"valid": r.is_valid(), "errors": r.errors, "warnings": r.warnings}).to_string()
+        publiccode_report_json: snapshot.publiccode.as_ref().and_then(|r| {
+            let validation = PubliccodeValidation {
+                valid: r.is_valid(),
+                errors: r.errors.iter().map(Into::into).collect(),
+                warnings: r.warnings.iter().map(Into::into).collect(),
+            };
+            serde_json::to_string(&validation).ok()
         }),
-        health_json: Some(health.to_string()),
+        health_json: serde_json::to_string(&health).ok(),
         license: snapshot.licence,
         license_source,
         problems_json: Some(json!(snapshot.problems).to_string()),

@@ -471,6 +471,23 @@ async fn service_routes_describe_the_instance(engine: Engine) {
             "missing {path} in OpenAPI"
         );
     }
+    // Values stored as JSON columns and closed vocabularies are described, not `object`.
+    let schemas = &openapi.body["components"]["schemas"];
+    for (schema, property) in [
+        ("Health", "commits_last_12_months"),
+        ("PubliccodeValidation", "errors"),
+        ("PubliccodeDiagnostic", "line"),
+    ] {
+        assert!(
+            schemas[schema]["properties"].get(property).is_some(),
+            "{schema}.{property} undescribed: {}",
+            schemas[schema]
+        );
+    }
+    let verification = schemas["Verification"].to_string();
+    for value in ["unverified", "agent", "moderator"] {
+        assert!(verification.contains(value), "{verification}");
+    }
     let categories = app.get("/api/v1/categories").await;
     assert!(
         categories

@@ -4,6 +4,7 @@
 mod common;
 
 use axum::http::StatusCode;
+use common::html::Page;
 use common::{Engine, TestApp};
 use serde_json::{Value, json};
 
@@ -206,6 +207,27 @@ async fn filters_facets_highlights_and_pages(engine: Engine) {
     assert_eq!(search(&app, "category=elections").await["total"], 2);
     assert_eq!(slugs(&search(&app, "departement=69").await), ["webdelib"]);
     assert_eq!(search(&app, "has_adopters=oui").await["total"], 2);
+    // The API and the page read their parameters alike: `true` is `oui`, `69 ` is `69`.
+    for query in ["has_adopters=true", "has_adopters=oui&departement=69%20"] {
+        let api = search(&app, query).await["total"].as_u64().expect("total");
+        let page = app.get(&format!("/recherche?{query}")).await;
+        assert_eq!(page.status, StatusCode::OK, "{query}");
+        let count = Page::parse(&page.text).text("#titre-resultats");
+        assert!(
+            count.starts_with(&format!("{api} résultat")),
+            "{query}: the page says « {count} », the API {api}"
+        );
+    }
+    assert_eq!(search(&app, "has_adopters=true").await["total"], 2);
+    let refused = app.get("/recherche?has_adopters=peut-etre").await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST);
+    assert!(
+        refused
+            .text
+            .contains("Le filtre « has_adopters » vaut oui ou non."),
+        "{}",
+        refused.text
+    );
     assert_eq!(search(&app, "kind=commune&q=gestion").await["total"], 2);
     assert_eq!(
         search(&app, "q=gestion&category=cimetieres").await["total"],

@@ -11,7 +11,8 @@ use super::error::{ApiError, ApiResult, ErrorBody};
 use super::extract::ApiQuery;
 use crate::categories::CATEGORIES;
 use crate::search::SearchError;
-use crate::search::engine::{Filters, SearchRequest, SearchResults};
+use crate::search::engine::{SearchRequest, SearchResults};
+use crate::search::params;
 use crate::state::AppState;
 use crate::text::fold;
 
@@ -44,6 +45,22 @@ pub struct SearchQuery {
     offset: Option<u32>,
 }
 
+impl SearchQuery {
+    /// A filter parameter's raw value, for [`params::filters`].
+    fn filter(&self, key: &str) -> Option<String> {
+        match key {
+            "category" => self.category.clone(),
+            "license" => self.license.clone(),
+            "status" => self.status.clone(),
+            "departement" => self.departement.clone(),
+            "kind" => self.kind.clone(),
+            "has_adopters" => self.has_adopters.clone(),
+            "active" => self.active.clone(),
+            _ => None,
+        }
+    }
+}
+
 /// Most results one request may skip: deeper pages are not useful and cost memory.
 const MAX_OFFSET: u32 = 10_000;
 
@@ -63,24 +80,6 @@ impl From<SearchError> for ApiError {
     }
 }
 
-fn yes_no(value: Option<String>, name: &str) -> ApiResult<Option<String>> {
-    match value.as_deref() {
-        None | Some("") => Ok(None),
-        Some("oui" | "true" | "1") => Ok(Some("oui".into())),
-        Some("non" | "false" | "0") => Ok(Some("non".into())),
-        Some(_) => Err(ApiError::bad_request(
-            "invalid_query",
-            format!("{name} vaut oui ou non"),
-        )),
-    }
-}
-
-fn non_empty(value: Option<String>) -> Option<String> {
-    value
-        .map(|v| v.trim().to_string())
-        .filter(|v| !v.is_empty())
-}
-
 /// Full-text search of the catalogue, in French.
 #[utoipa::path(get, path = "/api/v1/search", tag = "recherche", params(SearchQuery),
     responses((status = 200, body = SearchResults), (status = 400, body = ErrorBody), (status = 503, body = ErrorBody)))]
@@ -93,17 +92,11 @@ pub async fn search(
         offset: query.offset,
     }
     .window();
+    let filters = params::filters(|key| query.filter(key))
+        .map_err(|e| ApiError::bad_request("invalid_query", e.to_string()))?;
     let request = SearchRequest {
         text: query.q.unwrap_or_default(),
-        filters: Filters {
-            category: non_empty(query.category),
-            license: non_empty(query.license),
-            status: non_empty(query.status),
-            departement: non_empty(query.departement).map(|d| d.to_uppercase()),
-            kind: non_empty(query.kind),
-            has_adopters: yes_no(query.has_adopters, "has_adopters")?,
-            active: yes_no(query.active, "active")?,
-        },
+        filters,
         limit: usize::try_from(window.limit).unwrap_or(20),
         offset: usize::try_from(window.offset.min(i64::from(MAX_OFFSET))).unwrap_or(0),
     };

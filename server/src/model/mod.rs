@@ -4,7 +4,9 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+mod reports;
 mod values;
+pub use reports::*;
 pub use values::*;
 
 /// A registered user.
@@ -73,11 +75,9 @@ pub struct Project {
     pub publiccode: Option<serde_json::Value>,
     pub index_status: IndexStatus,
     /// Activity figures from the repository's history, once indexed.
-    #[schema(value_type = Option<Object>)]
-    pub health: Option<serde_json::Value>,
-    /// The verdict on the repository's publiccode.yml: `{"valid", "errors", "warnings"}`.
-    #[schema(value_type = Option<Object>)]
-    pub publiccode_validation: Option<serde_json::Value>,
+    pub health: Option<Health>,
+    /// The verdict on the repository's publiccode.yml.
+    pub publiccode_validation: Option<PubliccodeValidation>,
     pub default_branch: Option<String>,
     /// What the indexer could not read, in French.
     pub index_problems: Vec<String>,

@@ -157,25 +157,14 @@ pub async fn project(
     let health = project.health.clone();
     let last_commit = health
         .as_ref()
-        .and_then(|h| h["last_commit_at"].as_str())
-        .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
-        .and_then(|t| french_datetime(Some(t.with_timezone(&chrono::Utc))));
-    let languages = health
-        .as_ref()
-        .and_then(|h| h["languages"].as_array())
-        .map(|languages| {
-            languages
-                .iter()
-                .filter_map(|l| {
-                    Some(format!(
-                        "{} ({:.0} %)",
-                        l["name"].as_str()?,
-                        l["share"].as_f64()? * 100.0
-                    ))
-                })
-                .collect::<Vec<_>>()
-                .join(", ")
-        });
+        .and_then(|h| french_datetime(h.last_commit_at));
+    let languages = health.as_ref().map(|h| {
+        h.languages
+            .iter()
+            .map(|l| format!("{} ({:.0} %)", l.name, l.share * 100.0))
+            .collect::<Vec<_>>()
+            .join(", ")
+    });
     let index_state_label = match project.index_status.state.as_str() {
         "ok" => "à jour",
         "failed" => "en échec",

@@ -5,6 +5,7 @@ use super::session::RenderFor;
 use std::collections::BTreeMap;
 
 use axum::extract::{Query, State};
+use axum::http::StatusCode;
 use axum::response::Response;
 use minijinja::context;
 use minijinja::value::Serde;
@@ -12,11 +13,12 @@ use url::form_urlencoded;
 
 use crate::categories;
 use crate::search::SearchError;
-use crate::search::engine::{Filters, SearchRequest};
+use crate::search::engine::SearchRequest;
+use crate::search::params;
 use crate::state::AppState;
 
 const PAGE_SIZE: usize = 20;
-/// Facets shown, in order: (parameter, title).
+/// Facets shown, in [`params::FILTER_KEYS`] order: (parameter, title).
 const FACETS: &[(&str, &str)] = &[
     ("category", "Domaine"),
     ("active", "Activité sur 12 mois"),
@@ -76,32 +78,35 @@ pub async fn search(
     visitor: super::session::Visitor,
     Query(raw): Query<BTreeMap<String, String>>,
 ) -> Response {
-    let params: BTreeMap<String, String> = raw
+    let filters = match params::filters(|key| raw.get(key).cloned()) {
+        Ok(filters) => filters,
+        Err(error) => {
+            return state.web.notice(
+                StatusCode::BAD_REQUEST,
+                "Recherche impossible",
+                &format!("{}.", crate::views::capitalised(&error.to_string())),
+            );
+        }
+    };
+    let query = raw.get("q").cloned().unwrap_or_default();
+    // The page's own parameters, normalised: what its links keep or change.
+    let mut params: BTreeMap<String, String> = filters
+        .pairs()
         .into_iter()
-        .filter(|(key, value)| {
-            !value.trim().is_empty()
-                && (key == "q" || key == "page" || FACETS.iter().any(|(f, _)| f == key))
-        })
+        .map(|(key, value)| (key.to_string(), value.to_string()))
         .collect();
-    let query = params.get("q").cloned().unwrap_or_default();
-    let page: usize = params
+    if !query.trim().is_empty() {
+        params.insert("q".into(), query.clone());
+    }
+    let page: usize = raw
         .get("page")
         .and_then(|p| p.parse().ok())
         .filter(|p| *p >= 1)
         .unwrap_or(1)
         .min(500);
-    let get = |key: &str| params.get(key).cloned();
     let request = SearchRequest {
         text: query.clone(),
-        filters: Filters {
-            category: get("category"),
-            license: get("license"),
-            status: get("status"),
-            departement: get("departement"),
-            kind: get("kind"),
-            has_adopters: get("has_adopters"),
-            active: get("active"),
-        },
+        filters,
         limit: PAGE_SIZE,
         offset: (page - 1) * PAGE_SIZE,
     };
@@ -114,9 +119,7 @@ pub async fn search(
         }
         Err(error) => {
             tracing::error!(%error, "search page");
-            return state
-                .web
-                .error(axum::http::StatusCode::INTERNAL_SERVER_ERROR);
+            return state.web.error(StatusCode::INTERNAL_SERVER_ERROR);
         }
     };
     let facets: Vec<_> = FACETS

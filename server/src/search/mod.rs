@@ -5,6 +5,7 @@
 
 pub mod document;
 pub mod engine;
+pub mod params;
 pub mod query;
 pub mod schema;
 
@@ -80,6 +81,23 @@ fn payload_of(index: &Index) -> Option<Payload> {
      instance a besoin de son propre dossier de données"
 )]
 pub struct IndexBusy(String);
+
+/// Opens the index just built. Its writer is gone, but tantivy releases the writer's lock from
+/// its merging threads a moment later: under load, the first attempt can find the lock still
+/// held by this very process. Another process holding it is still refused, after a second.
+async fn reopen_after_build(path: &Path, fields: &Fields) -> anyhow::Result<OpenIndex> {
+    let mut attempts = 0;
+    loop {
+        match open_at(path, fields) {
+            Ok((open, _)) => return Ok(open),
+            Err(error) if error.is::<IndexBusy>() && attempts < 50 => {
+                attempts += 1;
+                tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+            }
+            Err(error) => return Err(error),
+        }
+    }
+}
 
 fn open_at(path: &Path, expected_fields: &Fields) -> anyhow::Result<(OpenIndex, Payload)> {
     let index = Index::open_in_dir(path).context("index illisible")?;
@@ -217,7 +235,7 @@ impl SearchService {
             std::fs::remove_dir_all(&self.dir).context("suppression de l'ancien index")?;
         }
         std::fs::rename(&building, &self.dir).context("mise en place du nouvel index")?;
-        let (open, _) = open_at(&self.dir, &fields)?;
+        let open = reopen_after_build(&self.dir, &fields).await?;
         *self.current.write().unwrap_or_else(|p| p.into_inner()) = Some(Arc::new(open));
         tracing::info!(
             projects = ids.len(),
