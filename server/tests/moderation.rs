@@ -215,7 +215,20 @@ async fn moderators_keep_domains_and_visibility(engine: Engine) {
         )
         .await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(bad.text.contains("de la forme mairie-istres.fr"));
+    // The organisation's page again, the domains as typed, the reason beside the field.
+    let refused = Page::parse(&bad.text);
+    assert!(
+        refused
+            .text("#erreur-domaines")
+            .contains("de la forme mairie-istres.fr"),
+        "{}",
+        bad.text
+    );
+    assert_eq!(
+        refused.attr("#champ-domaines", "value"),
+        "mairie-fos.fr pas@un.domaine"
+    );
+    assert_eq!(refused.attr("#champ-domaines", "aria-invalid"), "true");
     assert!(
         app.store
             .email_domains("commune-13039")
@@ -419,7 +432,19 @@ async fn maintainers_list_known_users_in_the_browser(engine: Engine) {
         )
         .await;
     assert_eq!(unknown.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(unknown.text.contains("commune-99999"), "{}", unknown.text);
+    let refused = Page::parse(&unknown.text);
+    assert!(
+        refused
+            .text("#erreur-organisations")
+            .contains("commune-99999"),
+        "the reason beside the field: {}",
+        unknown.text
+    );
+    assert_eq!(
+        refused.attr("#champ-organisations", "value"),
+        "commune-13047, commune-99999",
+        "the list as typed"
+    );
     assert_eq!(known().await, json!([]), "nothing kept from a refused list");
     let refused = bob
         .submit(&app, uri, &[("organisations", "commune-13039")])

@@ -146,3 +146,15 @@ pub fn shorten(text: &str) -> String {
     }
     short
 }
+
+impl From<crate::search::SearchError> for AppError {
+    fn from(error: crate::search::SearchError) -> Self {
+        match error {
+            crate::search::SearchError::Rebuilding => AppError::Unavailable,
+            other => {
+                tracing::error!(error = %other, "search failed");
+                AppError::Internal
+            }
+        }
+    }
+}

@@ -4,16 +4,17 @@
 
 use super::session::RenderFor;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use minijinja::context;
 
 use super::format::french_datetime;
 use super::moderation::moderator;
+use super::organisation_page::organisation_page;
 use super::session::{GenuineForm, Visitor, sign_in_first};
 use crate::domain::claims::is_live;
 use crate::model::{Claim, ClaimStatus};
 use crate::state::AppState;
+use crate::views::capitalised;
 
 /// How a claim stands, for the person who made it.
 pub fn claim_state(claim: &Claim) -> String {
@@ -65,6 +66,12 @@ pub async fn set_domains(
         .await
     {
         Ok(_) => Redirect::to(&format!("{here}#agir")).into_response(),
+        // The domains again, as typed, with the reason beside them.
+        Err(error) if error.field().is_some() => {
+            let typed = form.get("domaines").unwrap_or_default().to_string();
+            let message = format!("{}.", capitalised(&error.to_string()));
+            organisation_page(&state, &visitor, &id, Some((typed, message))).await
+        }
         Err(error) => state.web.refusal(&error),
     }
 }
@@ -76,10 +83,7 @@ pub async fn account(State(state): State<AppState>, visitor: Visitor) -> Respons
     };
     let claims = match state.store.claims(None, Some(user.id)).await {
         Ok(claims) => claims,
-        Err(error) => {
-            tracing::error!(%error, "account page");
-            return state.web.error(StatusCode::SERVICE_UNAVAILABLE);
-        }
+        Err(error) => return state.web.refusal(&error.into()),
     };
     let claims: Vec<_> = claims
         .iter()

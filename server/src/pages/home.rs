@@ -70,10 +70,7 @@ pub async fn home(State(state): State<AppState>, visitor: super::session::Visito
     );
     let (counts, recent) = match found {
         Ok(found) => found,
-        Err(error) => {
-            tracing::error!(%error, "home page");
-            return state.web.error(StatusCode::SERVICE_UNAVAILABLE);
-        }
+        Err(error) => return state.web.refusal(&error.into()),
     };
     let (most_adopted, per_category) = match ranking {
         Some(results) => (

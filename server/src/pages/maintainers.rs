@@ -5,8 +5,10 @@
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 
+use super::project_page::{RefusedForm, project_page};
 use super::session::{GenuineForm, Visitor, sign_in_first};
 use crate::state::AppState;
+use crate::views::capitalised;
 
 /// `POST /projets/{slug}/utilisateurs-connus`: organisation ids separated by spaces, commas
 /// or lines.
@@ -27,6 +29,17 @@ pub async fn set_known_users(
         .await
     {
         Ok(()) => Redirect::to(&format!("{here}#titre-adoptions")).into_response(),
-        Err(error) => state.web.refusal(&error),
+        Err(error) => match error.field() {
+            // The list again, as typed, with the reason beside it.
+            Some(field) => {
+                let refused = RefusedForm {
+                    field,
+                    value: form.get("organisations").unwrap_or_default().to_string(),
+                    message: format!("{}.", capitalised(&error.to_string())),
+                };
+                project_page(&state, &visitor, &slug, Some(refused)).await
+            }
+            None => state.web.refusal(&error),
+        },
     }
 }

@@ -62,10 +62,7 @@ pub async fn page(
         state.store.hidden_projects(),
     ) {
         Ok(found) => found,
-        Err(error) => {
-            tracing::error!(%error, "moderation page");
-            return state.web.error(StatusCode::SERVICE_UNAVAILABLE);
-        }
+        Err(error) => return state.web.refusal(&error.into()),
     };
     let pending: Vec<_> = pending
         .into_iter()
@@ -196,10 +193,7 @@ pub async fn audit(
     };
     let log = match state.store.audit_log(window).await {
         Ok(log) => log,
-        Err(error) => {
-            tracing::error!(%error, "audit page");
-            return state.web.error(StatusCode::SERVICE_UNAVAILABLE);
-        }
+        Err(error) => return state.web.refusal(&error.into()),
     };
     let entries: Vec<_> = log
         .items
@@ -246,9 +240,6 @@ pub async fn audit_export(
             Json(log),
         )
             .into_response(),
-        Err(error) => {
-            tracing::error!(%error, "audit export");
-            state.web.error(StatusCode::SERVICE_UNAVAILABLE)
-        }
+        Err(error) => state.web.refusal(&error.into()),
     }
 }

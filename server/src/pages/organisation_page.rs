@@ -17,13 +17,22 @@ pub async fn organisation(
     visitor: super::session::Visitor,
     Path(id): Path<String>,
 ) -> Response {
+    organisation_page(&state, &visitor, &id, None).await
+}
+
+/// The organisation page; with `refused_domains` (what a moderator typed, and why it was
+/// refused), the domains form shows them and the page answers 422.
+pub async fn organisation_page(
+    state: &AppState,
+    visitor: &super::session::Visitor,
+    id: &str,
+    refused_domains: Option<(String, String)>,
+) -> Response {
+    let id = id.to_string();
     let detail = match state.store.organisation_detail(&id).await {
         Ok(Some(detail)) => detail,
         Ok(None) => return state.web.error(StatusCode::NOT_FOUND),
-        Err(error) => {
-            tracing::error!(%error, "organisation page");
-            return state.web.error(StatusCode::SERVICE_UNAVAILABLE);
-        }
+        Err(error) => return state.web.refusal(&error.into()),
     };
     // An old code of a merged commune: send people to the current one.
     if detail.organisation.id != id {
@@ -66,7 +75,11 @@ pub async fn organisation(
         .user
         .as_ref()
         .is_some_and(|u| u.is_moderator || u.is_admin);
-    let email_domains = if is_moderator {
+    let mut form_errors = BTreeMap::new();
+    let email_domains = if let Some((typed, message)) = &refused_domains {
+        form_errors.insert("domaines", message.clone());
+        typed.clone()
+    } else if is_moderator {
         state
             .store
             .email_domains(&id)
@@ -80,7 +93,7 @@ pub async fn organisation(
         .into_iter()
         .map(|s| (s, status_label(s)))
         .collect();
-    state.web.render_for(&visitor,
+    let mut response = state.web.render_for(visitor,
         "organisation.html",
         context! {
             canonical => format!("/organisations/{id}"),
@@ -95,6 +108,11 @@ pub async fn organisation(
             my_claim,
             is_moderator,
             email_domains,
+            form_errors => Serde(form_errors),
         },
-    )
+    );
+    if refused_domains.is_some() {
+        *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    response
 }

@@ -105,14 +105,29 @@ pub async fn project(
     visitor: super::session::Visitor,
     Path(slug): Path<String>,
 ) -> Response {
+    project_page(&state, &visitor, &slug, None).await
+}
+
+/// A maintainers' form sent back with what was typed and why it was refused.
+pub struct RefusedForm {
+    pub field: &'static str,
+    pub value: String,
+    pub message: String,
+}
+
+/// The project page, with the maintainers' form refused when `refused` says so (then 422).
+pub async fn project_page(
+    state: &AppState,
+    visitor: &super::session::Visitor,
+    slug: &str,
+    refused: Option<RefusedForm>,
+) -> Response {
+    let slug = slug.to_string();
     let store = &state.store;
     let project = match store.project(&slug).await {
         Ok(Some(project)) => project,
         Ok(None) => return state.web.error(StatusCode::NOT_FOUND),
-        Err(error) => {
-            tracing::error!(%error, "project page");
-            return state.web.error(StatusCode::SERVICE_UNAVAILABLE);
-        }
+        Err(error) => return state.web.refusal(&error.into()),
     };
     // The table lists the first adopters; the map and the chart count them all.
     let (versions, adoptions, per_departement, in_use, known_users) = match tokio::try_join!(
@@ -129,10 +144,7 @@ pub async fn project(
         store.known_users(&slug),
     ) {
         Ok(found) => found,
-        Err(error) => {
-            tracing::error!(%error, "project page");
-            return state.web.error(StatusCode::SERVICE_UNAVAILABLE);
-        }
+        Err(error) => return state.web.refusal(&error.into()),
     };
     let per_departement: BTreeMap<String, u64> = per_departement
         .into_iter()
@@ -186,18 +198,23 @@ pub async fn project(
         Some(user) => store.is_maintainer(&slug, user.id).await.unwrap_or(false),
         None => false,
     };
-    let maintained = known_users
+    let mut maintained = known_users
         .iter()
         .filter(|k| k.source == "maintainer")
         .map(|k| k.organisation.as_str())
         .collect::<Vec<_>>()
         .join(" ");
+    let mut form_errors = BTreeMap::new();
+    if let Some(refused) = &refused {
+        maintained = refused.value.clone();
+        form_errors.insert(refused.field, refused.message.clone());
+    }
     let mut cited: Vec<_> = known_users.into_iter().filter(|k| !k.confirmed).collect();
     cited.dedup_by(|a, b| a.organisation == b.organisation);
     let mut project = project;
     project.readme_html = project.readme_html.as_deref().map(demote_headings);
-    state.web.render_for(
-        &visitor,
+    let mut response = state.web.render_for(
+        visitor,
         "project.html",
         context! {
             canonical => format!("/projets/{slug}"),
@@ -219,8 +236,13 @@ pub async fn project(
             unresolved,
             can_maintain,
             maintained,
+            form_errors => Serde(form_errors),
         },
-    )
+    );
+    if refused.is_some() {
+        *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    response
 }
 
 #[cfg(test)]

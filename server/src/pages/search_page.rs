@@ -117,10 +117,7 @@ pub async fn search(
                 .web
                 .render("search.html", context! { query, unavailable => true });
         }
-        Err(error) => {
-            tracing::error!(%error, "search page");
-            return state.web.error(StatusCode::INTERNAL_SERVER_ERROR);
-        }
+        Err(error) => return state.web.refusal(&error.into()),
     };
     let facets: Vec<_> = FACETS
         .iter()

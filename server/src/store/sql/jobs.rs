@@ -122,7 +122,7 @@ impl JobStore for Engine {
     ) -> crate::store::StoreResult<u64> {
         Ok(sqlx::query(
             "INSERT INTO jobs (kind, project_id, state, run_after, created_at, updated_at) \
-             SELECT 'index_project', p.id, 'queued', $2, $2, $2 FROM projects p \
+             SELECT $3, p.id, 'queued', $2, $2, $2 FROM projects p \
              WHERE p.hidden = FALSE AND (p.last_fetch_at IS NULL OR p.last_fetch_at < $1) \
              AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.project_id = p.id \
                              AND j.state IN ('queued', 'running')) \
@@ -130,6 +130,7 @@ impl JobStore for Engine {
         )
         .bind(fetched_before)
         .bind(now)
+        .bind(crate::model::JobKind::Index.as_str())
         .execute(&self.pool)
         .await?
         .rows_affected())

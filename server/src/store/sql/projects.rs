@@ -129,10 +129,11 @@ impl ProjectStore for Engine {
         .await?;
         sqlx::query(
             "INSERT INTO jobs (kind, project_id, state, run_after, created_at, updated_at) \
-             VALUES ('index_project', $1, 'queued', $2, $2, $2) ON CONFLICT DO NOTHING",
+             VALUES ($3, $1, 'queued', $2, $2, $2) ON CONFLICT DO NOTHING",
         )
         .bind(id)
         .bind(now)
+        .bind(crate::model::JobKind::Index.as_str())
         .execute(&mut *tx)
         .await?;
         sqlx::query("INSERT INTO change_log (entity, entity_id, at) VALUES ('project', $1, $2)")
@@ -330,10 +331,11 @@ impl ProjectStore for Engine {
         let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
         sqlx::query(
             "INSERT INTO jobs (kind, project_id, state, run_after, created_at, updated_at) \
-             VALUES ('index_project', $1, 'queued', $2, $2, $2) ON CONFLICT DO NOTHING",
+             VALUES ($3, $1, 'queued', $2, $2, $2) ON CONFLICT DO NOTHING",
         )
         .bind(id)
         .bind(chrono::Utc::now())
+        .bind(crate::model::JobKind::Index.as_str())
         .execute(&mut *tx)
         .await?;
         if let Some(audit) = audit {
