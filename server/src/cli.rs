@@ -105,17 +105,20 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Serve { no_worker } => serve(config, no_worker).await,
         Command::Worker => {
             let store = open_store(&config).await?;
+            let mailer = mailer(&config)?;
             let (stop, stopped) = watch::channel(false);
             tokio::spawn(async move {
                 shutdown_signal().await;
                 let _ = stop.send(true);
             });
+            let mail = tokio::spawn(crate::mail::run(store.clone(), mailer, stopped.clone()));
             crate::worker::run(
                 index_context(&config, store),
                 worker_settings(&config),
                 stopped,
             )
             .await;
+            let _ = mail.await;
             Ok(())
         }
         Command::Index { slugs, all } => {
@@ -224,6 +227,15 @@ async fn existing_user(domain: &Domain, email: &str) -> anyhow::Result<crate::mo
     }
 }
 
+/// Where outgoing mail goes: the configured SMTP server, or the outbox folder.
+fn mailer(config: &Config) -> anyhow::Result<crate::mail::Mailer> {
+    crate::mail::Mailer::new(
+        config.smtp_url.as_deref(),
+        &config.mail_from,
+        &config.data_dir,
+    )
+}
+
 /// Opens the database, applies migrations and makes sure reference data is loaded.
 pub async fn open_store(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
     if config.database_url.starts_with("sqlite:") {
@@ -278,6 +290,7 @@ fn worker_settings(config: &Config) -> WorkerSettings {
 
 async fn serve(config: Config, no_worker: bool) -> anyhow::Result<()> {
     let store = open_store(&config).await?;
+    let mailer = mailer(&config)?;
     let (stop, stopped) = watch::channel(false);
     let worker = (!no_worker).then(|| {
         tokio::spawn(crate::worker::run(
@@ -286,12 +299,16 @@ async fn serve(config: Config, no_worker: bool) -> anyhow::Result<()> {
             stopped.clone(),
         ))
     });
+    // The worker's other queue: outgoing mail.
+    let mail = (!no_worker)
+        .then(|| tokio::spawn(crate::mail::run(store.clone(), mailer, stopped.clone())));
     let key =
         crate::secrets::ServerKey::load_or_create(&config.data_dir, config.secret_key.as_deref())?;
     let search = crate::search::SearchService::new(&config.data_dir, store.clone());
     let mut state =
         crate::state::AppState::new(store.clone(), config.url_policy, key, search.clone());
     state.trusted_proxies = config.trusted_proxies.clone().into();
+    state.domain = state.domain.with_public_url(config.public_url.clone());
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .with_context(|| {
@@ -334,6 +351,9 @@ async fn serve(config: Config, no_worker: bool) -> anyhow::Result<()> {
     .context("le serveur HTTP s'est arrêté sur une erreur")?;
     if let Some(worker) = worker {
         let _ = worker.await;
+    }
+    if let Some(mail) = mail {
+        let _ = mail.await;
     }
     let _ = follower.await;
     tracing::info!("civiforge stopped");

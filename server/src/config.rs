@@ -43,6 +43,18 @@ pub struct ConfigArgs {
         value_delimiter = ','
     )]
     pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// Outgoing mail server: smtp://HOST:PORT (plain, for a local relay),
+    /// smtp://USER:PASSWORD@HOST:587?tls=required (STARTTLS) or smtps://… (TLS)
+    /// [default: none, messages are written as .eml files under <data-dir>/outbox/]
+    #[arg(long, env = "CIVIFORGE_SMTP_URL", global = true)]
+    pub smtp_url: Option<String>,
+    /// Sender of outgoing mail [default: civiforge@localhost]
+    #[arg(long, env = "CIVIFORGE_MAIL_FROM", global = true)]
+    pub mail_from: Option<String>,
+    /// The instance's address as users reach it, for links in e-mails
+    /// [default: http://<listen>]
+    #[arg(long, env = "CIVIFORGE_PUBLIC_URL", global = true)]
+    pub public_url: Option<String>,
     /// Configuration file [default: ./civiforge.toml when it exists]
     #[arg(long, env = "CIVIFORGE_CONFIG", global = true)]
     pub config: Option<PathBuf>,
@@ -59,6 +71,9 @@ struct ConfigFile {
     allow_local_repositories: Option<toml::Value>,
     allow_private_networks: Option<toml::Value>,
     refresh_interval: Option<u64>,
+    smtp_url: Option<String>,
+    mail_from: Option<String>,
+    public_url: Option<String>,
 }
 
 /// The spellings of a boolean setting, as error messages list them.
@@ -136,6 +151,11 @@ pub struct Config {
     /// argument, which other users could see).
     pub secret_key: Option<String>,
     pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// Outgoing mail; none writes messages to `<data-dir>/outbox/`.
+    pub smtp_url: Option<String>,
+    pub mail_from: String,
+    /// The instance's address for links in e-mails, without a trailing slash.
+    pub public_url: String,
 }
 
 impl Config {
@@ -206,6 +226,28 @@ impl Config {
         if refresh_secs == 0 {
             bail!("l'intervalle de rafraîchissement doit être d'au moins 1 seconde");
         }
+        let mail_from = args
+            .mail_from
+            .clone()
+            .or(file.mail_from)
+            .unwrap_or_else(|| "civiforge@localhost".into());
+        if mail_from.parse::<lettre::message::Mailbox>().is_err() {
+            bail!(
+                "adresse d'expédition invalide « {mail_from} » (--mail-from, CIVIFORGE_MAIL_FROM) : \
+                 attendu une adresse e-mail, par exemple civiforge@agglo.fr"
+            );
+        }
+        let public_url = args
+            .public_url
+            .clone()
+            .or(file.public_url)
+            .unwrap_or_else(|| format!("http://{listen}"));
+        if url::Url::parse(&public_url).is_err() {
+            bail!(
+                "adresse publique invalide « {public_url} » (--public-url, CIVIFORGE_PUBLIC_URL) : \
+                 attendu par exemple https://catalogue.agglo.fr"
+            );
+        }
         Ok(Config {
             listen,
             data_dir,
@@ -218,6 +260,13 @@ impl Config {
             fetch_limits: civiforge_indexer::fetch::FetchLimits::default(),
             secret_key: env("CIVIFORGE_SECRET_KEY").filter(|k| !k.is_empty()),
             trusted_proxies: args.trusted_proxies.clone(),
+            smtp_url: args
+                .smtp_url
+                .clone()
+                .or(file.smtp_url)
+                .filter(|u| !u.is_empty()),
+            mail_from,
+            public_url: public_url.trim_end_matches('/').to_string(),
         })
     }
 }

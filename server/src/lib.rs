@@ -11,6 +11,7 @@ pub mod http;
 pub mod index_command;
 pub mod indexing;
 pub mod logging;
+pub mod mail;
 pub mod model;
 pub mod pages;
 pub mod reference;

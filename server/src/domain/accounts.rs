@@ -61,18 +61,7 @@ impl Domain {
                 .record_attempt(&ip_key, chrono::Utc::now())
                 .await?;
         }
-        let email = account.email.trim().to_lowercase();
-        let valid_email = email.len() <= 254
-            && !email.chars().any(char::is_whitespace)
-            && email
-                .split_once('@')
-                .is_some_and(|(local, domain)| !local.is_empty() && domain.contains('.'));
-        if !valid_email {
-            return Err(AppError::invalid(
-                "email",
-                format!("adresse e-mail invalide « {} »", super::shorten(&email)),
-            ));
-        }
+        let email = checked_email(&account.email)?;
         let name = account.name.trim();
         if name.is_empty() {
             return Err(AppError::invalid("name", "indiquez votre nom"));
@@ -98,8 +87,16 @@ impl Domain {
             password_hash,
             is_admin: account.is_admin,
             is_moderator,
+            // An administrator vouches for the accounts made on the server; a sign-up
+            // proves its address by following the link sent to it.
+            email_confirmed_at: (!signing_up).then(chrono::Utc::now),
         };
-        Ok(self.store.create_user(new, &audit).await?)
+        let user = self.store.create_user(new, &audit).await?;
+        if signing_up && let Err(error) = self.send_confirmation(&user, &user.email).await {
+            // The account exists; its owner asks for a new link from the account page.
+            tracing::error!(%error, "confirmation link not queued");
+        }
+        Ok(user)
     }
 
     /// Signs in with an address and a password; opens a session, replacing `replaced` (the
@@ -319,6 +316,23 @@ pub fn scopes_named(names: &[String]) -> AppResult<Vec<Scope>> {
             })
         })
         .collect()
+}
+
+/// An e-mail address as accounts keep it (trimmed, lower-cased), or why it is refused.
+pub fn checked_email(email: &str) -> AppResult<String> {
+    let email = email.trim().to_lowercase();
+    let valid_email = email.len() <= 254
+        && !email.chars().any(char::is_whitespace)
+        && email
+            .split_once('@')
+            .is_some_and(|(local, domain)| !local.is_empty() && domain.contains('.'));
+    if !valid_email {
+        return Err(AppError::invalid(
+            "email",
+            format!("adresse e-mail invalide « {} »", super::shorten(&email)),
+        ));
+    }
+    Ok(email)
 }
 
 /// Hashes a password on a blocking thread; a password that breaks the rules is a field error.

@@ -30,11 +30,13 @@ impl Domain {
             .rsplit_once('@')
             .map(|(_, d)| d.to_string())
             .unwrap_or_default();
-        let vouched = self
-            .store
-            .email_domains(&organisation.id)
-            .await?
-            .contains(&domain);
+        // Only a proven address vouches: anyone may sign up as anything@istres.fr.
+        let vouched = user.email_confirmed_at.is_some()
+            && self
+                .store
+                .email_domains(&organisation.id)
+                .await?
+                .contains(&domain);
         if !vouched
             && let Some(current) = self
                 .store

@@ -6,6 +6,7 @@
 
 pub mod accounts;
 mod actor;
+pub mod addresses;
 pub mod adoptions;
 pub mod claims;
 mod error;
@@ -29,10 +30,22 @@ use crate::store::Store;
 pub struct Domain {
     pub store: Arc<dyn Store>,
     pub url_policy: RepositoryUrlPolicy,
+    /// The instance's address as users reach it, for the links sent by e-mail.
+    pub public_url: String,
 }
 
 impl Domain {
     pub fn new(store: Arc<dyn Store>, url_policy: RepositoryUrlPolicy) -> Self {
-        Self { store, url_policy }
+        Self {
+            store,
+            url_policy,
+            public_url: "http://127.0.0.1:8080".into(),
+        }
+    }
+
+    /// The same domain, its e-mail links pointing at `public_url`.
+    pub fn with_public_url(mut self, public_url: impl Into<String>) -> Self {
+        self.public_url = public_url.into().trim_end_matches('/').to_string();
+        self
     }
 }

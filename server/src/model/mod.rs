@@ -4,8 +4,10 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+mod mail;
 mod reports;
 mod values;
+pub use mail::*;
 pub use reports::*;
 pub use values::*;
 
@@ -20,6 +22,9 @@ pub struct User {
     pub is_admin: bool,
     pub is_moderator: bool,
     pub created_at: DateTime<Utc>,
+    /// When its owner proved the address by following the link sent to it; until then the
+    /// address vouches for nothing.
+    pub email_confirmed_at: Option<DateTime<Utc>>,
 }
 
 /// What creating a user needs; the password is already hashed.
@@ -30,6 +35,8 @@ pub struct NewUser {
     pub password_hash: String,
     pub is_admin: bool,
     pub is_moderator: bool,
+    /// Set when the address is known good (an administrator made the account).
+    pub email_confirmed_at: Option<DateTime<Utc>>,
 }
 
 /// Where a project stands with the indexer.

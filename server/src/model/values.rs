@@ -107,6 +107,15 @@ impl Scope {
 }
 
 text_values! {
+    /// What a link sent by e-mail is for.
+    EmailPurpose {
+        /// Proving an address: the account's at sign-up, or a new one.
+        ConfirmEmail = "confirm_email",
+        ResetPassword = "reset_password",
+    }
+}
+
+text_values! {
     /// What the worker does with a job.
     JobKind {
         /// Fetch the repository and index what changed.
@@ -134,6 +143,8 @@ text_values! {
         UserSignin = "user.signin",
         UserSignout = "user.signout",
         UserPassword = "user.password",
+        UserEmailConfirm = "user.email_confirm",
+        UserPasswordReset = "user.password_reset",
         TokenCreate = "token.create",
         TokenRevoke = "token.revoke",
     }

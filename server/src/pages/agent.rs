@@ -3,7 +3,7 @@
 //! user's requests. The rules are the domain's (`domain::claims`).
 
 use super::session::RenderFor;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use minijinja::context;
 
@@ -77,7 +77,11 @@ pub async fn set_domains(
 }
 
 /// `GET /compte`: the account's requests to act for organisations, and its other pages.
-pub async fn account(State(state): State<AppState>, visitor: Visitor) -> Response {
+pub async fn account(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Query(query): Query<std::collections::BTreeMap<String, String>>,
+) -> Response {
     let Some(user) = &visitor.user else {
         return sign_in_first("/compte");
     };
@@ -95,7 +99,12 @@ pub async fn account(State(state): State<AppState>, visitor: Visitor) -> Respons
             }
         })
         .collect();
-    state
-        .web
-        .render_for(&visitor, "account.html", context! { claims })
+    let sent = (query.get("envoye").map(String::as_str) == Some("confirmation"))
+        .then(|| format!("Un nouveau lien vient d'être envoyé à {}.", user.email));
+    let email_confirmed = user.email_confirmed_at.is_some();
+    state.web.render_for(
+        &visitor,
+        "account.html",
+        context! { claims, sent, email_confirmed },
+    )
 }

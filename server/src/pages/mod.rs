@@ -3,6 +3,7 @@
 mod account;
 mod agent;
 mod assets;
+mod email_links;
 pub mod format;
 mod forms;
 mod home;
@@ -52,6 +53,23 @@ pub fn routes() -> Router<AppState> {
             get(forms::new_adoption_page).post(forms::declare_adoption),
         )
         .route("/plan-du-site.xml", get(assets::sitemap))
+        .route(
+            "/confirmer-adresse",
+            get(email_links::confirm_page).post(email_links::confirm),
+        )
+        .route("/compte/confirmation", post(email_links::resend))
+        .route(
+            "/compte/adresse",
+            get(email_links::change_page).post(email_links::change),
+        )
+        .route(
+            "/mot-de-passe-oublie",
+            get(email_links::forgot_page).post(email_links::forgot),
+        )
+        .route(
+            "/reinitialiser-mot-de-passe",
+            get(email_links::reset_page).post(email_links::reset),
+        )
         .route("/compte", get(agent::account))
         .route(
             "/projets/{slug}/utilisateurs-connus",

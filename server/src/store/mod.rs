@@ -10,6 +10,7 @@ mod audit;
 mod catalogue;
 mod claims;
 mod jobs;
+mod mail;
 mod organisations;
 mod postgres;
 mod projects;
@@ -24,6 +25,7 @@ pub use audit::AuditStore;
 pub use catalogue::CatalogueStore;
 pub use claims::ClaimStore;
 pub use jobs::JobStore;
+pub use mail::MailStore;
 pub use organisations::OrganisationStore;
 pub use projects::ProjectStore;
 pub use search_feed::SearchFeedStore;
@@ -32,7 +34,7 @@ pub use snapshots::SnapshotStore;
 /// Every store interface, for callers of their methods.
 pub mod prelude {
     pub use super::{
-        AccountStore, AdoptionStore, AuditStore, CatalogueStore, ClaimStore, JobStore,
+        AccountStore, AdoptionStore, AuditStore, CatalogueStore, ClaimStore, JobStore, MailStore,
         OrganisationStore, ProjectStore, SearchFeedStore, SnapshotStore, Store,
     };
 }
@@ -88,6 +90,7 @@ pub trait Store:
     + ProjectStore
     + SnapshotStore
     + JobStore
+    + MailStore
     + SearchFeedStore
     + OrganisationStore
     + AdoptionStore

@@ -185,6 +185,7 @@ pub(crate) struct UserRow {
     pub is_admin: bool,
     pub is_moderator: bool,
     pub created_at: DateTime<Utc>,
+    pub email_confirmed_at: Option<DateTime<Utc>>,
 }
 
 impl From<UserRow> for User {
@@ -197,6 +198,7 @@ impl From<UserRow> for User {
             is_admin: row.is_admin,
             is_moderator: row.is_moderator,
             created_at: row.created_at,
+            email_confirmed_at: row.email_confirmed_at,
         }
     }
 }

@@ -73,6 +73,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     template!("account.html"),
     template!("moderation.html"),
     template!("audit.html"),
+    template!("email_link.html"),
 ];
 
 impl Web {

@@ -14,8 +14,9 @@ impl AccountStore for Engine {
         let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
         let row: crate::store::rows::UserRow = sqlx::query_as(
             "INSERT INTO users (email, name, password_hash, is_admin, is_moderator, \
-             created_at) VALUES ($1, $2, $3, $4, $6, $5) \
-             RETURNING id, email, name, password_hash, is_admin, is_moderator, created_at",
+             created_at, email_confirmed_at) VALUES ($1, $2, $3, $4, $6, $5, $7) \
+             RETURNING id, email, name, password_hash, is_admin, is_moderator, created_at, \
+             email_confirmed_at",
         )
         .bind(&user.email)
         .bind(&user.name)
@@ -23,6 +24,7 @@ impl AccountStore for Engine {
         .bind(user.is_admin)
         .bind(chrono::Utc::now())
         .bind(user.is_moderator)
+        .bind(user.email_confirmed_at)
         .fetch_one(&mut *tx)
         .await
         .map_err(|e| {
@@ -42,7 +44,8 @@ impl AccountStore for Engine {
         email: &str,
     ) -> crate::store::StoreResult<Option<crate::model::User>> {
         let row: Option<crate::store::rows::UserRow> = sqlx::query_as(
-            "SELECT id, email, name, password_hash, is_admin, is_moderator, created_at \
+            "SELECT id, email, name, password_hash, is_admin, is_moderator, created_at, \
+             email_confirmed_at \
              FROM users WHERE email = $1",
         )
         .bind(email)
@@ -162,7 +165,8 @@ impl AccountStore for Engine {
             .execute(&self.pool)
             .await?;
         let user: crate::store::rows::UserRow = sqlx::query_as(
-            "SELECT id, email, name, password_hash, is_admin, is_moderator, created_at \
+            "SELECT id, email, name, password_hash, is_admin, is_moderator, created_at, \
+             email_confirmed_at \
              FROM users WHERE id = $1",
         )
         .bind(user_id)
@@ -264,7 +268,8 @@ impl AccountStore for Engine {
         token_hash: &str,
     ) -> crate::store::StoreResult<Option<crate::model::User>> {
         let row: Option<crate::store::rows::UserRow> = sqlx::query_as(
-            "SELECT u.id, u.email, u.name, u.password_hash, u.is_admin, u.is_moderator, u.created_at \
+            "SELECT u.id, u.email, u.name, u.password_hash, u.is_admin, u.is_moderator, u.created_at, \
+             u.email_confirmed_at \
              FROM sessions s JOIN users u ON u.id = s.user_id \
              WHERE s.token_hash = $1 AND s.expires_at > $2",
         )

@@ -10,6 +10,7 @@ mod audit;
 mod catalogue;
 mod claims;
 mod jobs;
+mod mail;
 mod organisations;
 mod projects;
 mod search_feed;
