@@ -8,7 +8,8 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import { chromium } from 'playwright-core';
 
@@ -18,6 +19,7 @@ const BASE = process.env.CIVIFORGE_BASE_URL;
 const EMAIL = process.env.CIVIFORGE_TEST_EMAIL;
 const PASSWORD = process.env.CIVIFORGE_TEST_PASSWORD;
 const MODERATOR = process.env.CIVIFORGE_TEST_MODERATOR_EMAIL;
+const MAIL_DIR = process.env.CIVIFORGE_TEST_MAIL_DIR;
 const SHOTS = process.env.SCREENSHOT_DIR ?? 'tests-output/screenshots';
 
 const DESKTOP = { width: 1280, height: 900 };
@@ -33,6 +35,8 @@ const PAGES = {
   categorie: '/categories/cimetieres',
   connexion: '/connexion',
   inscription: '/inscription',
+  'mot-de-passe-oublie': '/mot-de-passe-oublie',
+  'confirmer-adresse': '/confirmer-adresse?jeton=exemple',
   introuvable: '/nulle-part',
   'projet-introuvable': '/projets/inconnu',
 };
@@ -45,6 +49,7 @@ const SIGNED_IN_PAGES = {
   'nouvelle-adoption': '/adoptions/nouvelle?projet=opencimetiere',
   'nouvelle-adoption-recherche': '/adoptions/nouvelle?projet=opencimetiere&recherche=istres',
   compte: '/compte',
+  'changer-adresse': '/compte/adresse',
   moderation: '/moderation',
   journal: '/moderation/journal',
 };
@@ -131,6 +136,65 @@ async function signIn(page, email = EMAIL) {
   await page.getByRole('button', { name: 'Se connecter' }).click();
   await page.waitForURL(`${BASE}/`);
 }
+
+/** The link starting with `prefix` in the newest message to `address`, waiting for it. */
+async function linkFromMail(address, prefix, after = 0) {
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    const files = existsSync(MAIL_DIR) ? readdirSync(MAIL_DIR).sort() : [];
+    for (const file of files.slice(after).reverse()) {
+      // Quoted-printable: soft line breaks joined, =XX bytes decoded.
+      const raw = readFileSync(join(MAIL_DIR, file), 'utf8').replace(/=\r\n/g, '');
+      const text = Buffer.from(raw.replace(/=([0-9A-F]{2})/g, (_, hex) => String.fromCharCode(parseInt(hex, 16))), 'latin1').toString('utf8');
+      if (!text.includes(`To: ${address}`)) continue;
+      const start = text.indexOf(prefix);
+      if (start !== -1) return text.slice(start).split(/[\s"<]/)[0];
+    }
+    assert.ok(Date.now() < deadline, `no message to ${address} with ${prefix}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+function mailCount() {
+  return existsSync(MAIL_DIR) ? readdirSync(MAIL_DIR).length : 0;
+}
+
+test('a new agent proves her address by the link she receives, then resets a forgotten password', async () => {
+  const page = await newPage();
+  const address = 'nouvelle.agente@mairie-miramas.fr';
+  await page.goto(`${BASE}/inscription`);
+  await page.getByLabel('Nom').fill('Nouvelle Agente');
+  await page.getByLabel('Adresse e-mail').fill(address);
+  await page.getByLabel('Mot de passe').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Créer mon compte' }).click();
+  await page.goto(`${BASE}/compte`);
+  assert.match(await page.locator('main').innerText(), /Adresse non confirmée/);
+
+  await page.goto(await linkFromMail(address, `${BASE}/confirmer-adresse`));
+  await page.getByRole('button', { name: 'Confirmer mon adresse' }).click();
+  assert.match(await page.locator('p.success').innerText(), /est confirmée/);
+  await page.goto(`${BASE}/compte`);
+  assert.doesNotMatch(await page.locator('main').innerText(), /Adresse non confirmée/);
+  await page.context().close();
+
+  const visitor = await newPage();
+  await visitor.goto(`${BASE}/connexion`);
+  await visitor.getByRole('link', { name: 'Mot de passe oublié ?' }).click();
+  const before = mailCount();
+  await visitor.getByLabel('Adresse e-mail').fill(address);
+  await visitor.getByRole('button', { name: 'Envoyer le lien' }).click();
+  assert.match(await visitor.locator('p.success').innerText(), /Si un compte existe pour cette adresse/);
+  await visitor.goto(await linkFromMail(address, `${BASE}/reinitialiser-mot-de-passe`, before));
+  await visitor.getByLabel('Nouveau mot de passe').fill('un tout nouveau mot de passe');
+  await visitor.getByRole('button', { name: 'Enregistrer le mot de passe' }).click();
+  assert.match(await visitor.locator('p.success').innerText(), /mot de passe est changé/);
+  await visitor.goto(`${BASE}/connexion`);
+  await visitor.getByLabel('Adresse e-mail').fill(address);
+  await visitor.getByLabel('Mot de passe').fill('un tout nouveau mot de passe');
+  await visitor.getByRole('button', { name: 'Se connecter' }).click();
+  await visitor.waitForURL(`${BASE}/`);
+  await visitor.context().close();
+});
 
 test('Claire finds cemetery software from the home page, filters, opens it', async () => {
   const page = await newPage();

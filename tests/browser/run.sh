@@ -17,7 +17,12 @@ npm ci --no-audit --no-fund --silent
 BIN="$CARGO_TARGET_DIR/debug/civiforge"
 WORK=$(mktemp -d /tmp/civiforge-browser.XXXXXX)
 SERVER=""
-cleanup() { [ -n "$SERVER" ] && kill "$SERVER" 2>/dev/null; wait 2>/dev/null; rm -rf "$WORK"; }
+SMTP=""
+cleanup() {
+  [ -n "$SERVER" ] && kill "$SERVER" 2>/dev/null
+  [ -n "$SMTP" ] && kill "$SMTP" 2>/dev/null
+  wait 2>/dev/null; rm -rf "$WORK"
+}
 trap cleanup EXIT
 
 # A real repository with a README and a tag.
@@ -37,7 +42,13 @@ export CIVIFORGE_TEST_MODERATOR_EMAIL="moderation@civiforge.test"
 echo "$CIVIFORGE_TEST_PASSWORD" | "$BIN" admin create-user --email "$CIVIFORGE_TEST_MODERATOR_EMAIL" --name "Modération" --moderator >/dev/null
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 export CIVIFORGE_BASE_URL="http://127.0.0.1:$PORT"
-CIVIFORGE_LOG=warn "$BIN" serve --listen "127.0.0.1:$PORT" --allow-local-repositories 2>"$WORK/serve.log" &
+# Mail goes to a capture server on loopback, whose messages the journeys read.
+SMTP_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+export CIVIFORGE_TEST_MAIL_DIR="$WORK/mail"
+node "$ROOT/tests/browser/smtp-capture.mjs" "$SMTP_PORT" "$CIVIFORGE_TEST_MAIL_DIR" &
+SMTP=$!
+CIVIFORGE_LOG=warn "$BIN" serve --listen "127.0.0.1:$PORT" --allow-local-repositories \
+  --smtp-url "smtp://127.0.0.1:$SMTP_PORT" --public-url "$CIVIFORGE_BASE_URL" 2>"$WORK/serve.log" &
 SERVER=$!
 for _ in $(seq 1 100); do curl -sf "$CIVIFORGE_BASE_URL/healthz" >/dev/null && break; sleep 0.2; done
 api() { curl -sf -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' "$@"; }
