@@ -373,14 +373,25 @@ async fn without_a_mail_server_messages_land_in_the_outbox() {
     let created = std::process::Command::new(env!("CARGO_BIN_EXE_civiforge"))
         .args(["--data-dir"])
         .arg(dir.path())
-        .args(["admin", "create-user", "--email", "agent@agglo.fr", "--name", "Agent"])
+        .args([
+            "admin",
+            "create-user",
+            "--email",
+            "agent@agglo.fr",
+            "--name",
+            "Agent",
+        ])
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()
         .and_then(|mut child| {
             use std::io::Write;
-            child.stdin.take().expect("stdin").write_all(b"un mot de passe solide\n")?;
+            child
+                .stdin
+                .take()
+                .expect("stdin")
+                .write_all(b"un mot de passe solide\n")?;
             child.wait_with_output()
         })
         .expect("create-user");

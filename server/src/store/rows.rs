@@ -266,6 +266,14 @@ macro_rules! project_filter {
     };
 }
 
+/// The columns of a [`UserRow`], from `users u`.
+macro_rules! user_columns {
+    () => {
+        "u.id, u.email, u.name, u.password_hash, u.is_admin, u.is_moderator, u.created_at, \
+         u.email_confirmed_at"
+    };
+}
+
 macro_rules! organisation_columns {
     () => {
         "o.id, o.kind, o.code, o.name, o.subkind, o.siren, o.departement, o.region, \
@@ -319,7 +327,7 @@ macro_rules! page_of_projects {
 
 pub(crate) use {
     adoption_select, organisation_columns, organisation_filter, page_of_projects, project_filter,
-    project_select,
+    project_select, user_columns,
 };
 
 /// Rows per multi-row INSERT when loading reference data: well under both engines' limits

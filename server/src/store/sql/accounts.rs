@@ -43,11 +43,11 @@ impl AccountStore for Engine {
         &self,
         email: &str,
     ) -> crate::store::StoreResult<Option<crate::model::User>> {
-        let row: Option<crate::store::rows::UserRow> = sqlx::query_as(
-            "SELECT id, email, name, password_hash, is_admin, is_moderator, created_at, \
-             email_confirmed_at \
-             FROM users WHERE email = $1",
-        )
+        let row: Option<crate::store::rows::UserRow> = sqlx::query_as(concat!(
+            "SELECT ",
+            crate::store::rows::user_columns!(),
+            " FROM users u WHERE u.email = $1"
+        ))
         .bind(email)
         .fetch_optional(&self.pool)
         .await?;
@@ -164,11 +164,11 @@ impl AccountStore for Engine {
             .bind(token_hash)
             .execute(&self.pool)
             .await?;
-        let user: crate::store::rows::UserRow = sqlx::query_as(
-            "SELECT id, email, name, password_hash, is_admin, is_moderator, created_at, \
-             email_confirmed_at \
-             FROM users WHERE id = $1",
-        )
+        let user: crate::store::rows::UserRow = sqlx::query_as(concat!(
+            "SELECT ",
+            crate::store::rows::user_columns!(),
+            " FROM users u WHERE u.id = $1"
+        ))
         .bind(user_id)
         .fetch_one(&self.pool)
         .await?;
@@ -267,12 +267,12 @@ impl AccountStore for Engine {
         &self,
         token_hash: &str,
     ) -> crate::store::StoreResult<Option<crate::model::User>> {
-        let row: Option<crate::store::rows::UserRow> = sqlx::query_as(
-            "SELECT u.id, u.email, u.name, u.password_hash, u.is_admin, u.is_moderator, u.created_at, \
-             u.email_confirmed_at \
-             FROM sessions s JOIN users u ON u.id = s.user_id \
-             WHERE s.token_hash = $1 AND s.expires_at > $2",
-        )
+        let row: Option<crate::store::rows::UserRow> = sqlx::query_as(concat!(
+            "SELECT ",
+            crate::store::rows::user_columns!(),
+            " FROM sessions s JOIN users u ON u.id = s.user_id \
+             WHERE s.token_hash = $1 AND s.expires_at > $2"
+        ))
         .bind(token_hash)
         .bind(chrono::Utc::now())
         .fetch_optional(&self.pool)

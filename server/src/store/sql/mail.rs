@@ -111,13 +111,13 @@ impl MailStore for Engine {
         purpose: EmailPurpose,
         now: DateTime<Utc>,
     ) -> StoreResult<Option<User>> {
-        let row: Option<crate::store::rows::UserRow> = sqlx::query_as(
-            "SELECT u.id, u.email, u.name, u.password_hash, u.is_admin, u.is_moderator, \
-             u.created_at, u.email_confirmed_at FROM email_tokens t \
-             JOIN users u ON u.id = t.user_id \
+        let row: Option<crate::store::rows::UserRow> = sqlx::query_as(concat!(
+            "SELECT ",
+            crate::store::rows::user_columns!(),
+            " FROM email_tokens t JOIN users u ON u.id = t.user_id \
              WHERE t.token_hash = $1 AND t.purpose = $2 AND t.used_at IS NULL \
-             AND t.expires_at > $3",
-        )
+             AND t.expires_at > $3"
+        ))
         .bind(token_hash)
         .bind(purpose.as_str())
         .bind(now)
