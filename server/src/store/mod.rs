@@ -1,6 +1,6 @@
 //! The catalogue's storage: one [`Store`] interface, made of one trait per aggregate
 //! (accounts, projects, snapshots, jobs, search feed, organisations, adoptions, claims, audit,
-//! catalogue figures), implemented for SQLite (the embedded default) and PostgreSQL
+//! catalogue figures, bulk imports), implemented for SQLite (the embedded default) and PostgreSQL
 //! (production, several instances). Both run the same SQL, written once in `sql/` and
 //! compiled once per engine, and pass the same test suite.
 
@@ -9,6 +9,7 @@ mod adoptions;
 mod audit;
 mod catalogue;
 mod claims;
+mod imports;
 mod jobs;
 mod organisations;
 mod postgres;
@@ -23,6 +24,7 @@ pub use adoptions::AdoptionStore;
 pub use audit::AuditStore;
 pub use catalogue::CatalogueStore;
 pub use claims::ClaimStore;
+pub use imports::{ImportRefusal, ImportStore, ImportedAdoption, ImportedProject};
 pub use jobs::JobStore;
 pub use organisations::OrganisationStore;
 pub use projects::ProjectStore;
@@ -32,7 +34,7 @@ pub use snapshots::SnapshotStore;
 /// Every store interface, for callers of their methods.
 pub mod prelude {
     pub use super::{
-        AccountStore, AdoptionStore, AuditStore, CatalogueStore, ClaimStore, JobStore,
+        AccountStore, AdoptionStore, AuditStore, CatalogueStore, ClaimStore, ImportStore, JobStore,
         OrganisationStore, ProjectStore, SearchFeedStore, SnapshotStore, Store,
     };
 }
@@ -58,6 +60,9 @@ pub enum StoreError {
     Database(#[from] sqlx::Error),
     #[error("erreur de migration : {0}")]
     Migration(#[from] sqlx::migrate::MigrateError),
+    /// A bulk import's batch was refused whole; the refusal names the row.
+    #[error("import refusé : {0}")]
+    ImportRefused(ImportRefusal),
 }
 
 /// Which unique value clashed.
@@ -94,6 +99,7 @@ pub trait Store:
     + ClaimStore
     + AuditStore
     + CatalogueStore
+    + ImportStore
     + Send
     + Sync
     + 'static
