@@ -135,6 +135,9 @@ text_values! {
         ProjectWebhookRotate = "project.webhook_rotate",
         ProjectWebhook = "project.webhook",
         AdoptionDeclare = "adoption.declare",
+        /// A batch of a bulk import (`ImportStore`).
+        ProjectImport = "project.import",
+        AdoptionImport = "adoption.import",
         ClaimFile = "claim.file",
         ClaimDecide = "claim.decide",
         OrganisationEmailDomains = "organisation.email_domains",

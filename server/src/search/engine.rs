@@ -269,6 +269,13 @@ impl Engine<'_> {
         Box::new(BooleanQuery::new(clauses))
     }
 
+    /// The query a search runs first: every word required, the filters applied. Public for
+    /// callers that collect on their own (the search benchmark times its parts).
+    pub fn query(&self, request: &SearchRequest) -> Box<dyn Query> {
+        let user_query = UserQuery::parse(&request.text);
+        self.filtered(self.text_query(&user_query, true), &request.filters)
+    }
+
     /// Runs a search on a searcher of this index.
     pub fn search(
         &self,
@@ -285,7 +292,7 @@ impl Engine<'_> {
                 searcher.search(query, &(Count, ranked, self.facets_collector()?))?;
             tantivy::Result::Ok((total, docs, facets))
         };
-        let strict = self.filtered(self.text_query(&user_query, true), &request.filters);
+        let strict = self.query(request);
         let (mut total, mut docs, mut aggregations) = collect(strict.as_ref())?;
         let mut relaxed = false;
         if total == 0 && user_query.positive_words().len() > 1 {
@@ -331,7 +338,8 @@ impl Engine<'_> {
         })
     }
 
-    fn highlighter(
+    /// The highlights' generator for what was typed; `None` when no word is sought.
+    pub fn highlighter(
         &self,
         searcher: &Searcher,
         query: &UserQuery,

@@ -1,6 +1,6 @@
 //! The catalogue's storage: one [`Store`] interface, made of one trait per aggregate
 //! (accounts, projects, snapshots, jobs, search feed, organisations, adoptions, claims, audit,
-//! catalogue figures), implemented for SQLite (the embedded default) and PostgreSQL
+//! catalogue figures, bulk imports), implemented for SQLite (the embedded default) and PostgreSQL
 //! (production, several instances). Both run the same SQL, written once in `sql/` and
 //! compiled once per engine, and pass the same test suite.
 
@@ -9,6 +9,7 @@ mod adoptions;
 mod audit;
 mod catalogue;
 mod claims;
+mod imports;
 mod jobs;
 mod mail;
 mod organisations;
@@ -24,6 +25,7 @@ pub use adoptions::AdoptionStore;
 pub use audit::AuditStore;
 pub use catalogue::CatalogueStore;
 pub use claims::ClaimStore;
+pub use imports::{ImportRefusal, ImportStore, ImportedAdoption, ImportedProject};
 pub use jobs::JobStore;
 pub use mail::MailStore;
 pub use organisations::OrganisationStore;
@@ -34,8 +36,8 @@ pub use snapshots::SnapshotStore;
 /// Every store interface, for callers of their methods.
 pub mod prelude {
     pub use super::{
-        AccountStore, AdoptionStore, AuditStore, CatalogueStore, ClaimStore, JobStore, MailStore,
-        OrganisationStore, ProjectStore, SearchFeedStore, SnapshotStore, Store,
+        AccountStore, AdoptionStore, AuditStore, CatalogueStore, ClaimStore, ImportStore, JobStore,
+        MailStore, OrganisationStore, ProjectStore, SearchFeedStore, SnapshotStore, Store,
     };
 }
 
@@ -60,6 +62,9 @@ pub enum StoreError {
     Database(#[from] sqlx::Error),
     #[error("erreur de migration : {0}")]
     Migration(#[from] sqlx::migrate::MigrateError),
+    /// A bulk import's batch was refused whole; the refusal names the row.
+    #[error("import refusé : {0}")]
+    ImportRefused(ImportRefusal),
 }
 
 /// Which unique value clashed.
@@ -97,6 +102,7 @@ pub trait Store:
     + ClaimStore
     + AuditStore
     + CatalogueStore
+    + ImportStore
     + Send
     + Sync
     + 'static

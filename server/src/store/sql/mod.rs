@@ -9,6 +9,7 @@ mod adoptions;
 mod audit;
 mod catalogue;
 mod claims;
+mod imports;
 mod jobs;
 mod mail;
 mod organisations;
