@@ -69,6 +69,7 @@ fn every_module_says_what_it_is_for_and_stays_small() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let mut files = rust_files(&server_src());
     files.extend(rust_files(&root.join("indexer/src")));
+    files.extend(rust_files(&root.join("bench/src")));
     for file in files {
         let text = read(&file);
         assert!(
