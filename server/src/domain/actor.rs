@@ -118,15 +118,13 @@ impl Actor {
 
     /// Whether the user moderates (administrators do).
     pub fn moderates(&self) -> bool {
-        self.user
-            .as_ref()
-            .is_some_and(|u| u.is_admin || u.is_moderator)
+        self.user.as_ref().is_some_and(|u| u.role().moderates())
     }
 
     /// The user, when they moderate.
     pub fn require_moderator(&self) -> AppResult<&User> {
         let user = self.user()?;
-        if user.is_admin || user.is_moderator {
+        if user.role().moderates() {
             Ok(user)
         } else {
             Err(AppError::forbidden("réservé aux modérateurs"))

@@ -27,6 +27,19 @@ pub struct User {
     pub email_confirmed_at: Option<DateTime<Utc>>,
 }
 
+impl User {
+    /// The account's role, from the two flags the database keeps.
+    pub fn role(&self) -> Role {
+        if self.is_admin {
+            Role::Administrator
+        } else if self.is_moderator {
+            Role::Moderator
+        } else {
+            Role::Member
+        }
+    }
+}
+
 /// What creating a user needs; the password is already hashed.
 #[derive(Debug, Clone)]
 pub struct NewUser {

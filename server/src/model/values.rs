@@ -107,6 +107,24 @@ impl Scope {
 }
 
 text_values! {
+    /// What an account may do beyond its own projects and organisations.
+    Role {
+        Member = "member",
+        /// Verifies claims, hides projects, keeps e-mail domains, reads the audit log.
+        Moderator = "moderator",
+        /// Everything a moderator may, and tokens with the `admin` scope.
+        Administrator = "administrator",
+    }
+}
+
+impl Role {
+    /// Whether the role moderates (administrators do).
+    pub fn moderates(self) -> bool {
+        matches!(self, Role::Moderator | Role::Administrator)
+    }
+}
+
+text_values! {
     /// What a link sent by e-mail is for.
     EmailPurpose {
         /// Proving an address: the account's at sign-up, or a new one.
@@ -193,5 +211,7 @@ mod tests {
         assert_eq!(Verification::parse("agent"), Some(Verification::Agent));
         assert_eq!(ClaimStatus::parse("Verified"), None, "spellings are exact");
         assert_eq!(AdoptionStatus::InUse.to_string(), "in_use");
+        assert!(Role::Administrator.moderates() && Role::Moderator.moderates());
+        assert!(!Role::Member.moderates());
     }
 }

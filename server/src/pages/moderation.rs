@@ -33,7 +33,7 @@ pub fn moderator<'a>(
 ) -> Result<&'a User, Box<Response>> {
     match &visitor.user {
         None => Err(Box::new(super::session::sign_in_first(here))),
-        Some(user) if user.is_moderator || user.is_admin => Ok(user),
+        Some(user) if user.role().moderates() => Ok(user),
         Some(_) => Err(Box::new(state.web.notice(
             StatusCode::FORBIDDEN,
             "Réservé aux modérateurs",

@@ -71,10 +71,7 @@ pub async fn organisation_page(
             }),
         None => None,
     };
-    let is_moderator = visitor
-        .user
-        .as_ref()
-        .is_some_and(|u| u.is_moderator || u.is_admin);
+    let is_moderator = visitor.user.as_ref().is_some_and(|u| u.role().moderates());
     let mut form_errors = BTreeMap::new();
     let email_domains = if let Some((typed, message)) = &refused_domains {
         form_errors.insert("domaines", message.clone());

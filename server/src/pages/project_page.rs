@@ -194,7 +194,7 @@ pub async fn project_page(
     let unresolved = crate::domain::known_users::unresolved_names(&project, &known_users);
     // Its maintainers (and moderators) keep their own list of known users from here.
     let can_maintain = match &visitor.user {
-        Some(user) if user.is_admin || user.is_moderator => true,
+        Some(user) if user.role().moderates() => true,
         Some(user) => store.is_maintainer(&slug, user.id).await.unwrap_or(false),
         None => false,
     };

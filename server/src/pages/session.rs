@@ -91,7 +91,7 @@ impl Visitor {
         context! {
             user => self.user.as_ref().map(|u| context! {
                 name => u.name.clone(), email => u.email.clone(),
-                moderator => u.is_moderator || u.is_admin,
+                moderator => u.role().moderates(),
             }),
             csrf => self.csrf.clone(),
         }
