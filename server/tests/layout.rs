@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 
 /// "About 500 lines": a file past this has become several things.
-const MAX_LINES: usize = 550;
+const MAX_LINES: usize = 520;
 
 fn rust_files(dir: &Path) -> Vec<PathBuf> {
     let mut files = Vec::new();

@@ -7,6 +7,7 @@ pub mod document;
 pub mod engine;
 pub mod params;
 pub mod query;
+pub mod request;
 pub mod schema;
 
 use std::collections::{HashMap, HashSet};
