@@ -49,7 +49,10 @@ fn the_api_and_the_pages_do_not_import_each_other() {
 #[test]
 fn only_the_binary_uses_the_command_line_module() {
     for file in rust_files(&server_src()) {
-        let name = file.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+        let name = file
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default();
         if name == "cli.rs" || name == "main.rs" || name == "lib.rs" {
             continue;
         }

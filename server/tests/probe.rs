@@ -1,0 +1,75 @@
+//! The defects a hostile probe of a running server found (issue #16), each kept fixed: the
+//! requests an attacker sent, and the answers they get now.
+
+mod common;
+
+use axum::http::StatusCode;
+use common::browser::{Browser, location};
+use common::html::Page;
+use common::{Engine, TestApp};
+
+/// Where to go after signing in is a clean local path, or the home page: tabs, newlines,
+/// backslashes and `//` (also percent-encoded) would send the browser to another site.
+async fn sign_in_sends_nowhere_but_here(engine: Engine) {
+    let app = TestApp::new(engine).await;
+    app.user_token("julien@agglo.fr", "Julien").await;
+    let mut browser = Browser::default();
+    for (query, kept) in [
+        ("/%09/evil.example/phish", "/"),
+        ("/%0A/evil.example", "/"),
+        ("%0D%0ASet-Cookie:x=y", "/"),
+        ("/%2509/evil.example", "/"),
+        ("/%252F/evil.example", "/"),
+        ("/%255Cevil.example", "/"),
+        ("/%E2%80%AE/evil.example", "/"),
+        ("/projets/nouveau%3Fx%3D1", "/projets/nouveau?x=1"),
+    ] {
+        let page = browser
+            .get(&app, &format!("/connexion?suivant={query}"))
+            .await;
+        assert_eq!(page.status, StatusCode::OK, "{query}: {}", page.text);
+        let html = Page::parse(&page.text);
+        assert_eq!(
+            html.attr(
+                "form[action=\"/connexion\"] input[type=hidden][name=suivant]",
+                "value"
+            ),
+            kept,
+            "{query}"
+        );
+    }
+    let csrf = browser.csrf();
+    for next in [
+        "/\t/evil.example/phish",
+        "/\n/evil.example",
+        "/\r\nSet-Cookie: x=y",
+        "/%09/evil.example",
+        "/%2F/evil.example",
+        "/%2f%2fevil.example",
+        "/%5Cevil.example",
+        "/\\evil.example",
+        "/\u{7f}/evil.example",
+        "/\u{85}/evil.example",
+        " //evil.example",
+    ] {
+        let fields = [
+            ("csrf", csrf.as_str()),
+            ("email", "julien@agglo.fr"),
+            ("password", "mot-de-passe-long"),
+            ("suivant", next),
+        ];
+        let answer = browser.post(&app, "/connexion", &fields).await;
+        assert_eq!(answer.status, StatusCode::SEE_OTHER, "{next:?}");
+        assert_eq!(location(&answer), "/", "{next:?}");
+    }
+    let fields = [
+        ("csrf", csrf.as_str()),
+        ("email", "julien@agglo.fr"),
+        ("password", "mot-de-passe-long"),
+        ("suivant", "/recherche?q=%C3%A9tat+civil"),
+    ];
+    let answer = browser.post(&app, "/connexion", &fields).await;
+    assert_eq!(location(&answer), "/recherche?q=%C3%A9tat+civil");
+}
+
+on_both_engines!(sign_in_sends_nowhere_but_here);
