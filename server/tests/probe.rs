@@ -73,3 +73,60 @@ async fn sign_in_sends_nowhere_but_here(engine: Engine) {
 }
 
 on_both_engines!(sign_in_sends_nowhere_but_here);
+
+/// Guessing the current password on the password-change form (with a stolen session, say)
+/// is limited per account like signing in: past five wrong guesses, « trop de tentatives »,
+/// even with the right one, until the window has passed.
+async fn the_current_password_cannot_be_guessed_forever(engine: Engine) {
+    let app = TestApp::new(engine).await;
+    app.user_token("julien@agglo.fr", "Julien").await;
+    let mut thief = Browser::default();
+    thief
+        .sign_in(&app, "julien@agglo.fr", "mot-de-passe-long")
+        .await;
+    thief.get(&app, "/compte/mot-de-passe").await;
+    for n in 0..5 {
+        let guess = format!("devine-moi-{n:04}");
+        let fields = [
+            ("current_password", guess.as_str()),
+            ("new_password", "un mot de passe volé"),
+        ];
+        let answer = thief.submit(&app, "/compte/mot-de-passe", &fields).await;
+        assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY, "guess {n}");
+        Page::parse(&answer.text).assert_field_error("current_password", "incorrect");
+    }
+    let fields = [
+        ("current_password", "mot-de-passe-long"),
+        ("new_password", "un mot de passe volé"),
+    ];
+    let stopped = thief.submit(&app, "/compte/mot-de-passe", &fields).await;
+    assert_eq!(stopped.status, StatusCode::TOO_MANY_REQUESTS);
+    Page::parse(&stopped.text).assert_field_error("current_password", "Trop de tentatives");
+    let user = app
+        .store
+        .user_by_email("julien@agglo.fr")
+        .await
+        .expect("query")
+        .expect("user");
+    assert!(
+        civiforge::auth::verify_password("mot-de-passe-long", &user.password_hash),
+        "the password did not change"
+    );
+
+    // Fifteen minutes later the form answers again.
+    app.db
+        .execute(
+            "UPDATE auth_attempts SET at = $1",
+            &[common::Bind::Time(
+                chrono::Utc::now() - chrono::Duration::minutes(16),
+            )],
+        )
+        .await;
+    let changed = thief.submit(&app, "/compte/mot-de-passe", &fields).await;
+    assert_eq!(changed.status, StatusCode::OK, "{}", changed.text);
+}
+
+mod password {
+    use super::*;
+    on_both_engines!(the_current_password_cannot_be_guessed_forever);
+}

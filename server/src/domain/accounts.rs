@@ -11,6 +11,8 @@ use crate::model::{ApiToken, AuditAction, Entity, NewUser, Scope, User};
 const MAX_FAILURES_PER_IP: i64 = 20;
 const MAX_FAILURES_PER_ACCOUNT: i64 = 5;
 const WINDOW_MINUTES: i64 = 15;
+/// Wrong current passwords tolerated per account in [`WINDOW_MINUTES`] when changing it.
+const MAX_PASSWORD_CHECKS_PER_ACCOUNT: i64 = 5;
 /// Sign-ups tolerated per address per hour.
 const MAX_SIGNUPS_PER_IP: i64 = 5;
 /// How long a browser session lasts without signing in again.
@@ -185,9 +187,16 @@ impl Domain {
         keep_session: Option<&str>,
     ) -> AppResult<()> {
         let user = actor.user()?;
+        // A stolen session must not lead to the account: guesses are limited per account.
+        let key = format!("password-account:{}", user.id);
+        let limit = [(key.as_str(), MAX_PASSWORD_CHECKS_PER_ACCOUNT)];
+        if self.over_limit(&limit, WINDOW_MINUTES).await {
+            return Err(AppError::TooManyAttempts);
+        }
         if !auth::verify_password_off_executor(current.to_string(), user.password_hash.clone())
             .await
         {
+            self.store.record_attempt(&key, chrono::Utc::now()).await?;
             return Err(AppError::invalid(
                 "current_password",
                 "le mot de passe actuel est incorrect",

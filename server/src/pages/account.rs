@@ -164,6 +164,16 @@ async fn password_page(
     } else {
         StatusCode::UNPROCESSABLE_ENTITY
     };
+    password_page_with(state, visitor, errors, done, status)
+}
+
+fn password_page_with(
+    state: &AppState,
+    visitor: &Visitor,
+    errors: BTreeMap<&str, String>,
+    done: bool,
+    status: StatusCode,
+) -> Response {
     let mut response = state.web.render_for(
         visitor,
         "password.html",
@@ -208,6 +218,16 @@ pub async fn change_password(
                 .map(|f| (f.field, format!("{}.", capitalised(&f.message))))
                 .collect();
             password_page(&state, &visitor, errors, false).await
+        }
+        Err(AppError::TooManyAttempts) => {
+            let errors = BTreeMap::from([("current_password", TOO_MANY.to_string())]);
+            password_page_with(
+                &state,
+                &visitor,
+                errors,
+                false,
+                StatusCode::TOO_MANY_REQUESTS,
+            )
         }
         Err(error) => state.web.refusal(&error),
     }
