@@ -130,3 +130,97 @@ mod password {
     use super::*;
     on_both_engines!(the_current_password_cannot_be_guessed_forever);
 }
+
+/// Signs in from `peer`; the status of the answer.
+async fn sign_in_from(app: &TestApp, peer: &str, email: &str, password: &str) -> StatusCode {
+    let mut browser = Browser::default();
+    browser.get(app, "/connexion").await;
+    let csrf = browser.csrf();
+    let fields = [
+        ("csrf", csrf.as_str()),
+        ("email", email),
+        ("password", password),
+    ];
+    browser
+        .post_from(app, "/connexion", &fields, peer, None)
+        .await
+        .status
+}
+
+/// An attacker cannot lock a user out: failures are limited strictly per account and
+/// address, loosely per account, and an address the user signed in from before stays open
+/// to them whatever strangers did.
+async fn an_attacker_cannot_lock_the_user_out(engine: Engine) {
+    let app = TestApp::new(engine).await;
+    app.user_token("julien@agglo.fr", "Julien").await;
+    let (email, right) = ("julien@agglo.fr", "mot-de-passe-long");
+    let usual = "192.0.2.50";
+    assert_eq!(
+        sign_in_from(&app, usual, email, right).await,
+        StatusCode::SEE_OTHER
+    );
+
+    // One address guessing: five tries, then it waits (even with the right password).
+    let attacker = "198.51.100.7";
+    for n in 0..12 {
+        let expected = if n < 5 {
+            StatusCode::UNPROCESSABLE_ENTITY
+        } else {
+            StatusCode::TOO_MANY_REQUESTS
+        };
+        let guess = format!("devine-moi-{n:04}");
+        assert_eq!(
+            sign_in_from(&app, attacker, email, &guess).await,
+            expected,
+            "guess {n}"
+        );
+    }
+    assert_eq!(
+        sign_in_from(&app, attacker, email, right).await,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    // The user, from another address they never used, is not stopped by one attacker.
+    assert_eq!(
+        sign_in_from(&app, "192.0.2.51", email, right).await,
+        StatusCode::SEE_OTHER
+    );
+
+    // Many addresses guessing: past the looser limit per account, new addresses wait…
+    for a in 0..6 {
+        let peer = format!("203.0.113.{a}");
+        for n in 0..5 {
+            sign_in_from(&app, &peer, email, &format!("essai-{a}-{n}")).await;
+        }
+    }
+    assert_eq!(
+        sign_in_from(&app, "203.0.113.99", email, right).await,
+        StatusCode::TOO_MANY_REQUESTS,
+        "an address never seen waits"
+    );
+    // …but the addresses the user signed in from stay open to them.
+    assert_eq!(
+        sign_in_from(&app, usual, email, right).await,
+        StatusCode::SEE_OTHER,
+        "the usual address still signs in"
+    );
+    assert_eq!(
+        sign_in_from(&app, "192.0.2.51", email, right).await,
+        StatusCode::SEE_OTHER
+    );
+    // Even there, guessing is limited strictly.
+    for n in 0..5 {
+        assert_eq!(
+            sign_in_from(&app, usual, email, &format!("faute-{n}")).await,
+            StatusCode::UNPROCESSABLE_ENTITY
+        );
+    }
+    assert_eq!(
+        sign_in_from(&app, usual, email, right).await,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+}
+
+mod lockout {
+    use super::*;
+    on_both_engines!(an_attacker_cannot_lock_the_user_out);
+}

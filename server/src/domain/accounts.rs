@@ -6,10 +6,15 @@ use serde_json::json;
 use super::{Actor, AppError, AppResult, Channel, Domain};
 use crate::auth;
 use crate::model::{ApiToken, AuditAction, Entity, NewUser, Scope, User};
+use crate::store::{LASTING_ATTEMPT_DAYS, LASTING_ATTEMPT_PREFIX};
 
-/// Failed sign-ins tolerated per address, and per account, in [`WINDOW_MINUTES`].
+/// Failed sign-ins tolerated in [`WINDOW_MINUTES`]: strictly per account and address, more
+/// loosely per account and per address. The two loose limits do not apply from an address
+/// the account signed in from before (in [`LASTING_ATTEMPT_DAYS`]), so that strangers
+/// cannot lock a user out of their usual places.
+const MAX_FAILURES_PER_PAIR: i64 = 5;
 const MAX_FAILURES_PER_IP: i64 = 20;
-const MAX_FAILURES_PER_ACCOUNT: i64 = 5;
+const MAX_FAILURES_PER_ACCOUNT: i64 = 30;
 const WINDOW_MINUTES: i64 = 15;
 /// Wrong current passwords tolerated per account in [`WINDOW_MINUTES`] when changing it.
 const MAX_PASSWORD_CHECKS_PER_ACCOUNT: i64 = 5;
@@ -114,12 +119,20 @@ impl Domain {
         replaced: Option<&str>,
     ) -> AppResult<OpenedSession> {
         let email = email.trim().to_lowercase();
-        let ip_key = format!("signin-ip:{}", address_key(actor));
+        let address = address_key(actor);
+        let ip_key = format!("signin-ip:{address}");
+        let pair_key = format!("signin-pair:{email}:{address}");
         let account_key = format!("signin-account:{email}");
-        let limits = [
-            (ip_key.as_str(), MAX_FAILURES_PER_IP),
-            (account_key.as_str(), MAX_FAILURES_PER_ACCOUNT),
-        ];
+        let known_key = format!("{LASTING_ATTEMPT_PREFIX}{email}:{address}");
+        // At least one successful sign-in from here for this account.
+        let known_address = self
+            .over_limit(&[(&known_key, 1)], LASTING_ATTEMPT_DAYS * 24 * 60)
+            .await;
+        let mut limits = vec![(pair_key.as_str(), MAX_FAILURES_PER_PAIR)];
+        if !known_address {
+            limits.push((ip_key.as_str(), MAX_FAILURES_PER_IP));
+            limits.push((account_key.as_str(), MAX_FAILURES_PER_ACCOUNT));
+        }
         if self.over_limit(&limits, WINDOW_MINUTES).await {
             return Err(AppError::TooManyAttempts);
         }
@@ -132,7 +145,7 @@ impl Domain {
         let valid = auth::verify_password_off_executor(password.to_string(), stored).await;
         let Some(user) = user.filter(|_| valid) else {
             let now = chrono::Utc::now();
-            for key in [&ip_key, &account_key] {
+            for key in [&ip_key, &pair_key, &account_key] {
                 if let Err(error) = self.store.record_attempt(key, now).await {
                     tracing::warn!(%error, "cannot record a failed sign-in");
                 }
@@ -142,6 +155,13 @@ impl Domain {
                 message: "adresse e-mail ou mot de passe incorrect".into(),
             });
         };
+        if let Err(error) = self
+            .store
+            .record_attempt(&known_key, chrono::Utc::now())
+            .await
+        {
+            tracing::warn!(%error, "cannot remember a sign-in's address");
+        }
         let signed_in = actor.clone().signed_in_as(user.clone());
         let audit = signed_in.audit(AuditAction::UserSignin, &user.email, None);
         let token = self.open_session(&user, replaced, Some(&audit)).await?;
