@@ -224,3 +224,137 @@ mod lockout {
     use super::*;
     on_both_engines!(an_attacker_cannot_lock_the_user_out);
 }
+
+/// E-mail addresses are sane (one `@`, a local part of the usual characters, a dotted
+/// domain of letters, digits and hyphens) at sign-up and at the command line; zero-width
+/// and bidirectional-control characters, which make look-alikes, are refused in account
+/// names and in the names and summaries of projects.
+async fn addresses_and_names_are_what_they_look(engine: Engine) {
+    let app = TestApp::new(engine).await;
+    let bad_emails = [
+        "a@@b.org",
+        "<script>@x.org",
+        "ju\u{200B}lien@agglo.fr",
+        "julien@agglo\u{200D}.fr",
+        "julien@agglo.fr\u{FEFF}",
+        "\u{202E}rf.olgga@neiluj",
+        "julien@agglo",
+        "julien@-agglo.fr",
+        "julien@agglo..fr",
+        "julien@agglo_fr.org",
+        ".julien@agglo.fr",
+        "jul..ien@agglo.fr",
+        "julien\"@agglo.fr",
+        "julien@[127.0.0.1]",
+        "julien@agglo.fr@evil.example",
+        "j(ulien)@agglo.fr",
+        "julien@agglö.fr",
+    ];
+    for (n, email) in bad_emails.iter().enumerate() {
+        let refused = common::create_user(&app.store, email, "Julien", "mot-de-passe-long", false)
+            .await
+            .expect_err(email);
+        assert_eq!(refused.field(), Some("email"), "{email:?}: {refused}");
+        assert!(
+            refused.to_string().contains("adresse e-mail invalide"),
+            "{email:?}: {refused}"
+        );
+        let mut browser = Browser::default();
+        browser.get(&app, "/inscription").await;
+        let csrf = browser.csrf();
+        let fields = [
+            ("csrf", csrf.as_str()),
+            ("name", "Julien"),
+            ("email", email),
+            ("password", "un mot de passe solide"),
+        ];
+        let peer = format!("192.0.2.{}", 100 + n);
+        let answer = browser
+            .post_from(&app, "/inscription", &fields, &peer, None)
+            .await;
+        assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY, "{email:?}");
+        Page::parse(&answer.text).assert_field_error("email", "Adresse e-mail invalide");
+    }
+    for good in [
+        "julien@agglo.fr",
+        "Prenom.Nom+catalogue@mairie-istres.fr",
+        "o'brien_2@xn--mairie-vry-d7a.fr",
+        "dsi@sous.domaine.region-sud.fr",
+    ] {
+        common::create_user(&app.store, good, "Julien", "mot-de-passe-long", false)
+            .await
+            .unwrap_or_else(|error| panic!("{good}: {error}"));
+    }
+
+    for name in [
+        "Ju\u{200B}lien",
+        "\u{202E}neiluJ",
+        "Julien\u{2066}",
+        "A\u{FEFF}",
+    ] {
+        let refused = common::create_user(
+            &app.store,
+            "autre@agglo.fr",
+            name,
+            "mot-de-passe-long",
+            false,
+        )
+        .await
+        .expect_err(name);
+        assert_eq!(refused.field(), Some("name"), "{name:?}: {refused}");
+        assert!(
+            refused.to_string().contains("caractères invisibles"),
+            "{refused}"
+        );
+    }
+
+    let token = app.user_token("agent@opsn.fr", "Agent").await;
+    let bodies = [
+        (
+            serde_json::json!({"repository_url": "https://forge.example.org/a.git", "name": "open\u{200B}Elec"}),
+            "name",
+        ),
+        (
+            serde_json::json!({"repository_url": "https://forge.example.org/b.git", "name": "x", "summary": "Gestion \u{202E}elcitsa"}),
+            "summary",
+        ),
+    ];
+    for (body, field) in bodies {
+        let answer = app.post("/api/v1/projects", &token, body).await;
+        assert_eq!(
+            answer.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{}",
+            answer.text
+        );
+        assert_eq!(answer.body["error"]["fields"][0]["field"], field);
+        assert!(
+            answer.text.contains("caractères invisibles"),
+            "{}",
+            answer.text
+        );
+    }
+    let created = app
+        .post(
+            "/api/v1/projects",
+            &token,
+            serde_json::json!({"repository_url": "https://forge.example.org/c.git", "slug": "cible"}),
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED);
+    let edited = app
+        .request(
+            "PATCH",
+            "/api/v1/projects/cible",
+            Some(&token),
+            Some(serde_json::json!({"name": "Cible\u{2060}"})),
+        )
+        .await;
+    assert_eq!(edited.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(edited.body["error"]["fields"][0]["field"], "name");
+}
+
+mod identity {
+    use super::*;
+    on_both_engines!(addresses_and_names_are_what_they_look);
+}

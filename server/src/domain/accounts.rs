@@ -4,9 +4,9 @@
 use serde_json::json;
 
 use super::{Actor, AppError, AppResult, Channel, Domain};
-use crate::auth;
 use crate::model::{ApiToken, AuditAction, Entity, NewUser, Scope, User};
 use crate::store::{LASTING_ATTEMPT_DAYS, LASTING_ATTEMPT_PREFIX};
+use crate::{auth, validation};
 
 /// Failed sign-ins tolerated in [`WINDOW_MINUTES`]: strictly per account and address, more
 /// loosely per account and per address. The two loose limits do not apply from an address
@@ -22,8 +22,6 @@ const MAX_PASSWORD_CHECKS_PER_ACCOUNT: i64 = 5;
 const MAX_SIGNUPS_PER_IP: i64 = 5;
 /// How long a browser session lasts without signing in again.
 pub const SESSION_DAYS: i64 = 30;
-/// Longest name an account may have.
-const MAX_NAME_CHARS: usize = 120;
 
 /// An account to create.
 #[derive(Debug, Clone)]
@@ -68,28 +66,8 @@ impl Domain {
                 .record_attempt(&ip_key, chrono::Utc::now())
                 .await?;
         }
-        let email = account.email.trim().to_lowercase();
-        let valid_email = email.len() <= 254
-            && !email.chars().any(char::is_whitespace)
-            && email
-                .split_once('@')
-                .is_some_and(|(local, domain)| !local.is_empty() && domain.contains('.'));
-        if !valid_email {
-            return Err(AppError::invalid(
-                "email",
-                format!("adresse e-mail invalide « {} »", super::shorten(&email)),
-            ));
-        }
-        let name = account.name.trim();
-        if name.is_empty() {
-            return Err(AppError::invalid("name", "indiquez votre nom"));
-        }
-        if name.chars().count() > MAX_NAME_CHARS {
-            return Err(AppError::invalid(
-                "name",
-                format!("le nom doit faire de 1 à {MAX_NAME_CHARS} caractères"),
-            ));
-        }
+        let email = validation::email_address(&account.email).map_err(refused_field)?;
+        let name = validation::account_name(&account.name).map_err(refused_field)?;
         let password_hash = hash_password(account.password).await?;
         let is_moderator = account.is_admin || account.is_moderator;
         let (action, details) = if signing_up {
@@ -101,7 +79,7 @@ impl Domain {
         let audit = actor.audit(action, &email, details);
         let new = NewUser {
             email,
-            name: name.to_string(),
+            name,
             password_hash,
             is_admin: account.is_admin,
             is_moderator,
@@ -379,6 +357,10 @@ fn address_key(actor: &Actor) -> String {
     actor
         .ip
         .map_or_else(|| "inconnue".to_string(), |ip| ip.to_string())
+}
+
+fn refused_field(error: validation::FieldError) -> AppError {
+    AppError::Invalid(vec![error])
 }
 
 fn internal(error: impl std::fmt::Display) -> AppError {
