@@ -358,3 +358,50 @@ mod identity {
     use super::*;
     on_both_engines!(addresses_and_names_are_what_they_look);
 }
+
+/// Signing out is a form like the others: a cross-site post, or one without the
+/// anti-forgery token, ends nothing; the sign-out button of every page carries the token.
+async fn signing_out_needs_the_token(engine: Engine) {
+    let app = TestApp::new(engine).await;
+    app.user_token("julien@agglo.fr", "Julien").await;
+    let mut browser = Browser::default();
+    browser
+        .sign_in(&app, "julien@agglo.fr", "mot-de-passe-long")
+        .await;
+    let home = browser.get(&app, "/").await;
+    let csrf = browser.csrf();
+    Page::parse(&home.text).assert_form_token("/deconnexion", &csrf);
+
+    let forged = browser.post(&app, "/deconnexion", &[]).await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN);
+    let wrong = browser
+        .post(&app, "/deconnexion", &[("csrf", "pas-le-bon-jeton")])
+        .await;
+    assert_eq!(wrong.status, StatusCode::FORBIDDEN);
+    let cross_site = axum::http::Request::builder()
+        .method("POST")
+        .uri("/deconnexion")
+        .header(axum::http::header::COOKIE, browser.header())
+        .header(
+            axum::http::header::CONTENT_TYPE,
+            "application/x-www-form-urlencoded",
+        )
+        .header(axum::http::header::HOST, "civiforge.test")
+        .header(axum::http::header::ORIGIN, "https://evil.example")
+        .body(axum::body::Body::from(format!("csrf={csrf}")))
+        .expect("request");
+    assert_eq!(app.send(cross_site).await.status, StatusCode::FORBIDDEN);
+    assert!(
+        browser.get(&app, "/").await.text.contains("Julien"),
+        "still signed in"
+    );
+
+    let out = browser.submit(&app, "/deconnexion", &[]).await;
+    assert_eq!(out.status, StatusCode::SEE_OTHER);
+    assert!(!browser.get(&app, "/").await.text.contains("Julien"));
+}
+
+mod sign_out {
+    use super::*;
+    on_both_engines!(signing_out_needs_the_token);
+}

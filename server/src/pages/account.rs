@@ -3,7 +3,6 @@
 use super::session::RenderFor;
 use std::collections::BTreeMap;
 
-use axum::body::Bytes;
 use axum::extract::{Query, State};
 use axum::http::header::SET_COOKIE;
 use axum::http::{HeaderMap, StatusCode};
@@ -135,11 +134,13 @@ pub async fn signup(
     visitor.finish(response)
 }
 
+/// Ends the session; like every form, only from civiforge's own page (a cross-site post
+/// must not sign anyone out).
 pub async fn signout(
     State(state): State<AppState>,
     visitor: Visitor,
     headers: HeaderMap,
-    _body: Bytes,
+    _form: GenuineForm,
 ) -> Response {
     if let Some(session) = current_session(&headers)
         && let Err(error) = state.domain.sign_out(&visitor.actor(), &session).await
