@@ -405,3 +405,105 @@ mod sign_out {
     use super::*;
     on_both_engines!(signing_out_needs_the_token);
 }
+
+/// A refused claim is not filed again at once: for a week the organisation's page says
+/// from when it may be asked again and offers no button, and a request anyway (page or
+/// API) is refused with that date; afterwards it may be asked again.
+async fn a_refused_claim_waits_a_week(engine: Engine) {
+    let app = TestApp::new(engine).await;
+    common::create_user_with_roles(
+        &app.store,
+        "moderation@civiforge.fr",
+        "Modération",
+        "mot-de-passe-long",
+        false,
+        true,
+    )
+    .await
+    .expect("moderator");
+    let moderator = common::create_token(&app.store, "moderation@civiforge.fr", "t", None)
+        .await
+        .expect("token");
+    let token = app.user_token("julien@agglo.fr", "Julien").await;
+    let mut browser = Browser::default();
+    browser
+        .sign_in(&app, "julien@agglo.fr", "mot-de-passe-long")
+        .await;
+    let page = "/organisations/commune-13047";
+    let ask = format!("{page}/demande");
+    browser.get(&app, page).await;
+    assert_eq!(
+        browser.submit(&app, &ask, &[]).await.status,
+        StatusCode::SEE_OTHER
+    );
+    let claims = app
+        .request("GET", "/api/v1/claims", Some(&moderator), None)
+        .await;
+    let id = claims.body["items"][0]["id"].as_i64().expect("claim id");
+    let decided = app
+        .request(
+            "POST",
+            &format!("/api/v1/claims/{id}/decision"),
+            Some(&moderator),
+            Some(serde_json::json!({"verified": false})),
+        )
+        .await;
+    assert_eq!(decided.body["status"], "rejected", "{}", decided.text);
+
+    let shown = Page::parse(&browser.get(&app, page).await.text);
+    let state = shown.text("#agir ~ p strong");
+    assert!(
+        state.starts_with("refusée") && state.contains("à partir du"),
+        "{state}"
+    );
+    assert!(shown.forms(&ask).is_empty(), "no button for a week");
+    let account = browser.get(&app, "/compte").await;
+    assert!(account.text.contains("à partir du"), "{}", account.text);
+
+    let again = browser.submit(&app, &ask, &[]).await;
+    assert_eq!(
+        again.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        again.text
+    );
+    assert!(again.text.contains("à partir du"), "{}", again.text);
+    let api = app
+        .post(
+            "/api/v1/claims",
+            &token,
+            serde_json::json!({"organisation": "commune-13047"}),
+        )
+        .await;
+    assert_eq!(api.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", api.text);
+    assert_eq!(api.error_code(), "claim_refused_recently");
+    let listed = app
+        .request("GET", "/api/v1/claims", Some(&moderator), None)
+        .await;
+    assert_eq!(listed.body["items"][0]["status"], "rejected");
+
+    // A week and a day later.
+    app.db
+        .execute(
+            "UPDATE claims SET decided_at = $1",
+            &[common::Bind::Time(
+                chrono::Utc::now() - chrono::Duration::days(8),
+            )],
+        )
+        .await;
+    let shown = Page::parse(&browser.get(&app, page).await.text);
+    assert_eq!(shown.forms(&ask).len(), 1, "the button is back");
+    assert_eq!(
+        browser.submit(&app, &ask, &[]).await.status,
+        StatusCode::SEE_OTHER
+    );
+    let listed = app
+        .request("GET", "/api/v1/claims", Some(&moderator), None)
+        .await;
+    assert_eq!(listed.body["items"][0]["status"], "pending");
+}
+
+mod claims {
+    use super::*;
+    on_both_engines!(a_refused_claim_waits_a_week);
+}
