@@ -1,4 +1,19 @@
-//! Text normalisation shared by storage and search: folded search keys and URL slugs.
+//! Text normalisation shared by storage and search: folded search keys and URL slugs, and
+//! the invisible characters that make look-alikes.
+
+/// Whether `c` is a zero-width or bidirectional-control character: invisible, it makes a
+/// name look like another (`mairie\u{200B}.fr`) or shows text in another order than it is
+/// stored (`\u{202E}`).
+pub fn is_invisible(c: char) -> bool {
+    matches!(
+        c,
+        '\u{200B}'..='\u{200F}'
+            | '\u{202A}'..='\u{202E}'
+            | '\u{2060}'..='\u{2064}'
+            | '\u{2066}'..='\u{2069}'
+            | '\u{FEFF}'
+    )
+}
 
 /// Folds a name for accent-, case-, hyphen- and apostrophe-insensitive matching:
 /// `Berre-l'Étang` → `berre l etang`, `Œuf-en-Ternois` → `oeuf en ternois`.

@@ -4,19 +4,24 @@
 use serde_json::json;
 
 use super::{Actor, AppError, AppResult, Channel, Domain};
-use crate::auth;
 use crate::model::{ApiToken, AuditAction, Entity, NewUser, Scope, User};
+use crate::store::{LASTING_ATTEMPT_DAYS, LASTING_ATTEMPT_PREFIX};
+use crate::{auth, validation};
 
-/// Failed sign-ins tolerated per address, and per account, in [`WINDOW_MINUTES`].
+/// Failed sign-ins tolerated in [`WINDOW_MINUTES`]: strictly per account and address, more
+/// loosely per account and per address. The two loose limits do not apply from an address
+/// the account signed in from before (in [`LASTING_ATTEMPT_DAYS`]), so that strangers
+/// cannot lock a user out of their usual places.
+const MAX_FAILURES_PER_PAIR: i64 = 5;
 const MAX_FAILURES_PER_IP: i64 = 20;
-const MAX_FAILURES_PER_ACCOUNT: i64 = 5;
+const MAX_FAILURES_PER_ACCOUNT: i64 = 30;
 const WINDOW_MINUTES: i64 = 15;
+/// Wrong current passwords tolerated per account in [`WINDOW_MINUTES`] when changing it.
+const MAX_PASSWORD_CHECKS_PER_ACCOUNT: i64 = 5;
 /// Sign-ups tolerated per address per hour.
 const MAX_SIGNUPS_PER_IP: i64 = 5;
 /// How long a browser session lasts without signing in again.
 pub const SESSION_DAYS: i64 = 30;
-/// Longest name an account may have.
-const MAX_NAME_CHARS: usize = 120;
 
 /// An account to create.
 #[derive(Debug, Clone)]
@@ -61,17 +66,8 @@ impl Domain {
                 .record_attempt(&ip_key, chrono::Utc::now())
                 .await?;
         }
-        let email = checked_email(&account.email)?;
-        let name = account.name.trim();
-        if name.is_empty() {
-            return Err(AppError::invalid("name", "indiquez votre nom"));
-        }
-        if name.chars().count() > MAX_NAME_CHARS {
-            return Err(AppError::invalid(
-                "name",
-                format!("le nom doit faire de 1 à {MAX_NAME_CHARS} caractères"),
-            ));
-        }
+        let email = validation::email_address(&account.email).map_err(refused_field)?;
+        let name = validation::account_name(&account.name).map_err(refused_field)?;
         let password_hash = hash_password(account.password).await?;
         let is_moderator = account.is_admin || account.is_moderator;
         let (action, details) = if signing_up {
@@ -83,7 +79,7 @@ impl Domain {
         let audit = actor.audit(action, &email, details);
         let new = NewUser {
             email,
-            name: name.to_string(),
+            name,
             password_hash,
             is_admin: account.is_admin,
             is_moderator,
@@ -109,12 +105,20 @@ impl Domain {
         replaced: Option<&str>,
     ) -> AppResult<OpenedSession> {
         let email = email.trim().to_lowercase();
-        let ip_key = format!("signin-ip:{}", address_key(actor));
+        let address = address_key(actor);
+        let ip_key = format!("signin-ip:{address}");
+        let pair_key = format!("signin-pair:{email}:{address}");
         let account_key = format!("signin-account:{email}");
-        let limits = [
-            (ip_key.as_str(), MAX_FAILURES_PER_IP),
-            (account_key.as_str(), MAX_FAILURES_PER_ACCOUNT),
-        ];
+        let known_key = format!("{LASTING_ATTEMPT_PREFIX}{email}:{address}");
+        // At least one successful sign-in from here for this account.
+        let known_address = self
+            .over_limit(&[(&known_key, 1)], LASTING_ATTEMPT_DAYS * 24 * 60)
+            .await;
+        let mut limits = vec![(pair_key.as_str(), MAX_FAILURES_PER_PAIR)];
+        if !known_address {
+            limits.push((ip_key.as_str(), MAX_FAILURES_PER_IP));
+            limits.push((account_key.as_str(), MAX_FAILURES_PER_ACCOUNT));
+        }
         if self.over_limit(&limits, WINDOW_MINUTES).await {
             return Err(AppError::TooManyAttempts);
         }
@@ -127,7 +131,7 @@ impl Domain {
         let valid = auth::verify_password_off_executor(password.to_string(), stored).await;
         let Some(user) = user.filter(|_| valid) else {
             let now = chrono::Utc::now();
-            for key in [&ip_key, &account_key] {
+            for key in [&ip_key, &pair_key, &account_key] {
                 if let Err(error) = self.store.record_attempt(key, now).await {
                     tracing::warn!(%error, "cannot record a failed sign-in");
                 }
@@ -137,6 +141,13 @@ impl Domain {
                 message: "adresse e-mail ou mot de passe incorrect".into(),
             });
         };
+        if let Err(error) = self
+            .store
+            .record_attempt(&known_key, chrono::Utc::now())
+            .await
+        {
+            tracing::warn!(%error, "cannot remember a sign-in's address");
+        }
         let signed_in = actor.clone().signed_in_as(user.clone());
         let audit = signed_in.audit(AuditAction::UserSignin, &user.email, None);
         let token = self.open_session(&user, replaced, Some(&audit)).await?;
@@ -182,9 +193,16 @@ impl Domain {
         keep_session: Option<&str>,
     ) -> AppResult<()> {
         let user = actor.user()?;
+        // A stolen session must not lead to the account: guesses are limited per account.
+        let key = format!("password-account:{}", user.id);
+        let limit = [(key.as_str(), MAX_PASSWORD_CHECKS_PER_ACCOUNT)];
+        if self.over_limit(&limit, WINDOW_MINUTES).await {
+            return Err(AppError::TooManyAttempts);
+        }
         if !auth::verify_password_off_executor(current.to_string(), user.password_hash.clone())
             .await
         {
+            self.store.record_attempt(&key, chrono::Utc::now()).await?;
             return Err(AppError::invalid(
                 "current_password",
                 "le mot de passe actuel est incorrect",
@@ -320,19 +338,7 @@ pub fn scopes_named(names: &[String]) -> AppResult<Vec<Scope>> {
 
 /// An e-mail address as accounts keep it (trimmed, lower-cased), or why it is refused.
 pub fn checked_email(email: &str) -> AppResult<String> {
-    let email = email.trim().to_lowercase();
-    let valid_email = email.len() <= 254
-        && !email.chars().any(char::is_whitespace)
-        && email
-            .split_once('@')
-            .is_some_and(|(local, domain)| !local.is_empty() && domain.contains('.'));
-    if !valid_email {
-        return Err(AppError::invalid(
-            "email",
-            format!("adresse e-mail invalide « {} »", super::shorten(&email)),
-        ));
-    }
-    Ok(email)
+    validation::email_address(email).map_err(refused_field)
 }
 
 /// Hashes a password on a blocking thread; a password that breaks the rules is a field error.
@@ -364,6 +370,10 @@ fn address_key(actor: &Actor) -> String {
     actor
         .ip
         .map_or_else(|| "inconnue".to_string(), |ip| ip.to_string())
+}
+
+fn refused_field(error: validation::FieldError) -> AppError {
+    AppError::Invalid(vec![error])
 }
 
 fn internal(error: impl std::fmt::Display) -> AppError {

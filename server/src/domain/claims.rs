@@ -9,6 +9,8 @@ use crate::model::{AuditAction, Claim, ClaimStatus, Entity};
 
 /// How long a verified claim lasts before it must be renewed.
 pub const CLAIM_DAYS: i64 = 365;
+/// How long a refused claim waits before it may be filed again.
+pub const REFUSED_CLAIM_WAIT_DAYS: i64 = 7;
 /// E-mail domains an organisation may list.
 pub const MAX_EMAIL_DOMAINS: usize = 20;
 
@@ -37,15 +39,30 @@ impl Domain {
                 .email_domains(&organisation.id)
                 .await?
                 .contains(&domain);
-        if !vouched
-            && let Some(current) = self
-                .store
-                .claims(None, Some(user.id))
-                .await?
-                .into_iter()
-                .find(|c| c.organisation == organisation.id && is_live(c))
-        {
-            return Ok(current);
+        let current = self
+            .store
+            .claims(None, Some(user.id))
+            .await?
+            .into_iter()
+            .find(|c| c.organisation == organisation.id);
+        if !vouched && let Some(current) = current {
+            if is_live(&current) {
+                return Ok(current);
+            }
+            // A refusal stands for a while: asking again at once would only refill the
+            // moderators' queue.
+            if let Some(from) = asked_again_from(&current)
+                && from > chrono::Utc::now()
+            {
+                return Err(AppError::refused(
+                    "claim_refused_recently",
+                    "organisation",
+                    format!(
+                        "votre demande a été refusée ; vous pourrez la refaire à partir du {}",
+                        from.format("%d/%m/%Y")
+                    ),
+                ));
+            }
         }
         let until = vouched.then(|| chrono::Utc::now() + chrono::Duration::days(CLAIM_DAYS));
         let status = if vouched {
@@ -124,10 +141,24 @@ pub fn is_live(claim: &Claim) -> bool {
         && claim.expires_at.is_some_and(|at| at > chrono::Utc::now())
 }
 
-/// Whether a refused or lapsed claim may be asked again.
+/// Whether a refused or lapsed claim may be asked again now.
 pub fn can_ask_again(claim: &Claim) -> bool {
-    claim.status == ClaimStatus::Rejected
-        || (claim.status == ClaimStatus::Verified && !is_live(claim))
+    asked_again_from(claim).is_some_and(|from| from <= chrono::Utc::now())
+}
+
+/// From when a claim may be asked again: a lapsed one at once, a refused one
+/// [`REFUSED_CLAIM_WAIT_DAYS`] after the refusal; never while pending or live.
+pub fn asked_again_from(claim: &Claim) -> Option<chrono::DateTime<chrono::Utc>> {
+    match claim.status {
+        ClaimStatus::Rejected => {
+            let refused = claim.decided_at.unwrap_or(claim.created_at);
+            Some(refused + chrono::Duration::days(REFUSED_CLAIM_WAIT_DAYS))
+        }
+        ClaimStatus::Verified if !is_live(claim) => {
+            Some(claim.expires_at.unwrap_or(claim.created_at))
+        }
+        _ => None,
+    }
 }
 
 fn valid_domain(domain: &str) -> bool {

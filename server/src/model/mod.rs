@@ -427,5 +427,7 @@ pub struct Claim {
     /// Once verified.
     pub method: Option<ClaimMethod>,
     pub created_at: DateTime<Utc>,
+    /// When it was verified or refused.
+    pub decided_at: Option<DateTime<Utc>>,
     pub expires_at: Option<DateTime<Utc>>,
 }

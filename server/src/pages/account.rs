@@ -3,7 +3,6 @@
 use super::session::RenderFor;
 use std::collections::BTreeMap;
 
-use axum::body::Bytes;
 use axum::extract::{Query, State};
 use axum::http::header::SET_COOKIE;
 use axum::http::{HeaderMap, StatusCode};
@@ -135,11 +134,13 @@ pub async fn signup(
     visitor.finish(response)
 }
 
+/// Ends the session; like every form, only from civiforge's own page (a cross-site post
+/// must not sign anyone out).
 pub async fn signout(
     State(state): State<AppState>,
     visitor: Visitor,
     headers: HeaderMap,
-    _body: Bytes,
+    _form: GenuineForm,
 ) -> Response {
     if let Some(session) = current_session(&headers)
         && let Err(error) = state.domain.sign_out(&visitor.actor(), &session).await
@@ -164,6 +165,16 @@ async fn password_page(
     } else {
         StatusCode::UNPROCESSABLE_ENTITY
     };
+    password_page_with(state, visitor, errors, done, status)
+}
+
+fn password_page_with(
+    state: &AppState,
+    visitor: &Visitor,
+    errors: BTreeMap<&str, String>,
+    done: bool,
+    status: StatusCode,
+) -> Response {
     let mut response = state.web.render_for(
         visitor,
         "password.html",
@@ -208,6 +219,16 @@ pub async fn change_password(
                 .map(|f| (f.field, format!("{}.", capitalised(&f.message))))
                 .collect();
             password_page(&state, &visitor, errors, false).await
+        }
+        Err(AppError::TooManyAttempts) => {
+            let errors = BTreeMap::from([("current_password", TOO_MANY.to_string())]);
+            password_page_with(
+                &state,
+                &visitor,
+                errors,
+                false,
+                StatusCode::TOO_MANY_REQUESTS,
+            )
         }
         Err(error) => state.web.refusal(&error),
     }

@@ -11,7 +11,7 @@ use super::format::french_datetime;
 use super::moderation::moderator;
 use super::organisation_page::organisation_page;
 use super::session::{GenuineForm, Visitor, sign_in_first};
-use crate::domain::claims::is_live;
+use crate::domain::claims::{asked_again_from, is_live};
 use crate::model::{Claim, ClaimStatus};
 use crate::state::AppState;
 use crate::views::capitalised;
@@ -24,7 +24,13 @@ pub fn claim_state(claim: &Claim) -> String {
             french_datetime(claim.expires_at).unwrap_or_default()
         ),
         ClaimStatus::Verified => "expirée : demandez-la de nouveau".to_string(),
-        ClaimStatus::Rejected => "refusée".to_string(),
+        ClaimStatus::Rejected => match asked_again_from(claim) {
+            Some(from) if from > chrono::Utc::now() => format!(
+                "refusée ; vous pourrez la demander de nouveau à partir du {}",
+                french_datetime(Some(from)).unwrap_or_default()
+            ),
+            _ => "refusée : vous pouvez la demander de nouveau".to_string(),
+        },
         ClaimStatus::Pending => "en attente de vérification par un modérateur".to_string(),
     }
 }

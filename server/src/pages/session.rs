@@ -245,14 +245,68 @@ impl FormFields {
     }
 }
 
-/// Only addresses on this site may be returned to after signing in.
+/// Only addresses on this site may be returned to after signing in: a path that starts with
+/// one `/`, with no backslash, no white space, no control or invisible character, and still
+/// so once percent-decoded (again and again); anything else goes home. Browsers drop tabs
+/// and newlines and read `\\` as `/`, so `/\t/evil.example` would leave the site.
 pub fn local_path(next: Option<&str>) -> String {
     match next {
-        Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') => {
-            path.to_string()
-        }
+        Some(path) if is_clean_local_path(path) => path.to_string(),
         _ => "/".to_string(),
     }
+}
+
+fn is_clean_local_path(path: &str) -> bool {
+    let clean = |text: &str, raw: bool| {
+        text.starts_with('/')
+            && !text.starts_with("//")
+            && !text.chars().any(|c| {
+                c == '\\'
+                    || c.is_control()
+                    || crate::text::is_invisible(c)
+                    || (raw && c.is_whitespace())
+            })
+    };
+    if !clean(path, true) {
+        return false;
+    }
+    let mut current = path.to_string();
+    // Each round removes one layer of encoding; a path encoded deeper than this is no
+    // path a page of civiforge makes.
+    for _ in 0..4 {
+        let decoded = percent_decoded(&current);
+        if decoded == current {
+            return true;
+        }
+        if !clean(&decoded, false) {
+            return false;
+        }
+        current = decoded;
+    }
+    false
+}
+
+/// `%XX` sequences decoded (invalid UTF-8 replaced), everything else as it is.
+fn percent_decoded(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| char::from(b).to_digit(16);
+        if bytes[i] == b'%'
+            && let (Some(high), Some(low)) = (
+                bytes.get(i + 1).copied().and_then(hex),
+                bytes.get(i + 2).copied().and_then(hex),
+            )
+        {
+            out.push(u8::try_from(high * 16 + low).unwrap_or_default());
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 #[cfg(test)]
@@ -284,6 +338,20 @@ mod tests {
         assert_eq!(local_path(Some("//evil.example")), "/");
         assert_eq!(local_path(Some("https://evil.example")), "/");
         assert_eq!(local_path(Some("/\\evil.example")), "/");
+        assert_eq!(local_path(Some("/\t/evil.example")), "/");
+        assert_eq!(local_path(Some("/\n/evil.example")), "/");
+        assert_eq!(local_path(Some("/%09/evil.example")), "/");
+        assert_eq!(local_path(Some("/%2F/evil.example")), "/");
+        assert_eq!(local_path(Some("/%252f/evil.example")), "/");
+        assert_eq!(local_path(Some("/%5Cevil.example")), "/");
+        assert_eq!(local_path(Some("/\u{202E}x")), "/");
+        assert_eq!(local_path(Some("/a b")), "/");
+        assert_eq!(local_path(Some("/recherche?q=a%20b")), "/recherche?q=a%20b");
+        assert_eq!(
+            local_path(Some("/recherche?q=%C3%A9t%C3%A9")),
+            "/recherche?q=%C3%A9t%C3%A9"
+        );
+        assert_eq!(local_path(Some("/%%41")), "/%%41");
         assert_eq!(local_path(None), "/");
     }
 }

@@ -7,6 +7,11 @@ use chrono::{DateTime, Utc};
 use super::*;
 use crate::model::*;
 
+/// Attempts under keys that start with this (successful sign-ins: the addresses an account
+/// is used from) are remembered for [`LASTING_ATTEMPT_DAYS`]; others for a day.
+pub const LASTING_ATTEMPT_PREFIX: &str = "signin-ok:";
+pub const LASTING_ATTEMPT_DAYS: i64 = 90;
+
 /// Accounts, browser sessions, API tokens and sign-in attempts.
 #[async_trait]
 pub trait AccountStore: Send + Sync {
@@ -29,7 +34,8 @@ pub trait AccountStore: Send + Sync {
     async fn revoke_token(&self, user_id: i64, token_id: i64, audit: &Audit) -> StoreResult<bool>;
     /// The owner of a live (not revoked, not expired) token, and marks it used.
     async fn token_owner(&self, token_hash: &str) -> StoreResult<Option<TokenOwner>>;
-    /// Records an attempt under a rate-limit key (`ip:…`, `account:…`).
+    /// Records an attempt under a rate-limit key (`signin-ip:…`, `signin-account:…`); it is
+    /// kept a day, or [`LASTING_ATTEMPT_DAYS`] under [`LASTING_ATTEMPT_PREFIX`].
     async fn record_attempt(&self, key: &str, at: DateTime<Utc>) -> StoreResult<()>;
     /// Attempts recorded under a key since a moment.
     async fn count_attempts(&self, key: &str, since: DateTime<Utc>) -> StoreResult<i64>;

@@ -20,7 +20,7 @@ mod search_feed;
 mod snapshots;
 mod sqlite;
 
-pub use accounts::AccountStore;
+pub use accounts::{AccountStore, LASTING_ATTEMPT_DAYS, LASTING_ATTEMPT_PREFIX};
 pub use adoptions::AdoptionStore;
 pub use audit::AuditStore;
 pub use catalogue::CatalogueStore;

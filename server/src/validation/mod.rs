@@ -6,9 +6,13 @@ use civiforge_indexer::{RepositoryLocation, RepositoryUrlPolicy};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+mod identity;
+
+pub use identity::{account_name, code_point, email_address, is_domain_name};
+
 use crate::categories;
 use crate::model::{AdoptionDeclaration, AdoptionStatus, NewProject, ProjectChanges};
-use crate::text::{is_slug, slugify};
+use crate::text::{is_invisible, is_slug, slugify};
 
 pub const MAX_NAME_CHARS: usize = 120;
 pub const MAX_SUMMARY_CHARS: usize = 500;
@@ -241,6 +245,14 @@ fn checked_text(
         errors.push(FieldError::new(
             field,
             "ce champ contient des caractères de contrôle",
+        ));
+    } else if let Some(c) = value.chars().find(|&c| is_invisible(c)) {
+        errors.push(FieldError::new(
+            field,
+            format!(
+                "ce champ contient des caractères invisibles ({}) qui feraient passer ce texte pour un autre : retirez-les",
+                code_point(c)
+            ),
         ));
     } else {
         return value.to_string();

@@ -183,9 +183,12 @@ impl AccountStore for Engine {
         key: &str,
         at: chrono::DateTime<chrono::Utc>,
     ) -> crate::store::StoreResult<()> {
-        // Attempts older than a day no longer count for anything.
-        sqlx::query("DELETE FROM auth_attempts WHERE at < $1")
+        // Attempts older than a day no longer count for anything, but successful sign-ins
+        // are remembered longer.
+        sqlx::query("DELETE FROM auth_attempts WHERE at < $1 AND (at < $2 OR key NOT LIKE $3)")
             .bind(at - chrono::Duration::days(1))
+            .bind(at - chrono::Duration::days(crate::store::LASTING_ATTEMPT_DAYS))
+            .bind(format!("{}%", crate::store::LASTING_ATTEMPT_PREFIX))
             .execute(&self.pool)
             .await?;
         sqlx::query("INSERT INTO auth_attempts (key, at) VALUES ($1, $2)")

@@ -134,9 +134,11 @@ impl Engine {
             Option<String>,
             chrono::DateTime<chrono::Utc>,
             Option<chrono::DateTime<chrono::Utc>>,
+            Option<chrono::DateTime<chrono::Utc>>,
         );
         let rows: Vec<Row> = sqlx::query_as(
-            "SELECT c.id, u.email, o.id, o.name, c.status, c.method, c.created_at, c.expires_at \
+            "SELECT c.id, u.email, o.id, o.name, c.status, c.method, c.created_at, c.decided_at, \
+             c.expires_at \
              FROM claims c JOIN users u ON u.id = c.user_id JOIN organisations o ON o.id = c.organisation_id \
              WHERE ($1 IS NULL OR c.id = $1) AND ($2 IS NULL OR c.status = $2) \
                AND ($3 IS NULL OR c.user_id = $3) ORDER BY c.id",
@@ -158,6 +160,7 @@ impl Engine {
                     status,
                     method,
                     created_at,
+                    decided_at,
                     expires_at,
                 )| {
                     Some(crate::model::Claim {
@@ -168,6 +171,7 @@ impl Engine {
                         status: ClaimStatus::parse(&status)?,
                         method: method.as_deref().and_then(ClaimMethod::parse),
                         created_at,
+                        decided_at,
                         expires_at,
                     })
                 },
