@@ -323,6 +323,11 @@ async fn serve(config: Config, no_worker: bool) -> anyhow::Result<()> {
         shutdown_signal().await;
         let _ = stop.send(true);
     });
+    // hyper's own refusals (a head it cannot read or too large) in the project's words.
+    let listener = axum::serve::ListenerExt::tap_io(
+        crate::app::listener::answered(listener, &state.web),
+        |_| {},
+    );
     axum::serve(
         listener,
         crate::app::app(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),

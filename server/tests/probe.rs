@@ -507,3 +507,57 @@ mod claims {
     use super::*;
     on_both_engines!(a_refused_claim_waits_a_week);
 }
+
+/// A body too large gets the API's envelope under `/api/` and the French page elsewhere,
+/// not the framework's English text (see `probe_server.rs` for 414 and 431, which need a
+/// real connection).
+async fn a_body_too_large_is_answered_in_french(engine: Engine) {
+    let app = TestApp::new(engine).await;
+    let token = app.user_token("julien@agglo.fr", "Julien").await;
+    let mut browser = Browser::default();
+    browser.get(&app, "/connexion").await;
+    let big = "a".repeat(100 * 1024);
+    let page = browser
+        .submit(&app, "/connexion", &[("email", big.as_str())])
+        .await;
+    assert_eq!(page.status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert!(
+        page.headers["content-type"]
+            .to_str()
+            .is_ok_and(|t| t.starts_with("text/html")),
+        "{:?}",
+        page.headers
+    );
+    let html = Page::parse(&page.text);
+    assert!(html.text("h1").contains("trop volumineu"), "{}", page.text);
+    assert_eq!(html.attr("html", "lang"), "fr");
+
+    for uri in ["/api/v1/projects", "/api/v1/claims"] {
+        let request = axum::http::Request::builder()
+            .method("POST")
+            .uri(uri)
+            .header("authorization", format!("Bearer {token}"))
+            .header("content-type", "application/json")
+            .body(axum::body::Body::from(format!("{{\"name\":\"{big}\"}}")))
+            .expect("request");
+        let answer = app.send(request).await;
+        assert_eq!(answer.status, StatusCode::PAYLOAD_TOO_LARGE, "{uri}");
+        assert_eq!(answer.error_code(), "payload_too_large", "{uri}");
+    }
+    // An API route that reads no JSON still answers in the envelope.
+    let request = axum::http::Request::builder()
+        .method("POST")
+        .uri("/api/v1/projects")
+        .header("authorization", format!("Bearer {token}"))
+        .header("content-type", "text/plain")
+        .body(axum::body::Body::from(big.clone()))
+        .expect("request");
+    let answer = app.send(request).await;
+    assert!(answer.status.is_client_error());
+    assert!(answer.body["error"]["code"].is_string(), "{}", answer.text);
+}
+
+mod limits {
+    use super::*;
+    on_both_engines!(a_body_too_large_is_answered_in_french);
+}

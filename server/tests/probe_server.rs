@@ -1,0 +1,223 @@
+//! The defects of issue #16 that only a real `civiforge serve` process shows: what the HTTP
+//! layer answers on its own, the files it creates, a `kill -9` during writes, and search
+//! broken under a running server.
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_civiforge");
+const KEY: &str = "7f3c1a9e5b2d4f6081a3c5e7092b4d6f8a1c3e5079b2d4f6a8c0e2d4f6a8b0c2";
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr")
+        .port()
+}
+
+/// A `civiforge serve --no-worker` process on a SQLite file, killed when dropped.
+struct Server {
+    child: Child,
+    address: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Server {
+    /// Starts in `dir` (the data folder is `dir/data`) and waits for `/healthz`.
+    fn start(dir: &Path, args: &[&str]) -> Server {
+        let address = format!("127.0.0.1:{}", free_port());
+        let child = Command::new(BIN)
+            .args(args)
+            .args(["serve", "--no-worker", "--listen", &address])
+            .current_dir(dir)
+            .env("CIVIFORGE_LOG", "warn")
+            .env("CIVIFORGE_SECRET_KEY", KEY)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("serve");
+        let server = Server { child, address };
+        let started = Instant::now();
+        while raw(
+            &server.address,
+            b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+        )
+        .map_or(true, |answer| answer.status != 200)
+        {
+            assert!(
+                started.elapsed() < Duration::from_secs(60),
+                "the server never answered"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        server
+    }
+}
+
+/// An answer read from a raw connection.
+#[derive(Debug)]
+struct Raw {
+    status: u16,
+    head: String,
+    body: String,
+}
+
+impl Raw {
+    fn header(&self, name: &str) -> Option<String> {
+        self.head.lines().find_map(|line| {
+            let (key, value) = line.split_once(':')?;
+            key.eq_ignore_ascii_case(name)
+                .then(|| value.trim().to_string())
+        })
+    }
+}
+
+/// Sends `requests` on one connection and reads the answers until the server closes it;
+/// returns the last one.
+fn raw_all(address: &str, requests: &[&[u8]]) -> std::io::Result<Vec<Raw>> {
+    let mut stream = TcpStream::connect(address)?;
+    stream.set_read_timeout(Some(Duration::from_secs(20)))?;
+    let mut answers = Vec::new();
+    for request in requests {
+        // The server may answer and close before reading everything.
+        let _ = stream.write_all(request);
+        answers.push(read_answer(&mut stream)?);
+    }
+    Ok(answers)
+}
+
+fn raw(address: &str, request: &[u8]) -> std::io::Result<Raw> {
+    raw_all(address, &[request]).map(|mut answers| answers.remove(0))
+}
+
+/// Reads one answer: its head, then `content-length` bytes.
+fn read_answer(stream: &mut TcpStream) -> std::io::Result<Raw> {
+    let mut bytes = Vec::new();
+    let mut byte = [0u8; 1];
+    while !bytes.ends_with(b"\r\n\r\n") {
+        if stream.read(&mut byte)? == 0 {
+            return Err(std::io::Error::other(format!(
+                "closed after {:?}",
+                String::from_utf8_lossy(&bytes)
+            )));
+        }
+        bytes.push(byte[0]);
+    }
+    let head = String::from_utf8_lossy(&bytes).into_owned();
+    let status = head
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_default();
+    let mut answer = Raw {
+        status,
+        head,
+        body: String::new(),
+    };
+    let length: usize = answer
+        .header("content-length")
+        .and_then(|l| l.parse().ok())
+        .unwrap_or_default();
+    let mut body = vec![0u8; length];
+    stream.read_exact(&mut body)?;
+    answer.body = String::from_utf8_lossy(&body).into_owned();
+    Ok(answer)
+}
+
+fn json_error_code(answer: &Raw) -> String {
+    let body: serde_json::Value =
+        serde_json::from_str(&answer.body).unwrap_or_else(|_| panic!("not JSON: {answer:?}"));
+    body["error"]["code"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
+}
+
+fn assert_french_page(answer: &Raw, words: &str) {
+    assert!(
+        answer
+            .header("content-type")
+            .is_some_and(|t| t.starts_with("text/html")),
+        "{answer:?}"
+    );
+    assert!(answer.body.contains("<html lang=\"fr\""), "{answer:?}");
+    assert!(answer.body.contains(words), "{words}: {}", answer.body);
+}
+
+/// What hyper answers on its own, before any route runs (an address too long, a head too
+/// large, a request line it cannot read), comes with the project's envelope under `/api/`
+/// and the French page elsewhere, even on a connection that served a request before.
+#[test]
+fn the_http_layer_answers_in_the_projects_own_words() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let database = format!("sqlite://{}/civiforge.db", dir.path().display());
+    let server = Server::start(dir.path(), &["--database", &database]);
+    let long = "a".repeat(70_000);
+
+    let api = format!("GET /api/v1/search?q={long} HTTP/1.1\r\nHost: x\r\n\r\n");
+    let answer = raw(&server.address, api.as_bytes()).expect("answer");
+    assert_eq!(answer.status, 414, "{answer:?}");
+    assert_eq!(json_error_code(&answer), "uri_too_long");
+
+    let page = format!("GET /recherche?q={long} HTTP/1.1\r\nHost: x\r\n\r\n");
+    let answer = raw(&server.address, page.as_bytes()).expect("answer");
+    assert_eq!(answer.status, 414, "{answer:?}");
+    assert_french_page(&answer, "Adresse trop longue");
+
+    // After a first request on the same connection.
+    let first = b"GET /api/v1/categories HTTP/1.1\r\nHost: x\r\n\r\n";
+    let answers = raw_all(&server.address, &[first, api.as_bytes()]).expect("answers");
+    assert_eq!(answers[0].status, 200);
+    assert_eq!(answers[1].status, 414);
+    assert_eq!(json_error_code(&answers[1]), "uri_too_long");
+
+    let many: String = (0..150).map(|n| format!("X-En-Tete-{n}: a\r\n")).collect();
+    let api = format!("GET /api/v1/projects HTTP/1.1\r\nHost: x\r\n{many}\r\n");
+    let answer = raw(&server.address, api.as_bytes()).expect("answer");
+    assert_eq!(answer.status, 431, "{answer:?}");
+    assert_eq!(json_error_code(&answer), "headers_too_large");
+    let huge: String = (0..60)
+        .map(|n| format!("X-En-Tete-{n}: {}\r\n", "b".repeat(8000)))
+        .collect();
+    let page = format!("GET / HTTP/1.1\r\nHost: x\r\n{huge}\r\n");
+    let answer = raw(&server.address, page.as_bytes()).expect("answer");
+    assert_eq!(answer.status, 431, "{answer:?}");
+    assert_french_page(&answer, "En-têtes trop volumineux");
+
+    let garbled = b"GET /api/v1/projects HTTP/1.1\r\nHost: x\r\nX-Mal\x01forme: a\r\n\r\n";
+    let answer = raw(&server.address, garbled).expect("answer");
+    assert_eq!(answer.status, 400, "{answer:?}");
+    assert_eq!(json_error_code(&answer), "bad_request");
+
+    // A form too large, through the real stack.
+    let body = format!("email={}", "c".repeat(100_000));
+    let form = format!(
+        "POST /connexion HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    let answer = raw(&server.address, form.as_bytes()).expect("answer");
+    assert_eq!(answer.status, 413, "{answer:?}");
+    assert_french_page(&answer, "trop volumineu");
+
+    // The connection-level answers carry the security headers too.
+    let answer = raw(
+        &server.address,
+        format!("GET /{long} HTTP/1.1\r\nHost: x\r\n\r\n").as_bytes(),
+    )
+    .expect("answer");
+    assert_eq!(
+        answer.header("x-content-type-options").as_deref(),
+        Some("nosniff")
+    );
+    assert!(answer.header("content-security-policy").is_some());
+}
