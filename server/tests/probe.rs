@@ -561,3 +561,50 @@ mod limits {
     use super::*;
     on_both_engines!(a_body_too_large_is_answered_in_french);
 }
+
+/// The authentication scheme is case-insensitive (RFC 9110): `bearer`, `BEARER` and
+/// `Bearer` alike; another scheme or none is still refused.
+async fn the_bearer_scheme_is_case_insensitive(engine: Engine) {
+    let app = TestApp::new(engine).await;
+    let token = app.user_token("julien@agglo.fr", "Julien").await;
+    let call = |authorization: String| {
+        let request = axum::http::Request::builder()
+            .method("POST")
+            .uri("/api/v1/projects")
+            .header("authorization", authorization)
+            .header("content-type", "application/json")
+            .body(axum::body::Body::from(
+                serde_json::json!({"repository_url": format!("https://forge.example.org/{}.git", rand_name())})
+                    .to_string(),
+            ))
+            .expect("request");
+        app.send(request)
+    };
+    for scheme in ["Bearer", "bearer", "BEARER", "bEaReR"] {
+        let answer = call(format!("{scheme} {token}")).await;
+        assert_eq!(answer.status, StatusCode::CREATED, "{scheme}: {}", answer.text);
+    }
+    let answer = call(format!("bearer   {token}  ")).await;
+    assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.text);
+    for refused in [
+        format!("Basic {token}"),
+        format!("Bearer{token}"),
+        token.clone(),
+        "bearer ".to_string(),
+    ] {
+        let answer = call(refused.clone()).await;
+        assert_eq!(answer.status, StatusCode::UNAUTHORIZED, "{refused}");
+        assert_eq!(answer.error_code(), "invalid_token", "{refused}");
+    }
+}
+
+fn rand_name() -> String {
+    let mut bytes = [0u8; 6];
+    getrandom::fill(&mut bytes).expect("random");
+    hex::encode(bytes)
+}
+
+mod bearer {
+    use super::*;
+    on_both_engines!(the_bearer_scheme_is_case_insensitive);
+}
