@@ -582,7 +582,12 @@ async fn the_bearer_scheme_is_case_insensitive(engine: Engine) {
     };
     for scheme in ["Bearer", "bearer", "BEARER", "bEaReR"] {
         let answer = call(format!("{scheme} {token}")).await;
-        assert_eq!(answer.status, StatusCode::CREATED, "{scheme}: {}", answer.text);
+        assert_eq!(
+            answer.status,
+            StatusCode::CREATED,
+            "{scheme}: {}",
+            answer.text
+        );
     }
     let answer = call(format!("bearer   {token}  ")).await;
     assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.text);
@@ -607,4 +612,150 @@ fn rand_name() -> String {
 mod bearer {
     use super::*;
     on_both_engines!(the_bearer_scheme_is_case_insensitive);
+}
+
+/// The app over a store opened here: SQLite waits 300 ms for a lock instead of 10 s,
+/// PostgreSQL the same (`lock_timeout`), so that a locked database shows quickly.
+async fn app_with_short_lock_waits(db: common::TestDb) -> TestApp {
+    let store: std::sync::Arc<dyn civiforge::store::Store> = match db.engine() {
+        Engine::Sqlite => std::sync::Arc::new(
+            civiforge::store::SqliteStore::connect_with_busy_timeout(
+                &db.url,
+                std::time::Duration::from_millis(300),
+            )
+            .await
+            .expect("sqlite"),
+        ),
+        Engine::Postgres => {
+            civiforge::store::connect(&format!("{}?options=-c%20lock_timeout%3D300ms", db.url))
+                .await
+                .expect("postgres")
+        }
+    };
+    let key = civiforge::secrets::ServerKey::from_hex(&"ab".repeat(32)).expect("key");
+    let data_dir = tempfile::tempdir().expect("data dir");
+    let search = civiforge::search::SearchService::new(data_dir.path(), store.clone());
+    search.open_or_rebuild().await.expect("search index");
+    let state = civiforge::app::AppState::new(
+        store.clone(),
+        civiforge_indexer::RepositoryUrlPolicy::default(),
+        key,
+        search.clone(),
+    );
+    TestApp {
+        store,
+        db,
+        search,
+        data_dir,
+        state,
+    }
+}
+
+/// Another connection holding the database's write lock (SQLite `BEGIN EXCLUSIVE`) or the
+/// tables' locks (PostgreSQL `LOCK TABLE`), until dropped.
+enum Locker {
+    Sqlite(sqlx::SqliteConnection),
+    Postgres(sqlx::PgConnection),
+}
+
+async fn lock_database(db: &common::TestDb) -> Locker {
+    use sqlx::Connection;
+    match db.engine() {
+        Engine::Sqlite => {
+            let mut conn = sqlx::SqliteConnection::connect(&db.url)
+                .await
+                .expect("connect");
+            sqlx::raw_sql("BEGIN EXCLUSIVE")
+                .execute(&mut conn)
+                .await
+                .expect("lock");
+            Locker::Sqlite(conn)
+        }
+        Engine::Postgres => {
+            let mut conn = sqlx::PgConnection::connect(&db.url).await.expect("connect");
+            sqlx::raw_sql(
+                "BEGIN; LOCK TABLE projects, auth_attempts, sessions IN ACCESS EXCLUSIVE MODE",
+            )
+            .execute(&mut conn)
+            .await
+            .expect("lock");
+            Locker::Postgres(conn)
+        }
+    }
+}
+
+async fn unlock(locker: Locker) {
+    use sqlx::Connection;
+    match locker {
+        Locker::Sqlite(mut conn) => {
+            sqlx::raw_sql("ROLLBACK")
+                .execute(&mut conn)
+                .await
+                .expect("unlock");
+            conn.close().await.expect("close");
+        }
+        Locker::Postgres(mut conn) => {
+            sqlx::raw_sql("ROLLBACK")
+                .execute(&mut conn)
+                .await
+                .expect("unlock");
+            conn.close().await.expect("close");
+        }
+    }
+}
+
+/// A database another connection keeps locked answers 503 `database_unavailable` (the API)
+/// or the French « indisponible » page, not 500; `/healthz` fails while the database cannot
+/// be written, and everything comes back when the lock is released.
+async fn a_locked_database_is_unavailable_not_broken(engine: Engine) {
+    let app = app_with_short_lock_waits(common::TestDb::new(engine).await).await;
+    let token = app.user_token("julien@agglo.fr", "Julien").await;
+    assert_eq!(app.get("/healthz").await.status, StatusCode::OK);
+    let register = serde_json::json!({"repository_url": "https://forge.example.org/verrou.git"});
+    let mut browser = Browser::default();
+    browser.get(&app, "/connexion").await;
+
+    let locker = lock_database(&app.db).await;
+    let answer = app.post("/api/v1/projects", &token, register.clone()).await;
+    assert_eq!(
+        answer.status,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "{}",
+        answer.text
+    );
+    assert_eq!(answer.error_code(), "database_unavailable");
+    let fields = [
+        ("email", "julien@agglo.fr"),
+        ("password", "mot-de-passe-long"),
+    ];
+    let page = browser.submit(&app, "/connexion", &fields).await;
+    assert_eq!(
+        page.status,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "{}",
+        page.text
+    );
+    assert!(
+        page.text.contains("momentanément indisponible"),
+        "{}",
+        page.text
+    );
+    let health = app.get("/healthz").await;
+    assert_eq!(
+        health.status,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "{}",
+        health.text
+    );
+    assert_eq!(health.body["status"], "unavailable");
+
+    unlock(locker).await;
+    assert_eq!(app.get("/healthz").await.status, StatusCode::OK);
+    let answer = app.post("/api/v1/projects", &token, register).await;
+    assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.text);
+}
+
+mod unavailable {
+    use super::*;
+    on_both_engines!(a_locked_database_is_unavailable_not_broken);
 }

@@ -8,6 +8,10 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 
+/// Writers wait for each other rather than fail (one file, several tasks), this long at
+/// most; then the database counts as unavailable.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
 /// The catalogue in a SQLite database.
 pub struct SqliteStore {
     pool: SqlitePool,
@@ -16,14 +20,22 @@ pub struct SqliteStore {
 impl SqliteStore {
     /// Opens (and creates if missing) the database a `sqlite://` URL names.
     pub async fn connect(url: &str) -> anyhow::Result<Self> {
+        Self::connect_with_busy_timeout(url, BUSY_TIMEOUT).await
+    }
+
+    /// [`SqliteStore::connect`], waiting at most `busy_timeout` for another connection's
+    /// lock before a statement fails (tests shorten it).
+    pub async fn connect_with_busy_timeout(
+        url: &str,
+        busy_timeout: Duration,
+    ) -> anyhow::Result<Self> {
         let options = SqliteConnectOptions::from_str(url)
             .with_context(|| format!("adresse SQLite invalide « {url} »"))?
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
-            // Writers wait for each other rather than fail: one file, several tasks.
-            .busy_timeout(Duration::from_secs(10));
+            .busy_timeout(busy_timeout);
         if let Some(parent) = options.get_filename().parent()
             && !parent.as_os_str().is_empty()
         {
