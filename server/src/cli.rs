@@ -227,7 +227,7 @@ async fn existing_user(domain: &Domain, email: &str) -> anyhow::Result<crate::mo
 /// Opens the database, applies migrations and makes sure reference data is loaded.
 pub async fn open_store(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
     if config.database_url.starts_with("sqlite:") {
-        std::fs::create_dir_all(&config.data_dir).with_context(|| {
+        crate::private_files::create_data_dir(&config.data_dir).with_context(|| {
             format!(
                 "impossible de créer le dossier de données {}",
                 config.data_dir.display()

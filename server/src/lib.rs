@@ -13,6 +13,7 @@ pub mod indexing;
 pub mod logging;
 pub mod model;
 pub mod pages;
+pub mod private_files;
 pub mod reference;
 pub mod search;
 pub mod secrets;

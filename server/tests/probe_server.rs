@@ -35,13 +35,26 @@ impl Drop for Server {
 impl Server {
     /// Starts in `dir` (the data folder is `dir/data`) and waits for `/healthz`.
     fn start(dir: &Path, args: &[&str]) -> Server {
+        Self::start_with(dir, args, &["--no-worker"], true)
+    }
+
+    /// The same with `serve` options and, unless `key`, the key file made by the server.
+    fn start_with(dir: &Path, args: &[&str], options: &[&str], key: bool) -> Server {
         let address = format!("127.0.0.1:{}", free_port());
-        let child = Command::new(BIN)
+        let mut command = Command::new(BIN);
+        command
             .args(args)
-            .args(["serve", "--no-worker", "--listen", &address])
+            .args(["serve", "--listen", &address])
+            .args(options)
             .current_dir(dir)
-            .env("CIVIFORGE_LOG", "warn")
-            .env("CIVIFORGE_SECRET_KEY", KEY)
+            .env_remove("CIVIFORGE_DATABASE_URL")
+            .env_remove("CIVIFORGE_DATA_DIR")
+            .env_remove("CIVIFORGE_SECRET_KEY")
+            .env("CIVIFORGE_LOG", "warn");
+        if key {
+            command.env("CIVIFORGE_SECRET_KEY", KEY);
+        }
+        let child = command
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -220,4 +233,147 @@ fn the_http_layer_answers_in_the_projects_own_words() {
         Some("nosniff")
     );
     assert!(answer.header("content-security-policy").is_some());
+}
+
+/// Runs a `civiforge` command in `dir` and returns its standard output.
+fn civiforge(dir: &Path, args: &[&str], stdin: &str) -> String {
+    let mut child = Command::new(BIN)
+        .args(args)
+        .current_dir(dir)
+        .env_remove("CIVIFORGE_DATABASE_URL")
+        .env_remove("CIVIFORGE_DATA_DIR")
+        .env("CIVIFORGE_LOG", "warn")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("civiforge");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(stdin.as_bytes())
+        .expect("stdin");
+    let output = child.wait_with_output().expect("output");
+    assert!(
+        output.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).trim().to_string()
+}
+
+/// A git repository with one commit and one tag, made with the `git` command line.
+fn make_repository(path: &Path) {
+    std::fs::create_dir_all(path).expect("repo dir");
+    let git = |args: &[&str]| {
+        let output = Command::new("git")
+            .args(args)
+            .current_dir(path)
+            .env("GIT_AUTHOR_NAME", "Alice")
+            .env("GIT_AUTHOR_EMAIL", "alice@mairie.fr")
+            .env("GIT_COMMITTER_NAME", "Alice")
+            .env("GIT_COMMITTER_EMAIL", "alice@mairie.fr")
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .output()
+            .expect("git");
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    };
+    git(&["init", "-q", "-b", "main"]);
+    std::fs::write(path.join("README.md"), "# Outil\n").expect("readme");
+    git(&["add", "-A"]);
+    git(&["commit", "-q", "-m", "Initial"]);
+    git(&["tag", "-a", "v1.0.0", "-m", "v1.0.0"]);
+}
+
+fn mode(path: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path)
+        .unwrap_or_else(|error| panic!("{}: {error}", path.display()))
+        .permissions()
+        .mode()
+        & 0o777
+}
+
+/// A fresh instance keeps what it writes to itself: the data folder, the search and mirrors
+/// folders 0700, the database (which holds password hashes), its journal files and the key
+/// 0600, whatever the umask; an older database readable by all is made private at start.
+#[test]
+fn the_data_is_the_services_own() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    make_repository(&dir.path().join("depot"));
+    let data = dir.path().join("data");
+    civiforge(
+        dir.path(),
+        &["admin", "create-user", "--email", "a@b.fr", "--name", "A"],
+        "un mot de passe solide\n",
+    );
+    let token = civiforge(
+        dir.path(),
+        &["admin", "create-token", "--email", "a@b.fr"],
+        "",
+    );
+    let server = Server::start_with(dir.path(), &[], &["--allow-local-repositories"], false);
+    let body = serde_json::json!({
+        "repository_url": dir.path().join("depot").display().to_string(),
+        "slug": "outil",
+    })
+    .to_string();
+    let register = format!(
+        "POST /api/v1/projects HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    let answer = raw(&server.address, register.as_bytes()).expect("register");
+    assert_eq!(answer.status, 201, "{answer:?}");
+    let started = Instant::now();
+    loop {
+        let answer = raw(
+            &server.address,
+            b"GET /api/v1/projects/outil HTTP/1.1\r\nHost: x\r\n\r\n",
+        )
+        .expect("project");
+        if answer.body.contains("\"state\":\"ok\"") {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "not indexed: {answer:?}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    for folder in ["", "search", "mirrors"] {
+        assert_eq!(mode(&data.join(folder)), 0o700, "data/{folder}");
+    }
+    for file in [
+        "civiforge.db",
+        "civiforge.db-wal",
+        "civiforge.db-shm",
+        "secret.key",
+    ] {
+        assert_eq!(mode(&data.join(file)), 0o600, "data/{file}");
+    }
+    drop(server);
+
+    // An instance made before: its database readable by all.
+    use std::os::unix::fs::PermissionsExt;
+    for file in [
+        "civiforge.db",
+        "civiforge.db-wal",
+        "civiforge.db-shm",
+        "secret.key",
+    ] {
+        let path = data.join(file);
+        if path.exists() {
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).expect("chmod");
+        }
+    }
+    let server = Server::start_with(dir.path(), &[], &["--no-worker"], false);
+    for file in ["civiforge.db", "secret.key"] {
+        assert_eq!(mode(&data.join(file)), 0o600, "data/{file} made private");
+    }
+    drop(server);
 }

@@ -36,11 +36,30 @@ impl SqliteStore {
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
             .busy_timeout(busy_timeout);
-        if let Some(parent) = options.get_filename().parent()
+        let file = options.get_filename().to_path_buf();
+        let in_memory = file
+            .to_str()
+            .is_some_and(|f| f.is_empty() || f.starts_with(':'));
+        if let Some(parent) = file.parent()
             && !parent.as_os_str().is_empty()
+            && !in_memory
         {
-            std::fs::create_dir_all(parent)
+            crate::private_files::create_dir(parent)
                 .with_context(|| format!("impossible de créer le dossier {}", parent.display()))?;
+        }
+        if !in_memory {
+            // The database holds password hashes: 0600, and SQLite gives its journal files
+            // the database's mode.
+            let private = || -> std::io::Result<()> {
+                crate::private_files::create_file(&file)?;
+                for suffix in ["", "-wal", "-shm", "-journal"] {
+                    let mut path = file.clone().into_os_string();
+                    path.push(suffix);
+                    crate::private_files::make_private(std::path::Path::new(&path))?;
+                }
+                Ok(())
+            };
+            private().with_context(|| format!("impossible de protéger {}", file.display()))?;
         }
         let pool = SqlitePoolOptions::new()
             .max_connections(8)
