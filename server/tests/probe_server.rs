@@ -377,3 +377,169 @@ fn the_data_is_the_services_own() {
     }
     drop(server);
 }
+
+/// A fresh database for a `serve` process: a SQLite file in `dir`, or a new PostgreSQL
+/// database on the test server.
+async fn fresh_database(dir: &Path, postgres: bool) -> String {
+    if !postgres {
+        return format!("sqlite://{}/civiforge.db", dir.display());
+    }
+    use sqlx::Connection;
+    let admin = std::env::var("CIVIFORGE_TEST_POSTGRES_URL")
+        .expect("CIVIFORGE_TEST_POSTGRES_URL is not set: run the tests with scripts/test.sh");
+    let mut suffix = [0u8; 6];
+    getrandom::fill(&mut suffix).expect("random");
+    let name = format!(
+        "civiforge_kill_{}_{}",
+        std::process::id(),
+        hex::encode(suffix)
+    );
+    let mut conn = sqlx::PgConnection::connect(&admin).await.expect("admin");
+    sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+        .execute(&mut conn)
+        .await
+        .expect("create database");
+    let mut url = url::Url::parse(&admin).expect("url");
+    url.set_path(&format!("/{name}"));
+    url.to_string()
+}
+
+/// Rows read outside the server, on either engine.
+async fn read_rows(database: &str, sql: &str) -> Vec<(String, String)> {
+    use sqlx::Connection;
+    let sql = sqlx::AssertSqlSafe(sql.to_string());
+    if database.starts_with("sqlite:") {
+        let mut conn = sqlx::SqliteConnection::connect(database)
+            .await
+            .expect("connect");
+        sqlx::query_as(sql)
+            .fetch_all(&mut conn)
+            .await
+            .expect("query")
+    } else {
+        let mut conn = sqlx::PgConnection::connect(database)
+            .await
+            .expect("connect");
+        sqlx::query_as(sql)
+            .fetch_all(&mut conn)
+            .await
+            .expect("query")
+    }
+}
+
+/// `kill -9` during a burst of concurrent declarations: every adoption the database holds
+/// afterwards has its audit entry (both are written in one transaction), and every one
+/// the server acknowledged is there.
+async fn no_adoption_without_its_audit_entry_after_kill_9(postgres: bool) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let database = fresh_database(dir.path(), postgres).await;
+    let with_db = |args: &[&str]| {
+        let mut all = vec!["--database", database.as_str()];
+        all.extend_from_slice(args);
+        all.iter().map(|a| a.to_string()).collect::<Vec<_>>()
+    };
+    let args = with_db(&["admin", "create-user", "--email", "a@b.fr", "--name", "A"]);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    civiforge(dir.path(), &args, "un mot de passe solide\n");
+    let args = with_db(&["admin", "create-token", "--email", "a@b.fr"]);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let token = civiforge(dir.path(), &args, "");
+    let communes: Vec<String> = read_rows(
+        &database,
+        "SELECT id, name FROM organisations WHERE kind = 'commune' ORDER BY id LIMIT 500",
+    )
+    .await
+    .into_iter()
+    .map(|(id, _)| id)
+    .collect();
+    assert_eq!(communes.len(), 500);
+
+    let mut server = Server::start(dir.path(), &["--database", &database]);
+    let base = format!("http://{}", server.address);
+    let client = reqwest::Client::new();
+    let registered = client
+        .post(format!("{base}/api/v1/projects"))
+        .bearer_auth(&token)
+        .json(&serde_json::json!({"repository_url": "https://forge.example.org/cible.git", "slug": "cible"}))
+        .send()
+        .await
+        .expect("register");
+    assert_eq!(registered.status(), 201);
+
+    let acknowledged = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let mut tasks = Vec::new();
+    for commune in communes {
+        let (client, base, token) = (client.clone(), base.clone(), token.clone());
+        let acknowledged = acknowledged.clone();
+        tasks.push(tokio::spawn(async move {
+            let answer = client
+                .post(format!("{base}/api/v1/adoptions"))
+                .bearer_auth(&token)
+                .json(&serde_json::json!({"project": "cible", "organisation": commune, "version": "1.0"}))
+                .send()
+                .await;
+            if answer.is_ok_and(|a| a.status().is_success()) {
+                acknowledged.lock().expect("lock").push(commune);
+            }
+        }));
+    }
+    // Killed in the middle of the burst.
+    let started = Instant::now();
+    while acknowledged.lock().expect("lock").len() < 10 {
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "no declaration answered"
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    server.child.kill().expect("kill -9");
+    let _ = server.child.wait();
+    for task in tasks {
+        let _ = task.await;
+    }
+    let acknowledged = acknowledged.lock().expect("lock").clone();
+
+    let stored: Vec<String> =
+        read_rows(&database, "SELECT organisation_id, version FROM adoptions")
+            .await
+            .into_iter()
+            .map(|(id, _)| id)
+            .collect();
+    let audited: Vec<String> = read_rows(
+        &database,
+        "SELECT action, details FROM audit_log WHERE action = 'adoption.declare'",
+    )
+    .await
+    .into_iter()
+    .filter_map(|(_, details)| {
+        serde_json::from_str::<serde_json::Value>(&details).ok()?["organisation"]
+            .as_str()
+            .map(str::to_string)
+    })
+    .collect();
+    for commune in &acknowledged {
+        assert!(stored.contains(commune), "acknowledged but lost: {commune}");
+    }
+    for commune in &stored {
+        assert!(
+            audited.contains(commune),
+            "{commune}: adoption committed without its audit entry"
+        );
+    }
+    assert_eq!(
+        audited.len(),
+        stored.len(),
+        "no audit entry without its adoption"
+    );
+    drop(server);
+}
+
+#[tokio::test]
+async fn no_adoption_without_its_audit_entry_after_kill_9_on_sqlite() {
+    no_adoption_without_its_audit_entry_after_kill_9(false).await;
+}
+
+#[tokio::test]
+async fn no_adoption_without_its_audit_entry_after_kill_9_on_postgres() {
+    no_adoption_without_its_audit_entry_after_kill_9(true).await;
+}
