@@ -223,7 +223,12 @@ fn open_or_init_mirror(path: &Path) -> Result<Repository, FetchError> {
     let repo = match Repository::open_bare(path) {
         Ok(repo) => repo,
         Err(_) => {
-            std::fs::create_dir_all(path)?;
+            // The service's own: 0700, whatever the umask.
+            let mut folder = std::fs::DirBuilder::new();
+            folder.recursive(true);
+            #[cfg(unix)]
+            std::os::unix::fs::DirBuilderExt::mode(&mut folder, 0o700);
+            folder.create(path)?;
             Repository::init_bare(path).map_err(git_error)?
         }
     };

@@ -239,7 +239,7 @@ fn mailer(config: &Config) -> anyhow::Result<crate::mail::Mailer> {
 /// Opens the database, applies migrations and makes sure reference data is loaded.
 pub async fn open_store(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
     if config.database_url.starts_with("sqlite:") {
-        std::fs::create_dir_all(&config.data_dir).with_context(|| {
+        crate::private_files::create_data_dir(&config.data_dir).with_context(|| {
             format!(
                 "impossible de créer le dossier de données {}",
                 config.data_dir.display()
@@ -340,6 +340,11 @@ async fn serve(config: Config, no_worker: bool) -> anyhow::Result<()> {
         shutdown_signal().await;
         let _ = stop.send(true);
     });
+    // hyper's own refusals (a head it cannot read or too large) in the project's words.
+    let listener = axum::serve::ListenerExt::tap_io(
+        crate::app::listener::answered(listener, &state.web),
+        |_| {},
+    );
     axum::serve(
         listener,
         crate::app::app(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),

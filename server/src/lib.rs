@@ -14,6 +14,7 @@ pub mod logging;
 pub mod mail;
 pub mod model;
 pub mod pages;
+pub mod private_files;
 pub mod reference;
 pub mod search;
 pub mod secrets;

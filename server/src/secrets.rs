@@ -32,6 +32,8 @@ impl ServerKey {
         }
         let path = data_dir.join(KEY_FILE);
         if path.exists() {
+            crate::private_files::make_private(&path)
+                .with_context(|| format!("impossible de protéger la clé {}", path.display()))?;
             let text = std::fs::read_to_string(&path)
                 .with_context(|| format!("impossible de lire la clé {}", path.display()))?;
             return Self::from_hex(text.trim())
@@ -40,7 +42,7 @@ impl ServerKey {
         let mut bytes = [0u8; 32];
         getrandom::fill(&mut bytes)
             .map_err(|e| anyhow::anyhow!("générateur aléatoire indisponible : {e}"))?;
-        std::fs::create_dir_all(data_dir)
+        crate::private_files::create_data_dir(data_dir)
             .with_context(|| format!("impossible de créer le dossier {}", data_dir.display()))?;
         write_private(&path, &hex::encode(bytes))
             .with_context(|| format!("impossible d'écrire la clé {}", path.display()))?;

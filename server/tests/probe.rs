@@ -507,3 +507,255 @@ mod claims {
     use super::*;
     on_both_engines!(a_refused_claim_waits_a_week);
 }
+
+/// A body too large gets the API's envelope under `/api/` and the French page elsewhere,
+/// not the framework's English text (see `probe_server.rs` for 414 and 431, which need a
+/// real connection).
+async fn a_body_too_large_is_answered_in_french(engine: Engine) {
+    let app = TestApp::new(engine).await;
+    let token = app.user_token("julien@agglo.fr", "Julien").await;
+    let mut browser = Browser::default();
+    browser.get(&app, "/connexion").await;
+    let big = "a".repeat(100 * 1024);
+    let page = browser
+        .submit(&app, "/connexion", &[("email", big.as_str())])
+        .await;
+    assert_eq!(page.status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert!(
+        page.headers["content-type"]
+            .to_str()
+            .is_ok_and(|t| t.starts_with("text/html")),
+        "{:?}",
+        page.headers
+    );
+    let html = Page::parse(&page.text);
+    assert!(html.text("h1").contains("trop volumineu"), "{}", page.text);
+    assert_eq!(html.attr("html", "lang"), "fr");
+
+    for uri in ["/api/v1/projects", "/api/v1/claims"] {
+        let request = axum::http::Request::builder()
+            .method("POST")
+            .uri(uri)
+            .header("authorization", format!("Bearer {token}"))
+            .header("content-type", "application/json")
+            .body(axum::body::Body::from(format!("{{\"name\":\"{big}\"}}")))
+            .expect("request");
+        let answer = app.send(request).await;
+        assert_eq!(answer.status, StatusCode::PAYLOAD_TOO_LARGE, "{uri}");
+        assert_eq!(answer.error_code(), "payload_too_large", "{uri}");
+    }
+    // An API route that reads no JSON still answers in the envelope.
+    let request = axum::http::Request::builder()
+        .method("POST")
+        .uri("/api/v1/projects")
+        .header("authorization", format!("Bearer {token}"))
+        .header("content-type", "text/plain")
+        .body(axum::body::Body::from(big.clone()))
+        .expect("request");
+    let answer = app.send(request).await;
+    assert!(answer.status.is_client_error());
+    assert!(answer.body["error"]["code"].is_string(), "{}", answer.text);
+}
+
+mod limits {
+    use super::*;
+    on_both_engines!(a_body_too_large_is_answered_in_french);
+}
+
+/// The authentication scheme is case-insensitive (RFC 9110): `bearer`, `BEARER` and
+/// `Bearer` alike; another scheme or none is still refused.
+async fn the_bearer_scheme_is_case_insensitive(engine: Engine) {
+    let app = TestApp::new(engine).await;
+    let token = app.user_token("julien@agglo.fr", "Julien").await;
+    let call = |authorization: String| {
+        let request = axum::http::Request::builder()
+            .method("POST")
+            .uri("/api/v1/projects")
+            .header("authorization", authorization)
+            .header("content-type", "application/json")
+            .body(axum::body::Body::from(
+                serde_json::json!({"repository_url": format!("https://forge.example.org/{}.git", rand_name())})
+                    .to_string(),
+            ))
+            .expect("request");
+        app.send(request)
+    };
+    for scheme in ["Bearer", "bearer", "BEARER", "bEaReR"] {
+        let answer = call(format!("{scheme} {token}")).await;
+        assert_eq!(
+            answer.status,
+            StatusCode::CREATED,
+            "{scheme}: {}",
+            answer.text
+        );
+    }
+    let answer = call(format!("bearer   {token}  ")).await;
+    assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.text);
+    for refused in [
+        format!("Basic {token}"),
+        format!("Bearer{token}"),
+        token.clone(),
+        "bearer ".to_string(),
+    ] {
+        let answer = call(refused.clone()).await;
+        assert_eq!(answer.status, StatusCode::UNAUTHORIZED, "{refused}");
+        assert_eq!(answer.error_code(), "invalid_token", "{refused}");
+    }
+}
+
+fn rand_name() -> String {
+    let mut bytes = [0u8; 6];
+    getrandom::fill(&mut bytes).expect("random");
+    hex::encode(bytes)
+}
+
+mod bearer {
+    use super::*;
+    on_both_engines!(the_bearer_scheme_is_case_insensitive);
+}
+
+/// The app over a store opened here: SQLite waits 300 ms for a lock instead of 10 s,
+/// PostgreSQL the same (`lock_timeout`), so that a locked database shows quickly.
+async fn app_with_short_lock_waits(db: common::TestDb) -> TestApp {
+    let store: std::sync::Arc<dyn civiforge::store::Store> = match db.engine() {
+        Engine::Sqlite => std::sync::Arc::new(
+            civiforge::store::SqliteStore::connect_with_busy_timeout(
+                &db.url,
+                std::time::Duration::from_millis(300),
+            )
+            .await
+            .expect("sqlite"),
+        ),
+        Engine::Postgres => {
+            civiforge::store::connect(&format!("{}?options=-c%20lock_timeout%3D300ms", db.url))
+                .await
+                .expect("postgres")
+        }
+    };
+    let key = civiforge::secrets::ServerKey::from_hex(&"ab".repeat(32)).expect("key");
+    let data_dir = tempfile::tempdir().expect("data dir");
+    let search = civiforge::search::SearchService::new(data_dir.path(), store.clone());
+    search.open_or_rebuild().await.expect("search index");
+    let state = civiforge::app::AppState::new(
+        store.clone(),
+        civiforge_indexer::RepositoryUrlPolicy::default(),
+        key,
+        search.clone(),
+    );
+    TestApp {
+        store,
+        db,
+        search,
+        data_dir,
+        state,
+    }
+}
+
+/// Another connection holding the database's write lock (SQLite `BEGIN EXCLUSIVE`) or the
+/// tables' locks (PostgreSQL `LOCK TABLE`), until dropped.
+enum Locker {
+    Sqlite(sqlx::SqliteConnection),
+    Postgres(sqlx::PgConnection),
+}
+
+async fn lock_database(db: &common::TestDb) -> Locker {
+    use sqlx::Connection;
+    match db.engine() {
+        Engine::Sqlite => {
+            let mut conn = sqlx::SqliteConnection::connect(&db.url)
+                .await
+                .expect("connect");
+            sqlx::raw_sql("BEGIN EXCLUSIVE")
+                .execute(&mut conn)
+                .await
+                .expect("lock");
+            Locker::Sqlite(conn)
+        }
+        Engine::Postgres => {
+            let mut conn = sqlx::PgConnection::connect(&db.url).await.expect("connect");
+            sqlx::raw_sql(
+                "BEGIN; LOCK TABLE projects, auth_attempts, sessions IN ACCESS EXCLUSIVE MODE",
+            )
+            .execute(&mut conn)
+            .await
+            .expect("lock");
+            Locker::Postgres(conn)
+        }
+    }
+}
+
+async fn unlock(locker: Locker) {
+    use sqlx::Connection;
+    match locker {
+        Locker::Sqlite(mut conn) => {
+            sqlx::raw_sql("ROLLBACK")
+                .execute(&mut conn)
+                .await
+                .expect("unlock");
+            conn.close().await.expect("close");
+        }
+        Locker::Postgres(mut conn) => {
+            sqlx::raw_sql("ROLLBACK")
+                .execute(&mut conn)
+                .await
+                .expect("unlock");
+            conn.close().await.expect("close");
+        }
+    }
+}
+
+/// A database another connection keeps locked answers 503 `database_unavailable` (the API)
+/// or the French « indisponible » page, not 500; `/healthz` fails while the database cannot
+/// be written, and everything comes back when the lock is released.
+async fn a_locked_database_is_unavailable_not_broken(engine: Engine) {
+    let app = app_with_short_lock_waits(common::TestDb::new(engine).await).await;
+    let token = app.user_token("julien@agglo.fr", "Julien").await;
+    assert_eq!(app.get("/healthz").await.status, StatusCode::OK);
+    let register = serde_json::json!({"repository_url": "https://forge.example.org/verrou.git"});
+    let mut browser = Browser::default();
+    browser.get(&app, "/connexion").await;
+
+    let locker = lock_database(&app.db).await;
+    let answer = app.post("/api/v1/projects", &token, register.clone()).await;
+    assert_eq!(
+        answer.status,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "{}",
+        answer.text
+    );
+    assert_eq!(answer.error_code(), "database_unavailable");
+    let fields = [
+        ("email", "julien@agglo.fr"),
+        ("password", "mot-de-passe-long"),
+    ];
+    let page = browser.submit(&app, "/connexion", &fields).await;
+    assert_eq!(
+        page.status,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "{}",
+        page.text
+    );
+    assert!(
+        page.text.contains("momentanément indisponible"),
+        "{}",
+        page.text
+    );
+    let health = app.get("/healthz").await;
+    assert_eq!(
+        health.status,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "{}",
+        health.text
+    );
+    assert_eq!(health.body["status"], "unavailable");
+
+    unlock(locker).await;
+    assert_eq!(app.get("/healthz").await.status, StatusCode::OK);
+    let answer = app.post("/api/v1/projects", &token, register).await;
+    assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.text);
+}
+
+mod unavailable {
+    use super::*;
+    on_both_engines!(a_locked_database_is_unavailable_not_broken);
+}

@@ -3,6 +3,7 @@
 //! what production serves.
 
 mod headers;
+pub mod listener;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -27,6 +28,10 @@ pub fn app(state: AppState) -> Router {
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             refuse_nul,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            body_too_large,
         ))
         .layer(axum::middleware::from_fn(headers::security_headers))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
@@ -55,6 +60,39 @@ async fn refuse_nul(
         .into_response()
     } else {
         state.web.error(StatusCode::BAD_REQUEST)
+    }
+}
+
+/// A body over the limit is refused by the framework in plain English text (a form read with
+/// `Bytes`, say): under `/api/` it gets the envelope, elsewhere the French page.
+async fn body_too_large(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let for_api = request.uri().path().starts_with("/api/");
+    let response = next.run(request).await;
+    let plain = response
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|t| t.starts_with("text/plain"));
+    if response.status() != StatusCode::PAYLOAD_TOO_LARGE || !plain {
+        return response;
+    }
+    if for_api {
+        crate::http::error::ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+            format!(
+                "le corps de la requête dépasse {} Kio",
+                MAX_BODY_BYTES / 1024
+            ),
+        )
+        .into_response()
+    } else {
+        state.web.error(StatusCode::PAYLOAD_TOO_LARGE)
     }
 }
 

@@ -124,9 +124,7 @@ impl From<StoreError> for AppError {
                 AppError::not_found(entity, format!("{} introuvable", entity.label()))
             }
             StoreError::Conflict(conflict) => AppError::Conflict(conflict),
-            StoreError::Database(
-                ref e @ (sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) | sqlx::Error::PoolClosed),
-            ) => {
+            StoreError::Database(ref e) if crate::store::is_unavailable(e) => {
                 tracing::error!(error = %e, "database unavailable");
                 AppError::Unavailable
             }

@@ -157,11 +157,13 @@ impl FromRequestParts<AppState> for ApiActor {
                 "cette opération demande un jeton : en-tête Authorization: Bearer <jeton>",
             ));
         };
+        // The scheme is case-insensitive (RFC 9110, 11.1): `bearer` is `Bearer`.
         let token = header
             .to_str()
             .ok()
-            .and_then(|h| h.strip_prefix("Bearer "))
-            .map(str::trim)
+            .and_then(|h| h.trim_start().split_once(' '))
+            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+            .map(|(_, token)| token.trim())
             .filter(|t| !t.is_empty() && t.len() <= 256)
             .ok_or_else(|| {
                 unauthorized(

@@ -8,11 +8,12 @@ use serde_json::json;
 
 use crate::state::AppState;
 
-/// 200 when the database answers, 503 otherwise.
+/// 200 when the database takes a write, 503 otherwise (locked, disk full, read-only,
+/// unreachable): an instance that can only read cannot serve sign-ins or declarations.
 #[utoipa::path(get, path = "/healthz", tag = "système",
-    responses((status = 200, description = "la base répond"), (status = 503, description = "la base ne répond pas")))]
+    responses((status = 200, description = "la base répond et accepte les écritures"), (status = 503, description = "la base ne répond pas ou refuse les écritures")))]
 pub async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
-    match state.store.ping().await {
+    match state.store.check_writable().await {
         Ok(()) => (StatusCode::OK, Json(json!({"status": "ok"}))),
         Err(error) => {
             tracing::warn!(%error, "health check failed");

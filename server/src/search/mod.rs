@@ -203,7 +203,7 @@ impl SearchService {
             std::fs::remove_dir_all(&building)
                 .context("suppression d'une reconstruction interrompue")?;
         }
-        std::fs::create_dir_all(&building)
+        crate::private_files::create_dir(&building)
             .with_context(|| format!("impossible de créer {}", building.display()))?;
         let (schema, fields) = schema::build();
         let index = Index::create_in_dir(&building, schema)?;

@@ -113,6 +113,9 @@ pub trait Store:
     async fn migrate(&self) -> StoreResult<()>;
     /// Answers when the database does.
     async fn ping(&self) -> StoreResult<()>;
+    /// Answers when the database takes a write: one row rewritten and committed (a locked
+    /// file, a full disk or a read-only server fail here, not on a read).
+    async fn check_writable(&self) -> StoreResult<()>;
     /// Closes every connection (waits for those in use).
     async fn close(&self);
 }
@@ -139,6 +142,40 @@ pub fn redact_url(url: &str) -> String {
             parsed.to_string()
         }
         _ => url.to_string(),
+    }
+}
+
+/// Whether a database error says the database cannot serve now rather than that the
+/// request or the code is wrong: no connection, a lock held too long, a full disk, an I/O
+/// error, a read-only file or server. Retrying later may succeed (503, not 500).
+pub fn is_unavailable(error: &sqlx::Error) -> bool {
+    match error {
+        sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => true,
+        sqlx::Error::Database(database) => {
+            if let Some(sqlite) = database.try_downcast_ref::<sqlx::sqlite::SqliteError>() {
+                // Primary result codes: BUSY, LOCKED, READONLY, IOERR, FULL, CANTOPEN.
+                let code: i32 = sqlx::error::DatabaseError::code(sqlite)
+                    .and_then(|c| c.parse().ok())
+                    .unwrap_or(0);
+                matches!(code & 0xff, 5 | 6 | 8 | 10 | 13 | 14)
+            } else if let Some(postgres) =
+                database.try_downcast_ref::<sqlx::postgres::PgDatabaseError>()
+            {
+                let code = postgres.code();
+                // Connection exceptions, insufficient resources (disk full, too many
+                // connections), shutting down or starting, a lock not granted in time, a
+                // read-only server, a database that is gone.
+                code.starts_with("08")
+                    || code.starts_with("53")
+                    || matches!(
+                        code,
+                        "57P01" | "57P02" | "57P03" | "55P03" | "25006" | "3D000"
+                    )
+            } else {
+                false
+            }
+        }
+        _ => false,
     }
 }
 

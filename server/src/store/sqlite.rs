@@ -8,6 +8,10 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 
+/// Writers wait for each other rather than fail (one file, several tasks), this long at
+/// most; then the database counts as unavailable.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
 /// The catalogue in a SQLite database.
 pub struct SqliteStore {
     pool: SqlitePool,
@@ -16,19 +20,46 @@ pub struct SqliteStore {
 impl SqliteStore {
     /// Opens (and creates if missing) the database a `sqlite://` URL names.
     pub async fn connect(url: &str) -> anyhow::Result<Self> {
+        Self::connect_with_busy_timeout(url, BUSY_TIMEOUT).await
+    }
+
+    /// [`SqliteStore::connect`], waiting at most `busy_timeout` for another connection's
+    /// lock before a statement fails (tests shorten it).
+    pub async fn connect_with_busy_timeout(
+        url: &str,
+        busy_timeout: Duration,
+    ) -> anyhow::Result<Self> {
         let options = SqliteConnectOptions::from_str(url)
             .with_context(|| format!("adresse SQLite invalide « {url} »"))?
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
-            // Writers wait for each other rather than fail: one file, several tasks.
-            .busy_timeout(Duration::from_secs(10));
-        if let Some(parent) = options.get_filename().parent()
+            .busy_timeout(busy_timeout);
+        let file = options.get_filename().to_path_buf();
+        let in_memory = file
+            .to_str()
+            .is_some_and(|f| f.is_empty() || f.starts_with(':'));
+        if let Some(parent) = file.parent()
             && !parent.as_os_str().is_empty()
+            && !in_memory
         {
-            std::fs::create_dir_all(parent)
+            crate::private_files::create_dir(parent)
                 .with_context(|| format!("impossible de créer le dossier {}", parent.display()))?;
+        }
+        if !in_memory {
+            // The database holds password hashes: 0600, and SQLite gives its journal files
+            // the database's mode.
+            let private = || -> std::io::Result<()> {
+                crate::private_files::create_file(&file)?;
+                for suffix in ["", "-wal", "-shm", "-journal"] {
+                    let mut path = file.clone().into_os_string();
+                    path.push(suffix);
+                    crate::private_files::make_private(std::path::Path::new(&path))?;
+                }
+                Ok(())
+            };
+            private().with_context(|| format!("impossible de protéger {}", file.display()))?;
         }
         let pool = SqlitePoolOptions::new()
             .max_connections(8)

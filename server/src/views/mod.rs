@@ -146,6 +146,11 @@ impl Web {
 
     /// A page in French for an error status, leaking nothing.
     pub fn error(&self, status: StatusCode) -> Response {
+        (status, Html(self.error_html(status))).into_response()
+    }
+
+    /// The HTML of [`Web::error`]'s page, for answers made outside the router.
+    pub fn error_html(&self, status: StatusCode) -> String {
         let (heading, message) = match status {
             StatusCode::NOT_FOUND => (
                 "Page introuvable",
@@ -159,6 +164,18 @@ impl Web {
                 "Action refusée",
                 "Ce formulaire n'a pas pu être vérifié (il vient peut-être d'un autre site, ou la page était trop ancienne). Rechargez la page et recommencez.",
             ),
+            StatusCode::PAYLOAD_TOO_LARGE => (
+                "Envoi trop volumineux",
+                "Le formulaire envoyé dépasse la taille que civiforge accepte. Raccourcissez les textes et recommencez.",
+            ),
+            StatusCode::URI_TOO_LONG => (
+                "Adresse trop longue",
+                "L'adresse demandée est trop longue pour être lue. Vérifiez le lien que vous avez suivi.",
+            ),
+            StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE => (
+                "En-têtes trop volumineux",
+                "Votre navigateur a envoyé des en-têtes trop nombreux ou trop volumineux (souvent trop de cookies). Effacez les cookies de ce site et recommencez.",
+            ),
             StatusCode::SERVICE_UNAVAILABLE => (
                 "Service momentanément indisponible",
                 "Le service ne peut pas répondre pour l'instant. Réessayez dans quelques instants.",
@@ -168,7 +185,7 @@ impl Web {
                 "Une erreur est survenue de notre côté. Elle a été enregistrée ; réessayez plus tard.",
             ),
         };
-        self.notice(status, heading, message)
+        self.notice_html(heading, message)
     }
 
     /// A refusal of the domain as a page: its French message with its status; server errors
@@ -187,18 +204,20 @@ impl Web {
 
     /// A page in French that says why a request was refused, with the given status.
     pub fn notice(&self, status: StatusCode, heading: &str, message: &str) -> Response {
+        (status, Html(self.notice_html(heading, message))).into_response()
+    }
+
+    fn notice_html(&self, heading: &str, message: &str) -> String {
         let context = context! {
             css_url => minijinja::Value::from_safe_string(self.css.path.clone()),
             js_url => minijinja::Value::from_safe_string(self.js.path.clone()),
             heading,
             message,
         };
-        let html = self
-            .env
+        self.env
             .get_template("error.html")
             .and_then(|t| t.render(context))
-            .unwrap_or_else(|_| format!("<!doctype html><html lang=\"fr\"><title>{heading}</title><h1>{heading}</h1><p>{message}</p></html>"));
-        (status, Html(html)).into_response()
+            .unwrap_or_else(|_| format!("<!doctype html><html lang=\"fr\"><title>{heading}</title><h1>{heading}</h1><p>{message}</p></html>"))
     }
 }
 

@@ -18,7 +18,7 @@ mod search_feed;
 mod snapshots;
 
 use super::dialect;
-use dialect::{ENGINE, Engine, MIGRATOR};
+use dialect::{BEGIN_WRITE, ENGINE, Engine, MIGRATOR};
 
 #[async_trait::async_trait]
 impl crate::store::Store for Engine {
@@ -33,6 +33,23 @@ impl crate::store::Store for Engine {
 
     async fn ping(&self) -> crate::store::StoreResult<()> {
         sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
+    async fn check_writable(&self) -> crate::store::StoreResult<()> {
+        // An attempts row under a key no rate limit reads, replaced at each check.
+        const KEY: &str = "health-check";
+        let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
+        sqlx::query("DELETE FROM auth_attempts WHERE key = $1")
+            .bind(KEY)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("INSERT INTO auth_attempts (key, at) VALUES ($1, $2)")
+            .bind(KEY)
+            .bind(chrono::Utc::now())
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
         Ok(())
     }
 
