@@ -417,6 +417,12 @@ async fn without_a_mail_server_messages_land_in_the_outbox() {
             .and_then(Result::ok)
             .map(|entry| entry.path());
         if let Some(path) = found {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = |p: &std::path::Path| {
+                std::fs::metadata(p).expect("metadata").permissions().mode() & 0o777
+            };
+            assert_eq!(mode(&path), 0o600, "a message holds a single-use link");
+            assert_eq!(mode(&outbox), 0o700);
             break std::fs::read_to_string(path).expect("eml");
         }
         assert!(

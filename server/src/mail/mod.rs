@@ -94,8 +94,10 @@ impl Mailer {
                 ));
                 let bytes = message.formatted();
                 let dir = dir.clone();
+                // The messages hold single-use links: the outbox is the service's alone.
                 let written = tokio::task::spawn_blocking(move || {
-                    std::fs::create_dir_all(&dir)?;
+                    crate::private_files::create_dir(&dir)?;
+                    crate::private_files::create_file(&path)?;
                     std::fs::write(&path, bytes).map(|()| path)
                 })
                 .await
