@@ -135,10 +135,10 @@ pub fn fetch_mirror(
             .list()
             .map_err(git_error)?
             .iter()
-            .filter(|head| {
-                head.name().starts_with("refs/heads/") || head.name().starts_with("refs/tags/")
-            })
-            .map(|head| (head.name().to_string(), head.oid().to_string()))
+            // A name that is not UTF-8 is left out of the digest; the snapshot reports the
+            // tag it makes in the mirror (`tags::read_tags_reporting`).
+            .filter_map(|head| Some((head_name(head)?, head.oid().to_string())))
+            .filter(|(name, _)| name.starts_with("refs/heads/") || name.starts_with("refs/tags/"))
             .collect();
         refs.sort();
         let default_branch = connection
@@ -182,6 +182,28 @@ pub fn fetch_mirror(
         default_branch: short_branch(default_branch),
         bytes_received: received.get(),
     })
+}
+
+/// The name of a ref the remote advertised, or None when it is not UTF-8: git takes any
+/// bytes in a ref name, and git2's `RemoteHead::name` unwraps its conversion to text (a
+/// panic, caught here, its message silenced: one such tag must not fail the repository).
+fn head_name(head: &git2::RemoteHead<'_>) -> Option<String> {
+    thread_local! {
+        static QUIET: Cell<bool> = const { Cell::new(false) };
+    }
+    static HOOK: std::sync::Once = std::sync::Once::new();
+    HOOK.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if !QUIET.with(Cell::get) {
+                previous(info);
+            }
+        }));
+    });
+    QUIET.with(|quiet| quiet.set(true));
+    let name = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| head.name().to_string()));
+    QUIET.with(|quiet| quiet.set(false));
+    name.ok()
 }
 
 fn short_branch(branch: Option<String>) -> Option<String> {
@@ -281,6 +303,15 @@ fn classify(error: git2::Error, limits: &FetchLimits, started: Instant) -> Fetch
             } else {
                 FetchError::Unreachable(message)
             }
+        }
+        // Only libgit2's local transport lists such a name (git servers leave it out), and
+        // it lists every reference before anything can be skipped.
+        git2::ErrorClass::Reference if error.message().contains("is not valid") => {
+            FetchError::Git(format!(
+                "le dépôt contient une référence au nom invalide, que libgit2 refuse de lire \
+                 ({}) : renommez-la ou supprimez-la",
+                error.message()
+            ))
         }
         git2::ErrorClass::Repository | git2::ErrorClass::Reference
             if error.code() == git2::ErrorCode::NotFound =>

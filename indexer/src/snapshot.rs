@@ -13,7 +13,7 @@ use crate::fetch::{FetchError, FetchLimits, fetch_mirror};
 use crate::licence::{detect_licence, is_licence_file, is_spdx_expression};
 use crate::publiccode::{MAX_PUBLICCODE_BYTES, PublicCodeReport, parse_publiccode};
 use crate::readme::{LinkBase, MAX_README_BYTES, RenderedReadme, choose_readme, render_readme};
-use crate::tags::{RawTag, read_tags};
+use crate::tags::{RawTag, read_tags_reporting};
 use crate::tree::{FileRead, file_sizes, read_root_file, root_entries};
 use crate::url_policy::RepositoryUrlPolicy;
 use crate::versions::{compare_versions, parse_version_tag};
@@ -103,7 +103,9 @@ pub fn extract_snapshot(
     now: DateTime<Utc>,
 ) -> RepositorySnapshot {
     let mut problems = Vec::new();
-    let versions = versions_from_tags(read_tags(repo));
+    let (tags, tag_problems) = read_tags_reporting(repo);
+    problems.extend(tag_problems);
+    let versions = versions_from_tags(tags);
     let head = repo.head().ok().and_then(|h| h.peel_to_commit().ok());
     let branch = default_branch.map(str::to_string).or_else(|| {
         repo.head()

@@ -1,6 +1,9 @@
 //! Which repository URLs civiforge accepts. Every URL comes from a user and is hostile until
-//! checked: this module checks its form (scheme, host, characters) and literal addresses;
-//! the fetcher checks it again, with DNS resolution, before every fetch.
+//! checked: this module checks its form (scheme, host, characters) and literal addresses,
+//! and brings it to its canonical spelling (`canonical.rs`); the fetcher checks it again,
+//! with DNS resolution, before every fetch.
+
+mod canonical;
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::path::PathBuf;
@@ -35,6 +38,18 @@ impl RepositoryLocation {
             RepositoryLocation::Remote(url) => url.to_string(),
             RepositoryLocation::Local(path) => path.display().to_string(),
         }
+    }
+
+    /// Every text a project holding this repository may be stored under: the canonical one
+    /// first, then for a URL its `.git` twin (`/x` and `/x.git`).
+    pub fn spellings(&self) -> Vec<String> {
+        let mut spellings = vec![self.as_string()];
+        if let RepositoryLocation::Remote(url) = self
+            && let Some(twin) = canonical::git_twin(url)
+        {
+            spellings.push(twin);
+        }
+        spellings
     }
 }
 
@@ -129,7 +144,7 @@ impl RepositoryUrlPolicy {
         if !self.allow_private_networks && !host_may_be_public(&host) {
             return Err(UrlPolicyError::PrivateHost(host.to_string()));
         }
-        Ok(RepositoryLocation::Remote(url))
+        Ok(RepositoryLocation::Remote(canonical::canonical_url(url)))
     }
 
     fn local(&self, path: PathBuf) -> Result<RepositoryLocation, UrlPolicyError> {
@@ -145,7 +160,7 @@ impl RepositoryUrlPolicy {
             Some(text) if !text.chars().any(|c| c.is_control() || c.is_whitespace()) => {}
             _ => return Err(UrlPolicyError::ForbiddenCharacters),
         }
-        Ok(RepositoryLocation::Local(path))
+        Ok(RepositoryLocation::Local(canonical::canonical_path(&path)))
     }
 
     /// Whether an address a host resolved to may be contacted under this policy.

@@ -1,5 +1,6 @@
 //! Snapshots of hostile and damaged repositories: a symlinked README, huge blobs, an alias
-//! bomb in publiccode.yml, a missing object. Extraction reports each and keeps the rest.
+//! bomb in publiccode.yml, a missing object, tag names libgit2 cannot read. Extraction
+//! reports each and keeps the rest.
 
 mod support;
 
@@ -144,4 +145,116 @@ fn a_missing_object_does_not_abort_the_snapshot() {
     );
     assert_eq!(snapshot.versions.len(), 1, "the rest is kept");
     assert!(snapshot.publiccode.is_some());
+}
+
+/// A tag whose name is not UTF-8 (git takes any bytes; libgit2's Rust binding cannot read
+/// it as text) is skipped and reported, and the repository is indexed with its other tags,
+/// over `git://` and from a local path alike.
+#[test]
+fn a_tag_libgit2_cannot_read_is_skipped_and_reported() {
+    use std::os::unix::ffi::OsStrExt;
+    let mut repo = TestRepo::new();
+    repo.write("README.md", "# openMarchés\n");
+    repo.commit("Initial");
+    repo.annotated_tag("v1.0.0");
+    repo.commit("Suite");
+    repo.tag("v1.1.0");
+    // `café-2.0` in Latin-1, made with the git command line.
+    let latin1 = std::ffi::OsStr::from_bytes(b"caf\xe9-2.0");
+    let made = std::process::Command::new("git")
+        .arg("tag")
+        .arg(latin1)
+        .current_dir(repo.path())
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .output()
+        .expect("git tag");
+    assert!(
+        made.status.success(),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+
+    let root = repo.path().parent().expect("parent").to_path_buf();
+    let name = repo
+        .path()
+        .file_name()
+        .expect("name")
+        .to_string_lossy()
+        .into_owned();
+    let server = support::GitServer::start(&root, None);
+    for url in [server.url(&name), repo.url()] {
+        let (_keep, mirror) = mirror_dir();
+        let policy = RepositoryUrlPolicy {
+            allow_local: true,
+            allow_private_networks: true,
+        };
+        let outcome = index_repository(
+            &url,
+            &mirror,
+            &policy,
+            &FetchLimits::default(),
+            None,
+            Utc::now(),
+        )
+        .unwrap_or_else(|error| panic!("{url}: {error}"));
+        let IndexOutcome::Indexed(snapshot) = outcome else {
+            panic!("{url}: first indexing cannot be unchanged");
+        };
+        let mut tags: Vec<&str> = snapshot.versions.iter().map(|v| v.name.as_str()).collect();
+        tags.sort_unstable();
+        assert_eq!(tags, ["v1.0.0", "v1.1.0"], "{url}");
+        assert!(
+            snapshot
+                .problems
+                .iter()
+                .any(|p| p.contains("caf\u{FFFD}-2.0") && p.contains("ignoré")),
+            "{url}: {:?}",
+            snapshot.problems
+        );
+        assert!(snapshot.readme.is_some(), "{url}: the rest is kept");
+    }
+}
+
+/// A tag file whose name git itself refuses (`a..b`, written by hand): a git server leaves
+/// it out and the repository is indexed; libgit2's local transport lists every reference
+/// first and cannot skip it, so a local path is refused with a message naming it.
+#[test]
+fn a_tag_name_git_refuses_is_left_out_by_a_git_server() {
+    let mut repo = TestRepo::new();
+    repo.write("README.md", "# openElec\n");
+    let head = repo.commit("Initial");
+    repo.tag("v2.0.0");
+    std::fs::write(repo.path().join(".git/refs/tags/a..b"), format!("{head}\n")).expect("ref");
+    let root = repo.path().parent().expect("parent").to_path_buf();
+    let name = repo
+        .path()
+        .file_name()
+        .expect("name")
+        .to_string_lossy()
+        .into_owned();
+    let server = support::GitServer::start(&root, None);
+    let policy = RepositoryUrlPolicy {
+        allow_local: true,
+        allow_private_networks: true,
+    };
+    let index = |url: &str| {
+        let (_keep, mirror) = mirror_dir();
+        index_repository(
+            url,
+            &mirror,
+            &policy,
+            &FetchLimits::default(),
+            None,
+            Utc::now(),
+        )
+    };
+    let Ok(IndexOutcome::Indexed(snapshot)) = index(&server.url(&name)) else {
+        panic!("indexed over git://");
+    };
+    assert_eq!(snapshot.versions.len(), 1);
+    let error = index(&repo.url()).expect_err("local transport");
+    assert!(
+        error.to_string().contains("refs/tags/a..b") && error.to_string().contains("nom invalide"),
+        "{error}"
+    );
 }

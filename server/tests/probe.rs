@@ -759,3 +759,81 @@ mod unavailable {
     use super::*;
     on_both_engines!(a_locked_database_is_unavailable_not_broken);
 }
+
+/// One repository is registered once, whatever its spelling: with or without `.git`, a
+/// trailing slash, doubled slashes, a query, a fragment, the default port, `/.git` or `..`
+/// in the path; the refusal names the project that has it.
+async fn one_repository_is_registered_once(engine: Engine) {
+    let app = TestApp::new(engine).await;
+    let token = app.user_token("julien@agglo.fr", "Julien").await;
+    let first = app
+        .post(
+            "/api/v1/projects",
+            &token,
+            serde_json::json!({"repository_url": "https://Forge.Example.org/mairie/openelec.git", "slug": "openelec"}),
+        )
+        .await;
+    assert_eq!(first.status, StatusCode::CREATED, "{}", first.text);
+    assert_eq!(
+        first.body["repository_url"],
+        "https://forge.example.org/mairie/openelec.git"
+    );
+    for (n, spelling) in [
+        "https://forge.example.org/mairie/openelec",
+        "https://forge.example.org/mairie/openelec/",
+        "https://forge.example.org/mairie/openelec.git/",
+        "https://forge.example.org//mairie//openelec.git",
+        "https://forge.example.org/mairie/openelec.git?ref=main",
+        "https://forge.example.org/mairie/openelec#readme",
+        "https://forge.example.org:443/mairie/openelec.git",
+        "https://forge.example.org/mairie/openelec/.git",
+        "https://forge.example.org/mairie/autre/../openelec.git",
+        "https://forge.example.org./mairie/openelec.git",
+        "HTTPS://FORGE.EXAMPLE.ORG/mairie/openelec.git",
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let answer = app
+            .post(
+                "/api/v1/projects",
+                &token,
+                serde_json::json!({"repository_url": spelling, "slug": format!("copie-{n}")}),
+            )
+            .await;
+        assert_eq!(
+            answer.status,
+            StatusCode::CONFLICT,
+            "{spelling}: {}",
+            answer.text
+        );
+        assert_eq!(
+            answer.error_code(),
+            "repository_already_registered",
+            "{spelling}"
+        );
+        assert!(
+            answer.body["error"]["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("« openelec »")),
+            "{spelling}: {}",
+            answer.text
+        );
+    }
+    // Another repository of the same group is another project.
+    let other = app
+        .post(
+            "/api/v1/projects",
+            &token,
+            serde_json::json!({"repository_url": "https://forge.example.org/mairie/openelec-2.git"}),
+        )
+        .await;
+    assert_eq!(other.status, StatusCode::CREATED, "{}", other.text);
+    let listed = app.get("/api/v1/projects").await;
+    assert_eq!(listed.body["total"], 2);
+}
+
+mod repositories {
+    use super::*;
+    on_both_engines!(one_repository_is_registered_once);
+}

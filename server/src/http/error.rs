@@ -101,7 +101,7 @@ impl From<AppError> for ApiError {
             AppError::Conflict(conflict) => {
                 let code = match conflict {
                     Conflict::Slug => "slug_taken",
-                    Conflict::RepositoryUrl => "repository_already_registered",
+                    Conflict::RepositoryUrl(_) => "repository_already_registered",
                     Conflict::Email => "email_taken",
                 };
                 ApiError::new(StatusCode::CONFLICT, code, message)

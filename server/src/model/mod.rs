@@ -111,7 +111,10 @@ pub struct NewProject {
     pub slug: String,
     pub name: String,
     pub summary: String,
+    /// The canonical spelling (`RepositoryLocation::as_string`).
     pub repository_url: String,
+    /// The other spelling a project may hold the same repository under (`/x` for `/x.git`).
+    pub repository_twin: Option<String>,
     pub categories: Vec<String>,
 }
 

@@ -97,7 +97,7 @@ pub async fn register_project(
         }
         Err(AppError::Conflict(conflict)) => {
             let field = match conflict {
-                Conflict::RepositoryUrl => "repository_url",
+                Conflict::RepositoryUrl(_) => "repository_url",
                 Conflict::Slug | Conflict::Email => "name",
             };
             project_form_page(

@@ -68,12 +68,13 @@ pub enum StoreError {
 }
 
 /// Which unique value clashed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum Conflict {
     #[error("ce slug est déjà pris par un autre projet")]
     Slug,
-    #[error("ce dépôt est déjà enregistré")]
-    RepositoryUrl,
+    /// The repository, under this spelling or another, is the project's with this slug.
+    #[error("ce dépôt est déjà enregistré : c'est celui du projet « {0} »")]
+    RepositoryUrl(String),
     #[error("un compte existe déjà avec cette adresse e-mail")]
     Email,
 }

@@ -42,6 +42,10 @@ mod dialect {
     pub const BEGIN_WRITE: &str = "BEGIN";
     /// Several workers on one database: each skips the rows another is claiming.
     pub const CLAIM_LOCK: &str = " FOR UPDATE SKIP LOCKED";
+    /// One registration at a time, so that two spellings of one repository registered at
+    /// once cannot both pass the check (reads go on; other writes to projects wait the few
+    /// milliseconds it lasts).
+    pub const REGISTER_LOCK: &str = "LOCK TABLE projects IN SHARE ROW EXCLUSIVE MODE";
 }
 
 // The same SQL is compiled for each engine on purpose: that is how it is written once.

@@ -82,6 +82,8 @@ mod dialect {
     pub const BEGIN_WRITE: &str = "BEGIN IMMEDIATE";
     /// SQLite runs one writer at a time: the claiming UPDATE is atomic as it is.
     pub const CLAIM_LOCK: &str = "";
+    /// Registrations are serialised by `BEGIN IMMEDIATE` already.
+    pub const REGISTER_LOCK: &str = "";
 }
 
 // The same SQL is compiled for each engine on purpose: that is how it is written once.

@@ -126,6 +126,7 @@ pub fn register_project(
             name,
             summary,
             repository_url: location.as_string(),
+            repository_twin: location.spellings().get(1).cloned(),
             categories,
         }),
         _ => Err(errors),

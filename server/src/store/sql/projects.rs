@@ -1,7 +1,7 @@
 //! Projects: registration, reading, editing, maintainers, visibility, known users, versions,
 //! webhook secrets: the SQL behind [`ProjectStore`], compiled once per engine.
 
-use super::dialect::{BEGIN_WRITE, Db, Engine};
+use super::dialect::{BEGIN_WRITE, Db, Engine, REGISTER_LOCK};
 use crate::store::prelude::*;
 
 #[async_trait::async_trait]
@@ -77,20 +77,30 @@ impl ProjectStore for Engine {
         use crate::store::{Conflict, StoreError};
         let now = chrono::Utc::now();
         let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
-        let taken: Option<(String, String)> = sqlx::query_as(
+        if !REGISTER_LOCK.is_empty() {
+            sqlx::query(REGISTER_LOCK).execute(&mut *tx).await?;
+        }
+        // The repository under either spelling (`/x`, `/x.git`): the unique index only sees
+        // the one given.
+        let taken: Vec<(String, String)> = sqlx::query_as(
             "SELECT slug, repository_url FROM projects \
-             WHERE slug = $1 OR repository_url = $2",
+             WHERE slug = $1 OR repository_url = $2 OR repository_url = $3",
         )
         .bind(&project.slug)
         .bind(&project.repository_url)
-        .fetch_optional(&mut *tx)
+        .bind(
+            project
+                .repository_twin
+                .as_deref()
+                .unwrap_or(&project.repository_url),
+        )
+        .fetch_all(&mut *tx)
         .await?;
-        if let Some((slug, _)) = taken {
-            return Err(StoreError::Conflict(if slug == project.slug {
-                Conflict::Slug
-            } else {
-                Conflict::RepositoryUrl
-            }));
+        if let Some((slug, _)) = taken.iter().find(|(slug, _)| *slug != project.slug) {
+            return Err(StoreError::Conflict(Conflict::RepositoryUrl(slug.clone())));
+        }
+        if !taken.is_empty() {
+            return Err(StoreError::Conflict(Conflict::Slug));
         }
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO projects (slug, name, summary, repository_url, registered_by, \
