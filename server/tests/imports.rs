@@ -42,6 +42,7 @@ fn project(slug: &str, name: &str, summary: &str, indexed: bool) -> ImportedProj
             name: name.to_string(),
             summary: summary.to_string(),
             repository_url: format!("https://forge.example.org/communs/{slug}.git"),
+            repository_twin: None,
             categories: vec!["cimetieres".to_string(), "etat-civil".to_string()],
         },
         license: Some("AGPL-3.0-or-later".to_string()),

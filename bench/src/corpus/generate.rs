@@ -158,6 +158,7 @@ pub fn project(number: usize, now: DateTime<Utc>) -> ImportedProject {
     ImportedProject {
         project: NewProject {
             repository_url: format!("https://forge.example.org/communs/{slug}.git"),
+            repository_twin: None,
             slug,
             name,
             summary,
