@@ -543,3 +543,105 @@ async fn no_adoption_without_its_audit_entry_after_kill_9_on_sqlite() {
 async fn no_adoption_without_its_audit_entry_after_kill_9_on_postgres() {
     no_adoption_without_its_audit_entry_after_kill_9(true).await;
 }
+
+/// A GET through a raw connection, its body as JSON (or text in `"text"`).
+fn get_json(address: &str, path: &str) -> (u16, serde_json::Value) {
+    let request = format!("GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    let answer = raw(address, request.as_bytes()).expect("answer");
+    let body = serde_json::from_str(&answer.body)
+        .unwrap_or_else(|_| serde_json::json!({"text": answer.body}));
+    (answer.status, body)
+}
+
+fn register_project(address: &str, token: &str, slug: &str, summary: &str) {
+    let body = serde_json::json!({
+        "repository_url": format!("https://forge.example.org/{slug}.git"),
+        "slug": slug,
+        "summary": summary,
+    })
+    .to_string();
+    let request = format!(
+        "POST /api/v1/projects HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    let answer = raw(address, request.as_bytes()).expect("register");
+    assert_eq!(answer.status, 201, "{answer:?}");
+}
+
+/// Polls `check` every 100 ms for `seconds`.
+fn eventually(seconds: u64, what: &str, mut check: impl FnMut() -> bool) {
+    let started = Instant::now();
+    while !check() {
+        assert!(
+            started.elapsed() < Duration::from_secs(seconds),
+            "not within {seconds} s: {what}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// The search folder deleted under a running server: readiness and the metric say so (not
+/// « ok » while results go stale), the follower rebuilds the index as soon as it can, and
+/// edits become searchable again without a restart.
+#[test]
+fn readiness_tells_a_broken_search_index_and_the_follower_rebuilds_it() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = dir.path().join("data");
+    civiforge(
+        dir.path(),
+        &["admin", "create-user", "--email", "a@b.fr", "--name", "A"],
+        "un mot de passe solide\n",
+    );
+    let token = civiforge(
+        dir.path(),
+        &["admin", "create-token", "--email", "a@b.fr"],
+        "",
+    );
+    let server = Server::start(dir.path(), &[]);
+    let address = server.address.clone();
+    register_project(&address, &token, "cimetieres", "Gestion des cimetières.");
+    eventually(20, "ready", || get_json(&address, "/readyz").0 == 200);
+    eventually(10, "first project found", || {
+        get_json(&address, "/api/v1/search?q=cimetiere").1["total"] == 1
+    });
+
+    // The folder deleted, and something in its place that keeps it from being rebuilt.
+    std::fs::remove_dir_all(data.join("search")).expect("delete the index");
+    std::fs::write(data.join("search"), "pas un index").expect("block it");
+    eventually(10, "readiness says search is broken", || {
+        let (status, body) = get_json(&address, "/readyz");
+        status == 503 && body["search"] != "ok" && body["database"] == "ok"
+    });
+    let (_, metrics) = get_json(&address, "/metrics");
+    let metrics = metrics["text"].as_str().unwrap_or_default().to_string();
+    assert!(metrics.contains("civiforge_search_ready 0"), "{metrics}");
+
+    // Once the way is clear, the follower rebuilds it, and new edits are found.
+    std::fs::remove_file(data.join("search")).expect("unblock");
+    register_project(
+        &address,
+        &token,
+        "elections",
+        "Listes électorales de la commune.",
+    );
+    eventually(20, "the new project is searchable", || {
+        get_json(&address, "/api/v1/search?q=electorale").1["total"] == 1
+    });
+    assert_eq!(
+        get_json(&address, "/api/v1/search?q=cimetiere").1["total"],
+        1
+    );
+    eventually(10, "ready again", || get_json(&address, "/readyz").0 == 200);
+    assert!(data.join("search/meta.json").is_file());
+
+    // Deleted again, with nothing in the way: rebuilt at once.
+    std::fs::remove_dir_all(data.join("search")).expect("delete the index");
+    register_project(&address, &token, "etat-civil", "Actes d'état civil.");
+    eventually(20, "searchable after a plain deletion", || {
+        get_json(&address, "/api/v1/search?q=actes").1["total"] == 1
+    });
+    eventually(10, "ready after a plain deletion", || {
+        get_json(&address, "/readyz").0 == 200
+    });
+    drop(server);
+}

@@ -25,13 +25,14 @@ pub async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
     }
 }
 
-/// 200 when the database answers and the search index has caught up, else 503.
+/// 200 when the database answers and the search index is on disk, followed without error
+/// and caught up, else 503 saying which.
 #[utoipa::path(get, path = "/readyz", tag = "système",
     responses((status = 200, description = "prêt"), (status = 503, description = "pas encore prêt")))]
 pub async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
     let database = state.store.ping().await.is_ok();
-    let search = state.search.is_ready();
-    let status = if database && search {
+    let search = state.search.state();
+    let status = if database && search == crate::search::SearchState::Ready {
         StatusCode::OK
     } else {
         StatusCode::SERVICE_UNAVAILABLE
@@ -39,7 +40,7 @@ pub async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
     let body = json!({
         "status": if status == StatusCode::OK { "ready" } else { "not_ready" },
         "database": if database { "ok" } else { "unavailable" },
-        "search": if search { "ok" } else { "catching_up" },
+        "search": search.as_str(),
     });
     (status, Json(body))
 }

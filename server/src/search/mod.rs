@@ -1,7 +1,9 @@
 //! Full-text search in French: a tantivy index under `<data-dir>/search/`, derived from the
 //! database and rebuilt from it whenever it is missing, damaged or of another version. Each
 //! instance follows the database's change log and applies it to its own index, committing
-//! the position reached in the index itself, so a crash loses nothing.
+//! the position reached in the index itself, so a crash loses nothing. An index that goes
+//! missing under a running instance (its folder deleted) is rebuilt by the follower, and
+//! readiness says so meanwhile.
 
 pub mod document;
 pub mod engine;
@@ -67,7 +69,32 @@ pub struct SearchService {
     store: Arc<dyn Store>,
     current: RwLock<Option<Arc<OpenIndex>>>,
     caught_up: AtomicBool,
+    /// The follower's last round failed (changes not applied, or a rebuild that did not
+    /// finish).
+    failing: AtomicBool,
     pub weights: RankingWeights,
+}
+
+/// How the index stands, for readiness and metrics.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SearchState {
+    /// Open, on disk, and caught up with the change log at its last look.
+    Ready,
+    /// Being built, or behind the change log.
+    CatchingUp,
+    /// The follower cannot apply changes or rebuild, or the index is gone from the disk.
+    Failing,
+}
+
+impl SearchState {
+    /// The word `/readyz` shows.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SearchState::Ready => "ok",
+            SearchState::CatchingUp => "catching_up",
+            SearchState::Failing => "failing",
+        }
+    }
 }
 
 fn payload_of(index: &Index) -> Option<Payload> {
@@ -148,6 +175,7 @@ impl SearchService {
             store,
             current: RwLock::new(None),
             caught_up: AtomicBool::new(false),
+            failing: AtomicBool::new(false),
             weights: RankingWeights::default(),
         })
     }
@@ -330,17 +358,43 @@ impl SearchService {
         Ok((fresh.len(), caught_up))
     }
 
-    /// Follows the change log until `shutdown` turns true.
+    /// Whether the index this instance serves is missing: never opened, or its files gone
+    /// from the disk (results would go stale and changes fail to commit).
+    fn index_is_gone(&self) -> bool {
+        self.open_index().is_none() || !self.dir.join("meta.json").is_file()
+    }
+
+    /// Follows the change log until `shutdown` turns true; rebuilds the index when it is
+    /// gone.
     pub async fn follow(self: Arc<Self>, mut shutdown: watch::Receiver<bool>) {
         let mut seen = HashMap::new();
         while !*shutdown.borrow() {
-            let pause = match self.apply_changes(&mut seen).await {
-                Ok((_, true)) => Duration::from_millis(300),
-                Ok((_, false)) if self.open_index().is_some() => Duration::ZERO,
-                Ok(_) => Duration::from_millis(300),
-                Err(error) => {
-                    tracing::warn!(error = %format!("{error:#}"), "search index: cannot apply changes");
-                    Duration::from_secs(2)
+            let pause = if self.index_is_gone() {
+                tracing::warn!(folder = %self.dir.display(), "search index gone: rebuilding");
+                seen.clear();
+                match self.rebuild().await {
+                    Ok(()) => Duration::ZERO,
+                    Err(error) => {
+                        self.failing.store(true, Ordering::SeqCst);
+                        tracing::error!(error = %format!("{error:#}"), "search index: cannot rebuild");
+                        Duration::from_secs(2)
+                    }
+                }
+            } else {
+                match self.apply_changes(&mut seen).await {
+                    Ok((_, caught_up)) => {
+                        self.failing.store(false, Ordering::SeqCst);
+                        if caught_up {
+                            Duration::from_millis(300)
+                        } else {
+                            Duration::ZERO
+                        }
+                    }
+                    Err(error) => {
+                        self.failing.store(true, Ordering::SeqCst);
+                        tracing::warn!(error = %format!("{error:#}"), "search index: cannot apply changes");
+                        Duration::from_secs(2)
+                    }
                 }
             };
             tokio::select! {
@@ -350,9 +404,22 @@ impl SearchService {
         }
     }
 
-    /// Open, and caught up with the change log at its last look.
+    /// Open, caught up with the change log at its last look, its follower not failing and
+    /// its files still on the disk.
     pub fn is_ready(&self) -> bool {
-        self.open_index().is_some() && self.caught_up.load(Ordering::SeqCst)
+        self.state() == SearchState::Ready
+    }
+
+    /// How the index stands now (see [`SearchState`]).
+    pub fn state(&self) -> SearchState {
+        let open = self.open_index().is_some();
+        if self.failing.load(Ordering::SeqCst) || (open && self.index_is_gone()) {
+            SearchState::Failing
+        } else if open && self.caught_up.load(Ordering::SeqCst) {
+            SearchState::Ready
+        } else {
+            SearchState::CatchingUp
+        }
     }
 
     /// Runs a search.
