@@ -4,6 +4,7 @@
 //! (`127.0.0.1:8080`, replaced by a free loopback port) change; servers run with
 //! `--no-worker`, so that nothing is fetched from the Internet.
 
+use std::os::unix::process::CommandExt;
 use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
@@ -112,7 +113,8 @@ fn run(dir: &Path, script: &str) -> Output {
     output
 }
 
-/// A `serve` started from a README command; stopped (SIGKILL) when dropped.
+/// A `serve` started from a README command, in a process group of its own; the whole group
+/// (the shell and the `civiforge` it started) is stopped with SIGKILL when dropped.
 struct Server {
     child: Child,
     base: String,
@@ -120,6 +122,8 @@ struct Server {
 
 impl Drop for Server {
     fn drop(&mut self) {
+        let group = format!("-{}", self.child.id());
+        let _ = Command::new("kill").args(["-KILL", "--", &group]).status();
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
@@ -139,6 +143,7 @@ async fn start_server(dir: &Path, prelude: &str, command: &str, address: &str) -
     let child = shell(dir, &script)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
+        .process_group(0)
         .spawn()
         .expect("spawn sh");
     let server = Server {
