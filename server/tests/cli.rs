@@ -3,6 +3,9 @@
 //! search index rebuilt from the database, clear one-line errors. Repositories are local:
 //! nothing leaves the machine.
 
+mod common;
+
+use common::processes::{free_port, make_repository};
 use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
@@ -42,41 +45,6 @@ fn stdout(output: &Output) -> String {
 
 fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .expect("bind")
-        .local_addr()
-        .expect("addr")
-        .port()
-}
-
-/// Makes a git repository at `path` with a README and a tag, as a forge would hold it.
-fn make_repository(path: &Path, readme: &str, tag: &str) {
-    std::fs::create_dir_all(path).expect("repo dir");
-    let git = |args: &[&str]| {
-        let output = Command::new("git")
-            .args(args)
-            .current_dir(path)
-            .env("GIT_AUTHOR_NAME", "Alice")
-            .env("GIT_AUTHOR_EMAIL", "alice@mairie.fr")
-            .env("GIT_COMMITTER_NAME", "Alice")
-            .env("GIT_COMMITTER_EMAIL", "alice@mairie.fr")
-            .env("GIT_CONFIG_NOSYSTEM", "1")
-            .output()
-            .expect("git");
-        assert!(
-            output.status.success(),
-            "{}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-    };
-    git(&["init", "-q", "-b", "main"]);
-    std::fs::write(path.join("README.md"), readme).expect("readme");
-    git(&["add", "-A"]);
-    git(&["commit", "-q", "-m", "Initial"]);
-    git(&["tag", "-a", tag, "-m", tag]);
 }
 
 /// Stops a server with SIGTERM and checks that it exits cleanly.

@@ -2,6 +2,9 @@
 //! layer answers on its own, the files it creates, a `kill -9` during writes, and search
 //! broken under a running server.
 
+mod common;
+
+use common::processes::{free_port, make_repository};
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::Path;
@@ -10,14 +13,6 @@ use std::time::{Duration, Instant};
 
 const BIN: &str = env!("CARGO_BIN_EXE_civiforge");
 const KEY: &str = "7f3c1a9e5b2d4f6081a3c5e7092b4d6f8a1c3e5079b2d4f6a8c0e2d4f6a8b0c2";
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .expect("bind")
-        .local_addr()
-        .expect("addr")
-        .port()
-}
 
 /// A `civiforge serve --no-worker` process on a SQLite file, killed when dropped.
 struct Server {
@@ -263,33 +258,6 @@ fn civiforge(dir: &Path, args: &[&str], stdin: &str) -> String {
     String::from_utf8_lossy(&output.stdout).trim().to_string()
 }
 
-/// A git repository with one commit and one tag, made with the `git` command line.
-fn make_repository(path: &Path) {
-    std::fs::create_dir_all(path).expect("repo dir");
-    let git = |args: &[&str]| {
-        let output = Command::new("git")
-            .args(args)
-            .current_dir(path)
-            .env("GIT_AUTHOR_NAME", "Alice")
-            .env("GIT_AUTHOR_EMAIL", "alice@mairie.fr")
-            .env("GIT_COMMITTER_NAME", "Alice")
-            .env("GIT_COMMITTER_EMAIL", "alice@mairie.fr")
-            .env("GIT_CONFIG_NOSYSTEM", "1")
-            .output()
-            .expect("git");
-        assert!(
-            output.status.success(),
-            "{}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-    };
-    git(&["init", "-q", "-b", "main"]);
-    std::fs::write(path.join("README.md"), "# Outil\n").expect("readme");
-    git(&["add", "-A"]);
-    git(&["commit", "-q", "-m", "Initial"]);
-    git(&["tag", "-a", "v1.0.0", "-m", "v1.0.0"]);
-}
-
 fn mode(path: &Path) -> u32 {
     use std::os::unix::fs::PermissionsExt;
     std::fs::metadata(path)
@@ -305,7 +273,7 @@ fn mode(path: &Path) -> u32 {
 #[test]
 fn the_data_is_the_services_own() {
     let dir = tempfile::tempdir().expect("tempdir");
-    make_repository(&dir.path().join("depot"));
+    make_repository(&dir.path().join("depot"), "# Outil\n", "v1.0.0");
     let data = dir.path().join("data");
     civiforge(
         dir.path(),

@@ -1,6 +1,9 @@
 //! The search index across real `civiforge serve` processes: killed with SIGKILL while it
 //! indexes, restarted, damaged; and two instances sharing one PostgreSQL database.
 
+mod common;
+
+use common::processes::free_port;
 use std::io::Write;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
@@ -35,14 +38,6 @@ fn civiforge(dir: &Path, database: &str, args: &[&str], stdin: &str) -> String {
         String::from_utf8_lossy(&output.stderr)
     );
     String::from_utf8_lossy(&output.stdout).trim().to_string()
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .expect("bind")
-        .local_addr()
-        .expect("addr")
-        .port()
 }
 
 /// A `civiforge serve --no-worker` process, killed when dropped.

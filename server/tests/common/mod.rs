@@ -5,6 +5,7 @@
 
 pub mod browser;
 pub mod html;
+pub mod processes;
 pub mod smtp;
 
 use std::path::PathBuf;
