@@ -755,9 +755,43 @@ async fn a_locked_database_is_unavailable_not_broken(engine: Engine) {
     assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.text);
 }
 
+/// With the settings `civiforge serve` uses (no shortened wait), a lock held longer than
+/// the store's limit answers 503 after that limit, on PostgreSQL as on SQLite, instead of
+/// holding the request for as long as the lock lasts.
+async fn a_lock_held_too_long_gives_up_with_production_settings(engine: Engine) {
+    let app = TestApp::new(engine).await;
+    let token = app.user_token("julien@agglo.fr", "Julien").await;
+    let register = serde_json::json!({"repository_url": "https://forge.example.org/long.git"});
+    let locker = lock_database(&app.db).await;
+    let started = std::time::Instant::now();
+    let answer = tokio::time::timeout(
+        civiforge::store::LOCK_WAIT * 3,
+        app.post("/api/v1/projects", &token, register.clone()),
+    )
+    .await
+    .expect("the request waited for the lock far past the store's limit");
+    assert_eq!(
+        answer.status,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "{}",
+        answer.text
+    );
+    assert_eq!(answer.error_code(), "database_unavailable");
+    assert!(
+        started.elapsed() >= civiforge::store::LOCK_WAIT / 2,
+        "gave up before waiting for the lock at all"
+    );
+    unlock(locker).await;
+    let answer = app.post("/api/v1/projects", &token, register).await;
+    assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.text);
+}
+
 mod unavailable {
     use super::*;
-    on_both_engines!(a_locked_database_is_unavailable_not_broken);
+    on_both_engines!(
+        a_locked_database_is_unavailable_not_broken,
+        a_lock_held_too_long_gives_up_with_production_settings
+    );
 }
 
 /// One repository is registered once, whatever its spelling: with or without `.git`, a

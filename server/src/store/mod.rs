@@ -121,6 +121,11 @@ pub trait Store:
     async fn close(&self);
 }
 
+/// How long a statement waits for a lock another connection holds (SQLite's busy timeout,
+/// PostgreSQL's `lock_timeout`) before the database counts as unavailable (503): writers
+/// wait for each other rather than fail, but a lock held too long must not hold requests.
+pub const LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// Opens the store that a database URL names: `sqlite://…` or `postgres://…`.
 pub async fn connect(url: &str) -> anyhow::Result<Arc<dyn Store>> {
     if url.starts_with("sqlite:") {

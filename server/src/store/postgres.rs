@@ -20,7 +20,16 @@ impl PostgresStore {
                 super::redact_url(url)
             )
         };
-        let options: PgConnectOptions = url.parse().with_context(unreachable)?;
+        let mut options: PgConnectOptions = url.parse().with_context(unreachable)?;
+        // A lock held too long answers 503 rather than holding every request behind it; a
+        // `lock_timeout` the URL sets itself (`?options=-c lock_timeout=…`) is kept.
+        if !options
+            .get_options()
+            .is_some_and(|set| set.contains("lock_timeout"))
+        {
+            let wait = format!("{}ms", super::LOCK_WAIT.as_millis());
+            options = options.options([("lock_timeout", wait.as_str())]);
+        }
         let pool = PgPoolOptions::new()
             .max_connections(16)
             .acquire_timeout(Duration::from_secs(10))

@@ -8,9 +8,7 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 
-/// Writers wait for each other rather than fail (one file, several tasks), this long at
-/// most; then the database counts as unavailable.
-const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+use super::LOCK_WAIT as BUSY_TIMEOUT;
 
 /// The catalogue in a SQLite database.
 pub struct SqliteStore {
