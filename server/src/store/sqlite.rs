@@ -61,6 +61,21 @@ impl SqliteStore {
         }
         let pool = SqlitePoolOptions::new()
             .max_connections(8)
+            // After a failed write (a full disk, say) SQLite may have rolled the transaction
+            // back itself; sqlx's own ROLLBACK then fails and it still counts the
+            // connection as in a transaction, so every later BEGIN on it would fail. An idle
+            // connection in that state is closed rather than handed out (the pool's ping
+            // before this runs after any rollback still queued).
+            .before_acquire(|conn, _| {
+                use sqlx::Connection;
+                let clean = !conn.is_in_transaction();
+                Box::pin(async move {
+                    if !clean {
+                        tracing::warn!("closed a SQLite connection left inside a transaction");
+                    }
+                    Ok(clean)
+                })
+            })
             .connect_with(crate::logging::statement_logging(options))
             .await
             .with_context(|| format!("impossible d'ouvrir la base SQLite « {url} »"))?;
