@@ -32,11 +32,14 @@ pub enum RepositoryLocation {
 }
 
 impl RepositoryLocation {
-    /// The canonical text stored for the project.
+    /// The canonical text stored for the project (canonical even for a location built by
+    /// hand rather than by [`RepositoryUrlPolicy::check`]: the uniqueness check relies on it).
     pub fn as_string(&self) -> String {
         match self {
-            RepositoryLocation::Remote(url) => url.to_string(),
-            RepositoryLocation::Local(path) => path.display().to_string(),
+            RepositoryLocation::Remote(url) => canonical::canonical_url(url.clone()).to_string(),
+            RepositoryLocation::Local(path) => {
+                canonical::canonical_path(path).display().to_string()
+            }
         }
     }
 

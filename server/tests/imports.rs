@@ -37,14 +37,13 @@ fn audit(action: AuditAction, target: &str) -> Audit {
 /// `indexed` is set.
 fn project(slug: &str, name: &str, summary: &str, indexed: bool) -> ImportedProject {
     ImportedProject {
-        project: NewProject {
-            slug: slug.to_string(),
-            name: name.to_string(),
-            summary: summary.to_string(),
-            repository_url: format!("https://forge.example.org/communs/{slug}.git"),
-            repository_twin: None,
-            categories: vec!["cimetieres".to_string(), "etat-civil".to_string()],
-        },
+        project: NewProject::new(
+            slug.to_string(),
+            name.to_string(),
+            summary.to_string(),
+            &repository(&format!("https://forge.example.org/communs/{slug}.git")),
+            vec!["cimetieres".to_string(), "etat-civil".to_string()],
+        ),
         license: Some("AGPL-3.0-or-later".to_string()),
         readme_html: Some(format!("<h1>{name}</h1><p>{summary}</p>")),
         readme_text: Some(format!("{name}\n\n{summary} Gestion des ossuaires.")),
@@ -74,6 +73,25 @@ fn project(slug: &str, name: &str, summary: &str, indexed: bool) -> ImportedProj
         updated_at: at(3),
         indexed_at: indexed.then(|| at(3)),
     }
+}
+
+/// The repository a URL names, as registration checks it.
+fn repository(url: &str) -> civiforge_indexer::RepositoryLocation {
+    civiforge_indexer::RepositoryUrlPolicy::default()
+        .check(url)
+        .expect("an accepted URL")
+}
+
+/// The same project brought in with another repository.
+fn with_repository(mut imported: ImportedProject, url: &str) -> ImportedProject {
+    let p = imported.project;
+    imported.project = NewProject::new(p.slug, p.name, p.summary, &repository(url), p.categories);
+    imported
+}
+
+/// The canonical spelling a URL is stored under.
+fn twin_url(url: &str) -> String {
+    repository(url).as_string()
 }
 
 fn adoption(project_id: i64, organisation_id: &str) -> ImportedAdoption {
@@ -311,8 +329,10 @@ async fn a_clashing_batch_is_refused_whole(engine: Engine) {
                 .await,
         )
     };
-    let mut taken_slug = project("necropolis", "Autre", "Autre.", true);
-    taken_slug.project.repository_url = "https://forge.example.org/ailleurs.git".to_string();
+    let taken_slug = with_repository(
+        project("necropolis", "Autre", "Autre.", true),
+        "https://forge.example.org/ailleurs.git",
+    );
     assert_eq!(
         refused_projects(&[fresh(), taken_slug]).await,
         ImportRefusal::Slug("necropolis".to_string())
@@ -323,10 +343,32 @@ async fn a_clashing_batch_is_refused_whole(engine: Engine) {
         refused_projects(&[fresh(), taken_url]).await,
         ImportRefusal::RepositoryUrl("https://forge.example.org/communs/necropolis.git".into())
     );
+    // The registered repository under its other spelling (`/x` for `/x.git`), and under
+    // spellings that the policy brings back to it (a trailing slash, a query).
+    for spelling in [
+        "https://forge.example.org/communs/necropolis",
+        "https://forge.example.org/communs//necropolis.git/?tab=readme#top",
+    ] {
+        let twin = with_repository(project("necropolis-2", "Autre", "Autre.", true), spelling);
+        assert_eq!(
+            refused_projects(&[fresh(), twin]).await,
+            ImportRefusal::RepositoryUrl(twin_url(spelling)),
+            "{spelling}"
+        );
+    }
     assert_eq!(
         refused_projects(&[fresh(), fresh()]).await,
         ImportRefusal::Slug("columbarium".to_string()),
         "a slug named twice in one batch"
+    );
+    let twice = with_repository(
+        project("columbarium-bis", "Columbarium", "Urnes.", false),
+        "https://forge.example.org/communs/columbarium",
+    );
+    assert_eq!(
+        refused_projects(&[fresh(), twice]).await,
+        ImportRefusal::RepositoryUrl("https://forge.example.org/communs/columbarium".into()),
+        "one repository named twice in one batch, under its two spellings"
     );
     assert!(
         store.project("columbarium").await.expect("read").is_none(),

@@ -156,14 +156,15 @@ pub fn project(number: usize, now: DateTime<Utc>) -> ImportedProject {
         ..Health::default()
     };
     ImportedProject {
-        project: NewProject {
-            repository_url: format!("https://forge.example.org/communs/{slug}.git"),
-            repository_twin: None,
-            slug,
+        project: NewProject::new(
+            slug.clone(),
             name,
             summary,
+            &civiforge_indexer::RepositoryUrlPolicy::default()
+                .check(&format!("https://forge.example.org/communs/{slug}.git"))
+                .expect("a generated repository URL passes the policy"),
             categories,
-        },
+        ),
         license: license.map(str::to_string),
         readme_html: None,
         readme_text: Some(readme),

@@ -17,7 +17,7 @@ impl Domain {
         let user = actor.require(Scope::ProjectsWrite)?;
         let project =
             validation::register_project(request, &self.url_policy).map_err(AppError::Invalid)?;
-        let details = json!({"repository_url": project.repository_url});
+        let details = json!({"repository_url": project.repository_url()});
         let audit = actor.audit(AuditAction::ProjectRegister, &project.slug, Some(details));
         let project = self
             .store

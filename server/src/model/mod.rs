@@ -105,17 +105,47 @@ pub struct Project {
     pub updated_at: DateTime<Utc>,
 }
 
-/// A project as registered, already validated.
+/// A project as registered, already validated. Its repository comes only from a location
+/// the URL policy accepted, so that every way in (a form, the API, an import) stores the
+/// canonical spelling that the uniqueness check compares.
 #[derive(Debug, Clone)]
 pub struct NewProject {
     pub slug: String,
     pub name: String,
     pub summary: String,
-    /// The canonical spelling (`RepositoryLocation::as_string`).
-    pub repository_url: String,
-    /// The other spelling a project may hold the same repository under (`/x` for `/x.git`).
-    pub repository_twin: Option<String>,
+    repository_url: String,
+    repository_twin: Option<String>,
     pub categories: Vec<String>,
+}
+
+impl NewProject {
+    pub fn new(
+        slug: String,
+        name: String,
+        summary: String,
+        repository: &civiforge_indexer::RepositoryLocation,
+        categories: Vec<String>,
+    ) -> NewProject {
+        let mut spellings = repository.spellings().into_iter();
+        NewProject {
+            slug,
+            name,
+            summary,
+            repository_url: spellings.next().unwrap_or_default(),
+            repository_twin: spellings.next(),
+            categories,
+        }
+    }
+
+    /// The canonical spelling (`RepositoryLocation::as_string`).
+    pub fn repository_url(&self) -> &str {
+        &self.repository_url
+    }
+
+    /// The other spelling a project may hold the same repository under (`/x` for `/x.git`).
+    pub fn repository_twin(&self) -> Option<&str> {
+        self.repository_twin.as_deref()
+    }
 }
 
 /// A change to a project's editable fields; `None` leaves a field as it is.

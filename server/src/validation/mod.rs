@@ -121,14 +121,9 @@ pub fn register_project(
         }
     };
     match location {
-        Some(location) if errors.is_empty() => Ok(NewProject {
-            slug,
-            name,
-            summary,
-            repository_url: location.as_string(),
-            repository_twin: location.spellings().get(1).cloned(),
-            categories,
-        }),
+        Some(location) if errors.is_empty() => {
+            Ok(NewProject::new(slug, name, summary, &location, categories))
+        }
         _ => Err(errors),
     }
 }

@@ -5,7 +5,7 @@
 
 use std::collections::{BTreeSet, HashSet};
 
-use super::dialect::{BEGIN_WRITE, Db, Engine};
+use super::dialect::{BEGIN_WRITE, Db, Engine, REGISTER_LOCK};
 use crate::model::Audit;
 use crate::store::prelude::*;
 use crate::store::{ImportRefusal, ImportedAdoption, ImportedProject, StoreError, StoreResult};
@@ -30,8 +30,17 @@ impl ImportStore for Engine {
         }
         refuse_repeated_projects(projects)?;
         let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
+        if !REGISTER_LOCK.is_empty() {
+            sqlx::query(REGISTER_LOCK).execute(&mut *tx).await?;
+        }
         match write_projects(&mut tx, projects, audit).await {
             Ok(ids) => {
+                // The unique index sees one spelling; the other (`/x` for `/x.git`) may be
+                // a project's already.
+                if let Some(url) = registered_twin(&mut tx, projects).await? {
+                    tx.rollback().await?;
+                    return Err(refused(ImportRefusal::RepositoryUrl(url)));
+                }
                 tx.commit().await?;
                 Ok(ids)
             }
@@ -65,6 +74,36 @@ impl ImportStore for Engine {
     }
 }
 
+/// The first project of the batch whose repository is registered under its other spelling.
+async fn registered_twin(
+    tx: &mut Tx<'_>,
+    projects: &[ImportedProject],
+) -> StoreResult<Option<String>> {
+    let twins: Vec<(&str, &str)> = projects
+        .iter()
+        .filter_map(|p| Some((p.project.repository_twin()?, p.project.repository_url())))
+        .collect();
+    for part in twins.chunks(LIST_ROWS) {
+        let mut query = sqlx::QueryBuilder::<Db>::new(
+            "SELECT repository_url FROM projects WHERE repository_url IN (",
+        );
+        let mut list = query.separated(", ");
+        for (twin, _) in part {
+            list.push_bind(*twin);
+        }
+        query.push(") LIMIT 1");
+        let found: Option<String> = query.build_query_scalar().fetch_optional(&mut **tx).await?;
+        if let Some(found) = found {
+            let url = part
+                .iter()
+                .find(|(twin, _)| *twin == found)
+                .map_or(found.clone(), |(_, url)| url.to_string());
+            return Ok(Some(url));
+        }
+    }
+    Ok(None)
+}
+
 fn refuse_repeated_projects(projects: &[ImportedProject]) -> StoreResult<()> {
     let mut slugs = HashSet::new();
     let mut urls = HashSet::new();
@@ -72,10 +111,15 @@ fn refuse_repeated_projects(projects: &[ImportedProject]) -> StoreResult<()> {
         if !slugs.insert(p.project.slug.as_str()) {
             return Err(refused(ImportRefusal::Slug(p.project.slug.clone())));
         }
-        if !urls.insert(p.project.repository_url.as_str()) {
-            return Err(refused(ImportRefusal::RepositoryUrl(
-                p.project.repository_url.clone(),
-            )));
+        // Both spellings of a repository (`/x`, `/x.git`) name it once.
+        let spellings =
+            std::iter::once(p.project.repository_url()).chain(p.project.repository_twin());
+        for url in spellings {
+            if !urls.insert(url) {
+                return Err(refused(ImportRefusal::RepositoryUrl(
+                    p.project.repository_url().to_string(),
+                )));
+            }
         }
     }
     Ok(())
@@ -117,7 +161,7 @@ async fn write_projects(
             row.push_bind(p.project.slug.as_str())
                 .push_bind(p.project.name.as_str())
                 .push_bind(p.project.summary.as_str())
-                .push_bind(p.project.repository_url.as_str())
+                .push_bind(p.project.repository_url())
                 .push_bind(p.license.as_deref())
                 .push_bind(if p.indexed_at.is_some() {
                     "ok"
@@ -310,7 +354,7 @@ impl Engine {
         let slugs: Vec<&str> = projects.iter().map(|p| p.project.slug.as_str()).collect();
         let urls: Vec<&str> = projects
             .iter()
-            .map(|p| p.project.repository_url.as_str())
+            .map(|p| p.project.repository_url())
             .collect();
         match self
             .first_existing("SELECT slug FROM projects WHERE slug IN (", &slugs)

@@ -87,12 +87,11 @@ impl ProjectStore for Engine {
              WHERE slug = $1 OR repository_url = $2 OR repository_url = $3",
         )
         .bind(&project.slug)
-        .bind(&project.repository_url)
+        .bind(project.repository_url())
         .bind(
             project
-                .repository_twin
-                .as_deref()
-                .unwrap_or(&project.repository_url),
+                .repository_twin()
+                .unwrap_or(project.repository_url()),
         )
         .fetch_all(&mut *tx)
         .await?;
@@ -109,7 +108,7 @@ impl ProjectStore for Engine {
         .bind(&project.slug)
         .bind(&project.name)
         .bind(&project.summary)
-        .bind(&project.repository_url)
+        .bind(project.repository_url())
         .bind(registrant)
         .bind(now)
         .fetch_one(&mut *tx)
