@@ -252,6 +252,15 @@ pub async fn open_store(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
         .await
         .context("échec des migrations de la base de données")?;
     ensure_reference_data(store.as_ref()).await?;
+    let upkeep = crate::domain::upkeep::canonicalise_stored_repositories(store.as_ref())
+        .await
+        .map_err(|e| anyhow::anyhow!("réécriture des adresses de dépôt : {e}"))?;
+    for (slug, from, to) in &upkeep.rewritten {
+        tracing::info!(%slug, %from, %to, "repository URL rewritten in its canonical spelling");
+    }
+    for duplicate in &upkeep.duplicates {
+        tracing::warn!("{duplicate}");
+    }
     Ok(store)
 }
 

@@ -13,6 +13,7 @@ mod error;
 pub mod known_users;
 mod moderation;
 pub mod projects;
+pub mod upkeep;
 pub mod webhooks;
 
 use std::sync::Arc;

@@ -152,6 +152,8 @@ text_values! {
         ProjectVisibility = "project.visibility",
         ProjectWebhookRotate = "project.webhook_rotate",
         ProjectWebhook = "project.webhook",
+        /// A repository URL stored before canonicalisation, rewritten in its canonical form.
+        ProjectRepositoryCanonical = "project.repository_canonical",
         AdoptionDeclare = "adoption.declare",
         /// A batch of a bulk import (`ImportStore`).
         ProjectImport = "project.import",

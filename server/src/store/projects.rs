@@ -17,6 +17,11 @@ pub trait ProjectStore: Send + Sync {
         hidden: bool,
         audit: &Audit,
     ) -> StoreResult<bool>;
+    /// (slug, repository URL) of every project, hidden ones included, in id order.
+    async fn repository_urls(&self) -> StoreResult<Vec<(String, String)>>;
+    /// Rewrites a project's repository URL (to its canonical spelling); false when there is
+    /// no such project, a conflict when another project has that URL.
+    async fn set_repository_url(&self, slug: &str, url: &str, audit: &Audit) -> StoreResult<bool>;
     /// (slug, name) of the projects moderators hid.
     async fn hidden_projects(&self) -> StoreResult<Vec<(String, String)>>;
     /// Makes a user a maintainer of a project (no change if already one).

@@ -38,6 +38,47 @@ impl ProjectStore for Engine {
         Ok(true)
     }
 
+    async fn repository_urls(&self) -> crate::store::StoreResult<Vec<(String, String)>> {
+        Ok(
+            sqlx::query_as("SELECT slug, repository_url FROM projects ORDER BY id")
+                .fetch_all(&self.pool)
+                .await?,
+        )
+    }
+
+    async fn set_repository_url(
+        &self,
+        slug: &str,
+        url: &str,
+        audit: &crate::model::Audit,
+    ) -> crate::store::StoreResult<bool> {
+        let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
+        let changed = sqlx::query("UPDATE projects SET repository_url = $1 WHERE slug = $2")
+            .bind(url)
+            .bind(slug)
+            .execute(&mut *tx)
+            .await;
+        match changed {
+            Ok(done) if done.rows_affected() == 0 => return Ok(false),
+            Ok(_) => {}
+            Err(error) if crate::store::is_unique_violation(&error) => {
+                drop(tx);
+                let holder: Option<String> =
+                    sqlx::query_scalar("SELECT slug FROM projects WHERE repository_url = $1")
+                        .bind(url)
+                        .fetch_optional(&self.pool)
+                        .await?;
+                return Err(crate::store::StoreError::Conflict(
+                    crate::store::Conflict::RepositoryUrl(holder.unwrap_or_default()),
+                ));
+            }
+            Err(error) => return Err(error.into()),
+        }
+        super::audit::append(&mut tx, audit).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
     async fn hidden_projects(&self) -> crate::store::StoreResult<Vec<(String, String)>> {
         Ok(sqlx::query_as(
             "SELECT slug, name FROM projects WHERE hidden = TRUE ORDER BY lower(name), slug",
