@@ -228,6 +228,21 @@ fn the_http_layer_answers_in_the_projects_own_words() {
         Some("nosniff")
     );
     assert!(answer.header("content-security-policy").is_some());
+
+    // Cleartext HTTP/2 is not spoken, so the answers above cover every request: its
+    // preface and a first SETTINGS frame get no HTTP/2 frame back.
+    let mut stream = TcpStream::connect(&server.address).expect("connect");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .expect("timeout");
+    let _ = stream.write_all(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n\0\0\0\x04\0\0\0\0\0");
+    let mut received = Vec::new();
+    let _ = stream.read_to_end(&mut received);
+    assert!(
+        received.is_empty() || received.starts_with(b"HTTP/1.1 "),
+        "an HTTP/2 preface was answered: {:?}",
+        String::from_utf8_lossy(&received)
+    );
 }
 
 /// Runs a `civiforge` command in `dir` and returns its standard output.
