@@ -23,7 +23,11 @@ async fn reference_data_loads_idempotently(engine: Engine) {
     let db = TestDb::new(engine).await;
     let store = db.store().await;
     let before = store.counts().await.expect("counts");
-    assert_eq!(before.organisations, 34_969 + 1_255 + 26 + 109);
+    // France: communes, EPCI, régions, départements; Belgium: communes, CPAS, provinces.
+    assert_eq!(
+        before.organisations,
+        34_969 + 1_255 + 26 + 109 + 565 + 565 + 10
+    );
     let data = ReferenceData::embedded().expect("reference");
     store.load_reference(&data).await.expect("second load");
     let after = store.counts().await.expect("counts");
@@ -38,6 +42,12 @@ async fn reference_data_loads_idempotently(engine: Engine) {
         .expect("query")
         .expect("Istres");
     assert_eq!(detail.memberships.len(), 1, "one EPCI, not duplicated");
+    let namur = store
+        .organisation_detail("commune-be-92094")
+        .await
+        .expect("query")
+        .expect("Namur");
+    assert_eq!(namur.memberships.len(), 1, "one province, not duplicated");
 }
 
 /// Tokens are found by digest only, and not once expired.

@@ -95,15 +95,24 @@ impl Domain {
     }
 }
 
-/// A body naming an organisation that does not exist.
+/// A body naming an organisation that does not exist. A Belgian code typed as a French
+/// id (`commune-92094`) is told the id it may have meant (`commune-be-92094`).
 pub fn unknown_organisation(id: &str) -> AppError {
+    let belgian = id.split_once('-').and_then(|(kind, code)| {
+        let digits = code.len() == 5 && code.bytes().all(|b| b.is_ascii_digit());
+        (["commune", "cpas", "province"].contains(&kind) && digits).then(|| {
+            format!(" ; si {code} est un code INS belge, l'identifiant est {kind}-be-{code}")
+        })
+    });
     AppError::unknown(
         Entity::Organisation,
         "organisation",
         format!(
             "aucune organisation « {} » ; les identifiants sont de la forme commune-13047, \
-             epci-200035442, departement-13 (voir GET /api/v1/organisations?q=…)",
-            shorten(id)
+             epci-200035442, departement-13, commune-be-92094 (voir GET \
+             /api/v1/organisations?q=…){}",
+            shorten(id),
+            belgian.unwrap_or_default()
         ),
     )
 }

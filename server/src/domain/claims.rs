@@ -21,11 +21,7 @@ impl Domain {
     pub async fn file_claim(&self, actor: &Actor, organisation: &str) -> AppResult<Claim> {
         let user = actor.user()?;
         let Some(organisation) = self.store.organisation(organisation.trim()).await? else {
-            return Err(AppError::unknown(
-                Entity::Organisation,
-                "organisation",
-                "organisation inconnue ; les identifiants sont de la forme commune-13047",
-            ));
+            return Err(super::adoptions::unknown_organisation(organisation));
         };
         let domain = user
             .email

@@ -1,4 +1,5 @@
-//! `/api/v1/organisations`: find communes, EPCI, départements, régions and other bodies.
+//! `/api/v1/organisations`: find communes, EPCI, départements, régions and other bodies, in
+//! France and Belgium.
 
 use axum::Json;
 use axum::extract::State;
@@ -29,6 +30,8 @@ pub struct SearchQuery {
     kind: Option<String>,
     /// Département code, such as 13 or 2A.
     departement: Option<String>,
+    /// Country: FR (France) or BE (Belgium).
+    country: Option<String>,
     limit: Option<u32>,
     offset: Option<u32>,
 }
@@ -54,6 +57,8 @@ pub async fn search(
             .departement
             .filter(|d| !d.is_empty())
             .map(|d| d.to_uppercase()),
+        country: crate::validation::country(query.country)
+            .map_err(crate::domain::AppError::Invalid)?,
     };
     let window = Pagination {
         limit: query.limit,

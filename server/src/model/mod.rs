@@ -187,6 +187,10 @@ pub struct Organisation {
     pub region: Option<String>,
     pub population: Option<i64>,
     pub postal_codes: Vec<String>,
+    /// `FR` or `BE`.
+    pub country: String,
+    /// The Dutch name, where it differs (Belgium: Namur, « Namen »).
+    pub name_nl: Option<String>,
 }
 
 /// An organisation with what it belongs to, for its own page.
@@ -326,6 +330,8 @@ pub struct OrganisationQuery {
     pub text: Option<String>,
     pub kind: Option<String>,
     pub departement: Option<String>,
+    /// `FR` or `BE`.
+    pub country: Option<String>,
 }
 
 /// Figures for `/metrics` and the home page.

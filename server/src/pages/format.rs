@@ -58,6 +58,8 @@ pub fn kind_label(kind: &str, subkind: Option<&str>) -> &'static str {
         ("commune", _) => "Commune",
         ("departement", _) => "Département",
         ("region", _) => "Région",
+        ("province", _) => "Province",
+        ("cpas", _) => "Centre public d’action sociale (CPAS)",
         ("epci", Some("CC")) => "Communauté de communes",
         ("epci", Some("CA")) => "Communauté d'agglomération",
         ("epci", Some("CU")) => "Communauté urbaine",

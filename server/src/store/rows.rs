@@ -89,6 +89,8 @@ pub(crate) struct OrganisationRow {
     pub region: Option<String>,
     pub population: Option<i64>,
     pub postal_codes: Option<String>,
+    pub country: String,
+    pub name_nl: Option<String>,
 }
 
 impl From<OrganisationRow> for Organisation {
@@ -107,6 +109,8 @@ impl From<OrganisationRow> for Organisation {
                 .postal_codes
                 .map(|codes| codes.split(',').map(str::to_string).collect())
                 .unwrap_or_default(),
+            country: row.country,
+            name_nl: row.name_nl,
         }
     }
 }
@@ -277,18 +281,19 @@ macro_rules! user_columns {
 macro_rules! organisation_columns {
     () => {
         "o.id, o.kind, o.code, o.name, o.subkind, o.siren, o.departement, o.region, \
-         o.population, o.postal_codes"
+         o.population, o.postal_codes, o.country, o.name_nl"
     };
 }
 
-/// `$1` folded text (or NULL), `$2` kind, `$3` département.
+/// `$1` folded text (or NULL), `$2` kind, `$3` département, `$4` country.
 macro_rules! organisation_filter {
     () => {
         " FROM organisations o \
           WHERE ($1 IS NULL OR o.search_key LIKE $1 || '%' OR o.search_key LIKE '% ' || $1 || '%' \
                  OR lower(o.code) LIKE $1 || '%' OR o.siren = $1) \
             AND ($2 IS NULL OR o.kind = $2) \
-            AND ($3 IS NULL OR o.departement = $3) "
+            AND ($3 IS NULL OR o.departement = $3) \
+            AND ($4 IS NULL OR o.country = $4) "
     };
 }
 

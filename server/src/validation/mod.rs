@@ -128,6 +128,24 @@ pub fn register_project(
     }
 }
 
+/// Checks a country filter: `FR` or `BE`, in any case; empty means any.
+pub fn country(value: Option<String>) -> Result<Option<String>, Vec<FieldError>> {
+    match value
+        .map(|v| v.trim().to_uppercase())
+        .filter(|v| !v.is_empty())
+    {
+        None => Ok(None),
+        Some(code) if code == "FR" || code == "BE" => Ok(Some(code)),
+        Some(other) => Err(vec![FieldError::new(
+            "country",
+            format!(
+                "pays inconnu « {} » : indiquez FR (France) ou BE (Belgique)",
+                crate::domain::shorten(&other)
+            ),
+        )]),
+    }
+}
+
 /// Checks an edit of a project.
 pub fn update_project(request: UpdateProjectRequest) -> Result<ProjectChanges, Vec<FieldError>> {
     let mut errors = Vec::new();

@@ -24,8 +24,8 @@ impl OrganisationStore for Engine {
         for chunk in data.organisations.chunks(REFERENCE_BATCH) {
             let mut query = sqlx::QueryBuilder::<Db>::new(
                 "INSERT INTO organisations (id, kind, code, name, search_key, subkind, \
-                 siren, departement, region, population, postal_codes, is_reference, \
-                 created_at, updated_at) ",
+                 siren, departement, region, population, postal_codes, country, name_nl, \
+                 is_reference, created_at, updated_at) ",
             );
             query.push_values(chunk, |mut row, o| {
                 row.push_bind(o.id.clone())
@@ -39,6 +39,8 @@ impl OrganisationStore for Engine {
                     .push_bind(o.region.clone())
                     .push_bind(o.population)
                     .push_bind(o.postal_codes.clone())
+                    .push_bind(o.country)
+                    .push_bind(o.name_nl.clone())
                     .push_bind(true)
                     .push_bind(now)
                     .push_bind(now);
@@ -49,22 +51,27 @@ impl OrganisationStore for Engine {
                  search_key = excluded.search_key, subkind = excluded.subkind, \
                  siren = excluded.siren, departement = excluded.departement, \
                  region = excluded.region, population = excluded.population, \
-                 postal_codes = excluded.postal_codes, is_reference = TRUE, \
+                 postal_codes = excluded.postal_codes, country = excluded.country, \
+                 name_nl = excluded.name_nl, is_reference = TRUE, \
                  updated_at = excluded.updated_at",
             );
             query.build().execute(&mut *tx).await?;
         }
-        sqlx::query("DELETE FROM organisation_memberships WHERE relation = 'epci'")
-            .execute(&mut *tx)
-            .await?;
-        for chunk in data.epci_memberships.chunks(REFERENCE_BATCH) {
+        // The memberships the reference data gives; those of pooling structures stay.
+        sqlx::query(
+            "DELETE FROM organisation_memberships \
+             WHERE relation IN ('epci', 'province', 'cpas')",
+        )
+        .execute(&mut *tx)
+        .await?;
+        for chunk in data.memberships.chunks(REFERENCE_BATCH) {
             let mut query = sqlx::QueryBuilder::<Db>::new(
                 "INSERT INTO organisation_memberships (member_id, parent_id, relation) ",
             );
-            query.push_values(chunk, |mut row, (member, parent)| {
+            query.push_values(chunk, |mut row, (member, parent, relation)| {
                 row.push_bind(member.clone())
                     .push_bind(parent.clone())
-                    .push_bind("epci");
+                    .push_bind(*relation);
             });
             query.build().execute(&mut *tx).await?;
         }
@@ -140,6 +147,7 @@ impl OrganisationStore for Engine {
         .bind(&query.text)
         .bind(&query.kind)
         .bind(&query.departement)
+        .bind(&query.country)
         .fetch_one(&self.pool)
         .await?;
         let rows: Vec<crate::store::rows::OrganisationRow> = sqlx::query_as(concat!(
@@ -148,11 +156,13 @@ impl OrganisationStore for Engine {
             crate::store::rows::organisation_filter!(),
             " ORDER BY CASE WHEN o.search_key = $1 THEN 0 \
                WHEN o.search_key LIKE $1 || '%' THEN 1 ELSE 2 END, \
-             o.population DESC NULLS LAST, o.name, o.id LIMIT $4 OFFSET $5"
+             o.population DESC NULLS LAST, \
+             CASE WHEN o.kind = 'commune' THEN 0 ELSE 1 END, o.name, o.id LIMIT $5 OFFSET $6"
         ))
         .bind(&query.text)
         .bind(&query.kind)
         .bind(&query.departement)
+        .bind(&query.country)
         .bind(window.limit)
         .bind(window.offset)
         .fetch_all(&self.pool)
@@ -196,7 +206,9 @@ impl OrganisationStore for Engine {
         .fetch_all(&self.pool)
         .await?;
         let members_count: i64 = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM organisation_memberships WHERE parent_id = $1",
+            // A Belgian commune's CPAS is its own body, not a member commune.
+            "SELECT COUNT(*) FROM organisation_memberships \
+             WHERE parent_id = $1 AND relation <> 'cpas'",
         )
         .bind(&organisation.id)
         .fetch_one(&self.pool)

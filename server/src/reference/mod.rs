@@ -1,13 +1,15 @@
-//! The French administrative divisions shipped inside the binary (derived from
-//! `@etalab/decoupage-administratif` by `scripts/derive-reference-data.py`), so that every
-//! commune, département, région and EPCI is known from the first start with nothing to
-//! download.
+//! The administrative divisions shipped inside the binary, so that every local authority
+//! is known from the first start with nothing to download: the French ones (derived from
+//! `@etalab/decoupage-administratif` by `scripts/derive-reference-data.py`: communes,
+//! départements, régions, EPCI) and the Belgian ones (`belgium`).
+
+mod belgium;
 
 use std::io::Read;
 
 use crate::text::fold;
 
-static REFERENCE_GZ: &[u8] = include_bytes!("../data/reference.tsv.gz");
+static REFERENCE_GZ: &[u8] = include_bytes!("../../data/reference.tsv.gz");
 
 /// One organisation from the reference data, ready to be stored.
 #[derive(Debug, Clone, PartialEq)]
@@ -23,6 +25,10 @@ pub struct ReferenceOrganisation {
     pub region: Option<String>,
     pub population: Option<i64>,
     pub postal_codes: Option<String>,
+    /// `FR` or `BE`.
+    pub country: &'static str,
+    /// The Dutch name, where it differs (Belgium).
+    pub name_nl: Option<String>,
 }
 
 /// The whole reference set.
@@ -31,8 +37,9 @@ pub struct ReferenceData {
     /// Identifies the edition, so that an unchanged edition is not loaded twice.
     pub edition: String,
     pub organisations: Vec<ReferenceOrganisation>,
-    /// (commune id, EPCI id)
-    pub epci_memberships: Vec<(String, String)>,
+    /// (member id, parent id, relation): commune in its EPCI (`epci`), Belgian commune in
+    /// its province (`province`), CPAS of its commune (`cpas`).
+    pub memberships: Vec<(String, String, &'static str)>,
     /// (alias id, current organisation id)
     pub aliases: Vec<(String, String)>,
 }
@@ -46,16 +53,14 @@ pub struct ReferenceError {
 }
 
 impl ReferenceData {
-    /// Decodes the data embedded in the binary.
+    /// Decodes the data embedded in the binary: France, then Belgium.
     pub fn embedded() -> Result<Self, ReferenceError> {
-        let mut text = String::new();
-        flate2::read::GzDecoder::new(REFERENCE_GZ)
-            .read_to_string(&mut text)
-            .map_err(|e| ReferenceError {
-                line: 0,
-                reason: e.to_string(),
-            })?;
-        Self::parse(&text)
+        let mut data = Self::parse(&gunzip(REFERENCE_GZ)?)?;
+        let belgium = belgium::parse(&gunzip(belgium::REFERENCE_GZ)?)?;
+        data.edition = format!("{}+{}", data.edition, belgium.edition);
+        data.organisations.extend(belgium.organisations);
+        data.memberships.extend(belgium.memberships);
+        Ok(data)
     }
 
     /// Parses the tab-separated format described in `scripts/derive-reference-data.py`.
@@ -90,6 +95,8 @@ impl ReferenceData {
                 region: None,
                 population: None,
                 postal_codes: None,
+                country: "FR",
+                name_nl: None,
             };
             match fields.as_slice() {
                 ["V", edition] => data.edition = edition.to_string(),
@@ -119,8 +126,8 @@ impl ReferenceData {
                     commune.population = population(6)?;
                     commune.postal_codes = opt(7);
                     if !epci.is_empty() {
-                        data.epci_memberships
-                            .push((commune.id.clone(), format!("epci-{epci}")));
+                        data.memberships
+                            .push((commune.id.clone(), format!("epci-{epci}"), "epci"));
                     }
                     data.organisations.push(commune);
                 }
@@ -140,6 +147,17 @@ impl ReferenceData {
     }
 }
 
+fn gunzip(bytes: &[u8]) -> Result<String, ReferenceError> {
+    let mut text = String::new();
+    flate2::read::GzDecoder::new(bytes)
+        .read_to_string(&mut text)
+        .map_err(|e| ReferenceError {
+            line: 0,
+            reason: e.to_string(),
+        })?;
+    Ok(text)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -147,7 +165,12 @@ mod tests {
     #[test]
     fn embedded_data_has_every_current_division() {
         let data = ReferenceData::embedded().expect("embedded reference data");
-        let count = |kind: &str| data.organisations.iter().filter(|o| o.kind == kind).count();
+        let count = |kind: &str| {
+            data.organisations
+                .iter()
+                .filter(|o| o.kind == kind && o.country == "FR")
+                .count()
+        };
         assert_eq!(count("commune"), 34_969);
         assert_eq!(count("epci"), 1_255);
         assert_eq!(count("region"), 26);
@@ -166,9 +189,9 @@ mod tests {
                 .contains(&("commune-13201".to_string(), "commune-13055".to_string()))
         );
         assert!(
-            data.epci_memberships
+            data.memberships
                 .iter()
-                .any(|(c, _)| c == "commune-13047")
+                .any(|(c, _, relation)| c == "commune-13047" && *relation == "epci")
         );
     }
 }
