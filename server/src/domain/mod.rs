@@ -11,6 +11,7 @@ pub mod adoptions;
 pub mod claims;
 mod error;
 pub mod known_users;
+mod lag;
 mod moderation;
 pub mod projects;
 pub mod upkeep;

@@ -16,6 +16,7 @@ use super::{
         search::search, search::suggest, system::readyz, audit::list,
         claims::file, claims::list, claims::decide, claims::set_domains, claims::set_visibility,
         projects::register, projects::list, projects::show, projects::update, projects::versions,
+        projects::version_lag, organisations::updates,
         projects::adoptions, projects::refresh, projects::categories, projects::invite_maintainer,
         known_users::list, known_users::replace,
         organisations::search, organisations::show, organisations::suggestions,

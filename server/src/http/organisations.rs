@@ -10,7 +10,9 @@ use super::Pagination;
 use super::error::{ApiError, ApiResult, ErrorBody};
 use super::extract::{ApiPath, ApiQuery};
 use crate::domain::shorten;
-use crate::model::{Organisation, OrganisationDetail, OrganisationQuery, Page, PeerSuggestion};
+use crate::model::{
+    Organisation, OrganisationDetail, OrganisationQuery, Page, PeerSuggestion, UpdateAvailable,
+};
 use crate::state::AppState;
 use crate::text::fold_query;
 
@@ -19,6 +21,7 @@ pub fn routes() -> axum::Router<AppState> {
         .route("/organisations", get(search))
         .route("/organisations/{id}", get(show))
         .route("/organisations/{id}/suggestions", get(suggestions))
+        .route("/organisations/{id}/updates", get(updates))
 }
 
 /// Organisation search parameters.
@@ -95,6 +98,19 @@ pub async fn suggestions(
     ApiPath(id): ApiPath<String>,
 ) -> ApiResult<Json<Page<PeerSuggestion>>> {
     let items = state.store.peer_suggestions(&id, 10).await?;
+    let total = items.len() as i64;
+    Ok(Json(Page { items, total }))
+}
+
+/// « Mises à jour disponibles »: what the organisation uses at a version older than its
+/// project's latest release.
+#[utoipa::path(get, path = "/api/v1/organisations/{id}/updates", tag = "organisations",
+    responses((status = 200, body = Page<UpdateAvailable>), (status = 404, body = ErrorBody)))]
+pub async fn updates(
+    State(state): State<AppState>,
+    ApiPath(id): ApiPath<String>,
+) -> ApiResult<Json<Page<UpdateAvailable>>> {
+    let items = state.domain.updates_available(&id).await?;
     let total = items.len() as i64;
     Ok(Json(Page { items, total }))
 }

@@ -13,7 +13,7 @@ use super::error::{ApiError, ApiResult, ErrorBody};
 use super::extract::{ApiActor, ApiJson, ApiPath, ApiQuery};
 use crate::categories::{CATEGORIES, Category};
 use crate::domain::projects::unknown_project;
-use crate::model::{Adoption, Page, Project, ProjectFilter, ProjectOrder, Version};
+use crate::model::{Adoption, Page, Project, ProjectFilter, ProjectOrder, Version, VersionLag};
 use crate::state::AppState;
 use crate::validation::{RegisterProjectRequest, UpdateProjectRequest};
 
@@ -22,6 +22,7 @@ pub fn routes() -> axum::Router<AppState> {
         .route("/projects", post(register).get(list))
         .route("/projects/{slug}", get(show).patch(update))
         .route("/projects/{slug}/versions", get(versions))
+        .route("/projects/{slug}/version-lag", get(version_lag))
         .route("/projects/{slug}/adoptions", get(adoptions))
         .route("/projects/{slug}/refresh", post(refresh))
         .route("/projects/{slug}/maintainers", post(invite_maintainer))
@@ -132,6 +133,17 @@ pub async fn versions(
     let items = state.store.versions(&slug).await?;
     let total = items.len() as i64;
     Ok(Json(Page { items, total }))
+}
+
+/// The project's adopters grouped by the version they run, newest first, each with how far
+/// it is behind the latest release (releases and months).
+#[utoipa::path(get, path = "/api/v1/projects/{slug}/version-lag", tag = "projets",
+    responses((status = 200, body = VersionLag), (status = 404, body = ErrorBody)))]
+pub async fn version_lag(
+    State(state): State<AppState>,
+    ApiPath(slug): ApiPath<String>,
+) -> ApiResult<Json<VersionLag>> {
+    Ok(Json(state.domain.version_lag(&slug).await?))
 }
 
 /// Organisations that declare using the project, with their version.

@@ -4,9 +4,11 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+mod lag;
 mod mail;
 mod reports;
 mod values;
+pub use lag::*;
 pub use mail::*;
 pub use reports::*;
 pub use values::*;

@@ -42,6 +42,26 @@ pub fn french_timestamp(at: DateTime<Utc>) -> String {
     )
 }
 
+/// How far a version in use is behind the latest release, in French: « à jour »,
+/// « 2 versions de retard (14 mois) », « version inconnue du dépôt ».
+pub fn lag_label(releases_behind: Option<i64>, months_behind: Option<i64>) -> String {
+    match (releases_behind, months_behind) {
+        (None, _) => "version inconnue du dépôt".to_string(),
+        (Some(0), _) => "à jour".to_string(),
+        (Some(n), months) => {
+            let releases = if n == 1 {
+                "1 version de retard".to_string()
+            } else {
+                format!("{n} versions de retard")
+            };
+            match months {
+                Some(m) if m > 0 => format!("{releases} ({m} mois)"),
+                _ => releases,
+            }
+        }
+    }
+}
+
 /// The French label of an adoption status.
 pub fn status_label(status: &str) -> &'static str {
     match status {
@@ -80,6 +100,13 @@ mod tests {
         let at = date.and_hms_opt(9, 5, 0).expect("time").and_utc();
         assert_eq!(french_timestamp(at), "11 juin 2007 à 9 h 05 UTC");
         assert_eq!(status_label("evaluating"), "en évaluation");
+        assert_eq!(lag_label(Some(0), Some(0)), "à jour");
+        assert_eq!(lag_label(Some(1), Some(0)), "1 version de retard");
+        assert_eq!(
+            lag_label(Some(3), Some(14)),
+            "3 versions de retard (14 mois)"
+        );
+        assert_eq!(lag_label(None, None), "version inconnue du dépôt");
         assert_eq!(kind_label("epci", Some("CA")), "Communauté d'agglomération");
         assert_eq!(escape("<a href=\"x\">"), "&lt;a href=&quot;x&quot;&gt;");
     }

@@ -44,6 +44,18 @@ pub async fn organisation_page(
         .peer_suggestions(&id, 6)
         .await
         .unwrap_or_default();
+    let updates: Vec<_> = match state.domain.updates_available(&id).await {
+        Ok(updates) => updates
+            .into_iter()
+            .map(|u| {
+                context! {
+                    label => super::format::lag_label(Some(u.releases_behind), u.months_behind),
+                    update => Serde(u),
+                }
+            })
+            .collect(),
+        Err(error) => return state.web.refusal(&error),
+    };
     let departement = match &detail.organisation.departement {
         Some(code) => state
             .store
@@ -99,6 +111,7 @@ pub async fn organisation_page(
             memberships => Serde(detail.memberships),
             members_count => detail.members_count,
             adoptions => Serde(detail.adoptions),
+            updates,
             departement,
             suggestions => Serde(suggestions),
             status_labels => Serde(status_labels),

@@ -146,6 +146,25 @@ pub async fn project_page(
         Ok(found) => found,
         Err(error) => return state.web.refusal(&error.into()),
     };
+    let lag = match state.domain.version_lag(&slug).await {
+        Ok(lag) => lag,
+        Err(error) => return state.web.refusal(&error),
+    };
+    let lag_rows: Vec<_> = lag
+        .versions
+        .iter()
+        .map(|v| {
+            context! {
+                version => v.version.clone(),
+                adopters => v.adopters,
+                label => if v.version.is_some() {
+                    super::format::lag_label(v.releases_behind, v.months_behind)
+                } else {
+                    "version non précisée".to_string()
+                },
+            }
+        })
+        .collect();
     let per_departement: BTreeMap<String, u64> = per_departement
         .into_iter()
         .map(|(code, n)| (code, u64::try_from(n).unwrap_or(0)))
@@ -222,6 +241,8 @@ pub async fn project_page(
             publiccode_validation => Serde(project.publiccode_validation.clone()),
             version_chart_svg => versions_chart(&in_use),
             adopters_total => adoptions.total,
+            lag_rows,
+            adopters_behind => lag.adopters_behind,
             adoptions => Serde(adoptions.items),
             project => Serde(project),
             categories => Serde(categories),

@@ -11,6 +11,7 @@ mod catalogue;
 mod claims;
 mod imports;
 mod jobs;
+mod lag;
 mod mail;
 mod organisations;
 mod postgres;
@@ -27,6 +28,7 @@ pub use catalogue::CatalogueStore;
 pub use claims::ClaimStore;
 pub use imports::{ImportRefusal, ImportStore, ImportedAdoption, ImportedProject};
 pub use jobs::JobStore;
+pub use lag::VersionLagStore;
 pub use mail::MailStore;
 pub use organisations::OrganisationStore;
 pub use projects::ProjectStore;
@@ -38,6 +40,7 @@ pub mod prelude {
     pub use super::{
         AccountStore, AdoptionStore, AuditStore, CatalogueStore, ClaimStore, ImportStore, JobStore,
         MailStore, OrganisationStore, ProjectStore, SearchFeedStore, SnapshotStore, Store,
+        VersionLagStore,
     };
 }
 
@@ -104,6 +107,7 @@ pub trait Store:
     + AuditStore
     + CatalogueStore
     + ImportStore
+    + VersionLagStore
     + Send
     + Sync
     + 'static

@@ -301,7 +301,9 @@ macro_rules! adoption_select {
     () => {
         "SELECT p.slug AS project, p.name AS project_name, o.id AS organisation, \
          o.name AS organisation_name, o.kind AS organisation_kind, o.departement, a.version, \
-         CASE WHEN v.id IS NULL THEN FALSE ELSE TRUE END AS version_known, a.status, a.since, \
+         EXISTS (SELECT 1 FROM versions v WHERE v.project_id = a.project_id \
+           AND (v.name = a.version OR v.name = 'v' || a.version OR 'v' || v.name = a.version)) \
+           AS version_known, a.status, a.since, \
          u.name AS declared_by, a.verification, \
          EXISTS (SELECT 1 FROM known_users k WHERE k.project_id = a.project_id \
            AND k.organisation_id = a.organisation_id) AS confirmed, \
@@ -309,8 +311,7 @@ macro_rules! adoption_select {
          FROM adoptions a \
          JOIN projects p ON p.id = a.project_id \
          JOIN organisations o ON o.id = a.organisation_id \
-         LEFT JOIN users u ON u.id = a.declared_by \
-         LEFT JOIN versions v ON v.project_id = a.project_id AND v.name = a.version "
+         LEFT JOIN users u ON u.id = a.declared_by "
     };
 }
 

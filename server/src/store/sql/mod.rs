@@ -11,6 +11,7 @@ mod catalogue;
 mod claims;
 mod imports;
 mod jobs;
+mod lag;
 mod mail;
 mod organisations;
 mod projects;

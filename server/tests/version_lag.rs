@@ -1,0 +1,189 @@
+//! Version lag (issue #11): a project's adopters grouped by the version they run and how far
+//! each is behind the latest release, and each organisation's « mises à jour disponibles »,
+//! from a real git repository whose new tag moves everyone one release further behind.
+
+mod common;
+#[path = "../../indexer/tests/support/mod.rs"]
+mod git_support;
+
+use axum::http::StatusCode;
+use civiforge::indexing::IndexContext;
+use civiforge_indexer::RepositoryUrlPolicy;
+use civiforge_indexer::fetch::FetchLimits;
+use common::html::Page;
+use common::{Engine, TestApp};
+use git_support::TestRepo;
+use serde_json::{Value, json};
+
+const LOCAL: RepositoryUrlPolicy = RepositoryUrlPolicy {
+    allow_local: true,
+    allow_private_networks: false,
+};
+
+/// 1 January of a year, in seconds since the epoch.
+fn new_year(year: i32) -> i64 {
+    chrono::NaiveDate::from_ymd_opt(year, 1, 15)
+        .expect("date")
+        .and_hms_opt(12, 0, 0)
+        .expect("time")
+        .and_utc()
+        .timestamp()
+}
+
+/// (version, adopters, releases behind, months behind) of each row.
+fn rows(lag: &Value) -> Vec<(Value, i64, Value, Value)> {
+    lag["versions"]
+        .as_array()
+        .expect("versions")
+        .iter()
+        .map(|v| {
+            (
+                v["version"].clone(),
+                v["adopters"].as_i64().expect("adopters"),
+                v["releases_behind"].clone(),
+                v["months_behind"].clone(),
+            )
+        })
+        .collect()
+}
+
+async fn adopters_see_how_far_behind_they_are(engine: Engine) {
+    let app = TestApp::with_policy(engine, LOCAL).await;
+    let token = app.user_token("julien@agglo.fr", "Julien").await;
+    let mut repo = TestRepo::new();
+    for (year, tag) in [(2022, "v1.0"), (2023, "v1.1"), (2024, "v2.0")] {
+        repo.at(new_year(year));
+        repo.write("VERSION", tag);
+        repo.commit(&format!("Version {tag}"));
+        repo.tag(tag);
+    }
+    let registered = app
+        .post(
+            "/api/v1/projects",
+            &token,
+            json!({"repository_url": repo.url(), "name": "openElec", "slug": "openelec"}),
+        )
+        .await;
+    assert_eq!(
+        registered.status,
+        StatusCode::CREATED,
+        "{}",
+        registered.text
+    );
+    let data = tempfile::tempdir().expect("data dir");
+    let indexer = IndexContext {
+        store: app.store.clone(),
+        data_dir: data.path().to_path_buf(),
+        policy: LOCAL,
+        limits: FetchLimits::default(),
+    };
+    let id = app
+        .store
+        .project_ids(&["openelec".to_string()])
+        .await
+        .expect("ids")[0]
+        .0;
+    indexer.index_project(id).await.expect("index");
+
+    for (organisation, version) in [
+        ("commune-13047", Some("1.0")),  // Istres, without the tag's `v`
+        ("commune-13039", Some("v1.1")), // Fos-sur-Mer
+        ("commune-13004", Some("v2.0")), // Arles
+        ("commune-13063", Some("0.9")),  // Miramas: no such tag
+        ("commune-13056", None),         // Martigues did not say
+        ("commune-13041", Some("v1.0")), // Gardanne
+    ] {
+        let mut body = json!({"project": "openelec", "organisation": organisation});
+        if let Some(version) = version {
+            body["version"] = json!(version);
+        }
+        let declared = app.post("/api/v1/adoptions", &token, body).await;
+        assert_eq!(declared.status, StatusCode::CREATED, "{}", declared.text);
+    }
+
+    // `1.0` names the tag `v1.0`: it is a known version, not « inconnue du dépôt ».
+    let istres = app.get("/api/v1/organisations/commune-13047").await;
+    assert_eq!(
+        istres.body["adoptions"][0]["version_known"], true,
+        "{}",
+        istres.text
+    );
+    let miramas = app.get("/api/v1/organisations/commune-13063").await;
+    assert_eq!(miramas.body["adoptions"][0]["version_known"], false);
+
+    let lag = app.get("/api/v1/projects/openelec/version-lag").await;
+    assert_eq!(lag.status, StatusCode::OK, "{}", lag.text);
+    assert_eq!(lag.body["latest"]["name"], "v2.0");
+    assert_eq!(
+        rows(&lag.body),
+        [
+            (json!("v2.0"), 1, json!(0), json!(0)),
+            (json!("v1.1"), 1, json!(1), json!(12)),
+            (json!("v1.0"), 2, json!(2), json!(24)),
+            (json!("0.9"), 1, Value::Null, Value::Null),
+            (Value::Null, 1, Value::Null, Value::Null),
+        ]
+    );
+    assert_eq!(lag.body["adopters_behind"], 3);
+
+    let istres = app.get("/api/v1/organisations/commune-13047/updates").await;
+    assert_eq!(istres.status, StatusCode::OK, "{}", istres.text);
+    assert_eq!(istres.body["total"], 1);
+    let update = &istres.body["items"][0];
+    assert_eq!(update["project"], "openelec");
+    assert_eq!(update["version"], "1.0");
+    assert_eq!(update["latest"], "v2.0");
+    assert_eq!(update["releases_behind"], 2);
+    assert_eq!(update["months_behind"], 24);
+    let arles = app.get("/api/v1/organisations/commune-13004/updates").await;
+    assert_eq!(arles.body["total"], 0, "Arles runs the latest release");
+
+    // The pages say the same.
+    let page = Page::parse(&app.get("/projets/openelec").await.text);
+    let lag_rows = page.texts("section[aria-labelledby=titre-versions] tbody tr");
+    assert!(
+        lag_rows
+            .iter()
+            .any(|r| r.contains("v1.0") && r.contains("2 versions de retard (24 mois)")),
+        "{lag_rows:?}"
+    );
+    assert!(
+        lag_rows
+            .iter()
+            .any(|r| r.contains("v2.0") && r.contains("à jour")),
+        "{lag_rows:?}"
+    );
+    let istres_page = Page::parse(&app.get("/organisations/commune-13047").await.text);
+    let updates = istres_page.texts("ul.updates li");
+    assert_eq!(updates.len(), 1, "{updates:?}");
+    assert!(
+        updates[0].contains("v2.0 publiée (2 versions de retard (24 mois))"),
+        "{updates:?}"
+    );
+
+    // A new release moves everyone one further behind, Arles included.
+    repo.at(new_year(2025));
+    repo.write("VERSION", "v2.1");
+    repo.commit("Version v2.1");
+    repo.tag("v2.1");
+    indexer.index_project(id).await.expect("reindex");
+    let lag = app.get("/api/v1/projects/openelec/version-lag").await;
+    assert_eq!(lag.body["latest"]["name"], "v2.1");
+    assert_eq!(rows(&lag.body)[0], (json!("v2.0"), 1, json!(1), json!(12)));
+    assert_eq!(lag.body["adopters_behind"], 4);
+    let arles = app.get("/api/v1/organisations/commune-13004/updates").await;
+    assert_eq!(arles.body["items"][0]["latest"], "v2.1", "{}", arles.text);
+
+    for missing in [
+        "/api/v1/projects/inconnu/version-lag",
+        "/api/v1/organisations/commune-99999/updates",
+    ] {
+        assert_eq!(
+            app.get(missing).await.status,
+            StatusCode::NOT_FOUND,
+            "{missing}"
+        );
+    }
+}
+
+on_both_engines!(adopters_see_how_far_behind_they_are);
