@@ -174,9 +174,43 @@ async fn adopters_see_how_far_behind_they_are(engine: Engine) {
     let arles = app.get("/api/v1/organisations/commune-13004/updates").await;
     assert_eq!(arles.body["items"][0]["latest"], "v2.1", "{}", arles.text);
 
+    // Feed readers follow the releases: the project's, and those of what Istres uses.
+    let releases = feed(&app, "/projets/openelec/versions.atom").await;
+    assert_eq!(releases.title.as_str(), "Nouvelles versions de openElec");
+    assert_eq!(
+        entry_titles(&releases),
+        [
+            "openElec v2.1",
+            "openElec v2.0",
+            "openElec v1.1",
+            "openElec v1.0"
+        ]
+    );
+    assert!(
+        releases.entries[0].id.starts_with("http"),
+        "ids are absolute IRIs"
+    );
+    let used = feed(&app, "/organisations/commune-13047/versions.atom").await;
+    assert_eq!(used.entries.len(), 4);
+    assert_eq!(used.entries[0].title.as_str(), "openElec v2.1");
+    let quiet = feed(&app, "/organisations/commune-13055/versions.atom").await;
+    assert!(quiet.entries.is_empty(), "Marseille declared nothing");
+    let page = Page::parse(&app.get("/projets/openelec").await.text);
+    assert_eq!(
+        page.attr("link[rel=alternate][type='application/atom+xml']", "href"),
+        "/projets/openelec/versions.atom"
+    );
+    let page = Page::parse(&app.get("/organisations/commune-13047").await.text);
+    assert_eq!(
+        page.attr("link[rel=alternate][type='application/atom+xml']", "href"),
+        "/organisations/commune-13047/versions.atom"
+    );
+
     for missing in [
         "/api/v1/projects/inconnu/version-lag",
         "/api/v1/organisations/commune-99999/updates",
+        "/projets/inconnu/versions.atom",
+        "/organisations/commune-99999/versions.atom",
     ] {
         assert_eq!(
             app.get(missing).await.status,
@@ -184,6 +218,27 @@ async fn adopters_see_how_far_behind_they_are(engine: Engine) {
             "{missing}"
         );
     }
+}
+
+/// A feed as a reader gets it: Atom, parsed.
+async fn feed(app: &TestApp, path: &str) -> atom_syndication::Feed {
+    let answer = app.get(path).await;
+    assert_eq!(answer.status, StatusCode::OK, "{path}: {}", answer.text);
+    assert_eq!(
+        answer.headers["content-type"],
+        "application/atom+xml; charset=utf-8"
+    );
+    answer
+        .text
+        .parse()
+        .unwrap_or_else(|e| panic!("{path} is no Atom feed ({e}): {}", answer.text))
+}
+
+fn entry_titles(feed: &atom_syndication::Feed) -> Vec<String> {
+    feed.entries
+        .iter()
+        .map(|e| e.title.as_str().to_string())
+        .collect()
 }
 
 on_both_engines!(adopters_see_how_far_behind_they_are);

@@ -92,6 +92,15 @@ pub struct UpdateAvailable {
     pub months_behind: Option<i64>,
 }
 
+/// A release of a project an organisation uses, for its feed.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct UsedRelease {
+    pub project: String,
+    pub project_name: String,
+    pub version: String,
+    pub date: Option<DateTime<Utc>>,
+}
+
 /// Whole months from `from` to `to` (0 when `to` is not later).
 pub fn months_between(from: DateTime<Utc>, to: DateTime<Utc>) -> Option<i64> {
     let mut months =

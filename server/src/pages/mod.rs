@@ -4,6 +4,7 @@ mod account;
 mod agent;
 mod assets;
 mod email_links;
+mod feeds;
 pub mod format;
 mod forms;
 mod home;
@@ -25,6 +26,14 @@ pub fn routes() -> Router<AppState> {
         .route("/", get(home::home))
         .route("/recherche", get(search_page::search))
         .route("/projets/{slug}", get(project_page::project))
+        .route(
+            "/projets/{slug}/versions.atom",
+            get(feeds::project_releases),
+        )
+        .route(
+            "/organisations/{id}/versions.atom",
+            get(feeds::organisation_releases),
+        )
         .route("/organisations/{id}", get(organisation_page::organisation))
         .route("/categories/{slug}", get(home::category))
         .route("/static/{file}", get(assets::static_file))

@@ -1,7 +1,7 @@
 //! Version lag: the SQL behind [`VersionLagStore`], compiled once per engine.
 
 use super::dialect::{Db, Engine};
-use crate::model::{UpdateAvailable, VersionUsage};
+use crate::model::{UpdateAvailable, UsedRelease, VersionUsage};
 use crate::store::StoreResult;
 use crate::store::prelude::*;
 
@@ -120,5 +120,24 @@ impl VersionLagStore for Engine {
                 releases_behind: r.releases_behind,
             })
             .collect())
+    }
+
+    async fn releases_used_by(
+        &self,
+        organisation_id: &str,
+        limit: i64,
+    ) -> StoreResult<Vec<UsedRelease>> {
+        Ok(sqlx::query_as::<Db, UsedRelease>(
+            "SELECT p.slug AS project, p.name AS project_name, v.name AS version, v.date \
+             FROM adoptions a JOIN projects p ON p.id = a.project_id \
+             JOIN versions v ON v.project_id = a.project_id \
+             WHERE a.organisation_id = $1 AND a.status = 'in_use' AND p.hidden = FALSE \
+               AND v.is_release = TRUE \
+             ORDER BY v.date DESC NULLS LAST, v.id DESC LIMIT $2",
+        )
+        .bind(organisation_id)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?)
     }
 }

@@ -1,0 +1,143 @@
+//! Atom feeds (RFC 4287) of new releases: a project's, and those of everything an
+//! organisation uses. Linked from their pages with `<link rel="alternate">`, so that a feed
+//! reader offers them.
+
+use atom_syndication::{Entry, Feed, FixedDateTime, Link, Person, Text};
+use axum::extract::{Path, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, Utc};
+
+use crate::state::AppState;
+
+/// Releases listed in a feed, newest first.
+const ENTRIES: usize = 50;
+
+/// `/projets/{slug}/versions.atom`: the project's releases.
+pub async fn project_releases(State(state): State<AppState>, Path(slug): Path<String>) -> Response {
+    let project = match state.store.project(&slug).await {
+        Ok(Some(project)) => project,
+        Ok(None) => return state.web.error(StatusCode::NOT_FOUND),
+        Err(error) => return state.web.refusal(&error.into()),
+    };
+    let versions = match state.store.versions(&slug).await {
+        Ok(versions) => versions,
+        Err(error) => return state.web.refusal(&error.into()),
+    };
+    let base = base_url(&state);
+    let page = format!("{base}/projets/{slug}");
+    let entries = versions
+        .iter()
+        .filter(|v| v.is_release)
+        .take(ENTRIES)
+        .map(|v| {
+            entry(
+                format!("{} {}", project.name, v.name),
+                format!("{page}#version-{}", v.name),
+                &page,
+                v.date.unwrap_or(project.updated_at),
+            )
+        })
+        .collect();
+    atom(feed(
+        format!("Nouvelles versions de {}", project.name),
+        format!("{base}/projets/{slug}/versions.atom"),
+        &page,
+        project.updated_at,
+        entries,
+    ))
+}
+
+/// `/organisations/{id}/versions.atom`: new releases of what the organisation uses.
+pub async fn organisation_releases(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Response {
+    let organisation = match state.store.organisation(&id).await {
+        Ok(Some(organisation)) => organisation,
+        Ok(None) => return state.web.error(StatusCode::NOT_FOUND),
+        Err(error) => return state.web.refusal(&error.into()),
+    };
+    let releases = match state
+        .store
+        .releases_used_by(&organisation.id, ENTRIES as i64)
+        .await
+    {
+        Ok(releases) => releases,
+        Err(error) => return state.web.refusal(&error.into()),
+    };
+    let base = base_url(&state);
+    let page = format!("{base}/organisations/{}", organisation.id);
+    let newest = releases.iter().filter_map(|r| r.date).max();
+    let entries = releases
+        .iter()
+        .map(|r| {
+            let project_page = format!("{base}/projets/{}", r.project);
+            entry(
+                format!("{} {}", r.project_name, r.version),
+                format!("{project_page}#version-{}", r.version),
+                &project_page,
+                r.date.unwrap_or(DateTime::UNIX_EPOCH),
+            )
+        })
+        .collect();
+    atom(feed(
+        format!("Nouvelles versions des logiciels de {}", organisation.name),
+        format!("{page}/versions.atom"),
+        &page,
+        newest.unwrap_or(DateTime::UNIX_EPOCH),
+        entries,
+    ))
+}
+
+/// The instance's address, for the absolute ids and links Atom asks for.
+fn base_url(state: &AppState) -> String {
+    state.domain.public_url.trim_end_matches('/').to_string()
+}
+
+fn fixed(at: DateTime<Utc>) -> FixedDateTime {
+    at.fixed_offset()
+}
+
+fn link(href: &str, rel: &str) -> Link {
+    Link {
+        href: href.to_string(),
+        rel: rel.to_string(),
+        ..Link::default()
+    }
+}
+
+fn entry(title: String, id: String, page: &str, at: DateTime<Utc>) -> Entry {
+    Entry {
+        title: Text::plain(title),
+        id,
+        updated: fixed(at),
+        published: Some(fixed(at)),
+        links: vec![link(page, "alternate")],
+        ..Entry::default()
+    }
+}
+
+fn feed(title: String, id: String, page: &str, at: DateTime<Utc>, entries: Vec<Entry>) -> Feed {
+    Feed {
+        title: Text::plain(title),
+        links: vec![link(&id, "self"), link(page, "alternate")],
+        id,
+        updated: fixed(at),
+        authors: vec![Person {
+            name: "civiforge".to_string(),
+            ..Person::default()
+        }],
+        lang: Some("fr".to_string()),
+        entries,
+        ..Feed::default()
+    }
+}
+
+fn atom(feed: Feed) -> Response {
+    (
+        [(header::CONTENT_TYPE, "application/atom+xml; charset=utf-8")],
+        feed.to_string(),
+    )
+        .into_response()
+}
