@@ -116,6 +116,15 @@ pub fn organisation_name_keys(name: &str) -> Vec<String> {
     keys
 }
 
+/// User text echoed in a message, cut to a sane length.
+pub fn shorten(text: &str) -> String {
+    let mut short: String = text.chars().take(80).collect();
+    if short.len() < text.len() {
+        short.push('…');
+    }
+    short
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -136,14 +136,7 @@ impl From<StoreError> for AppError {
     }
 }
 
-/// User text echoed in a message, cut to a sane length.
-pub fn shorten(text: &str) -> String {
-    let mut short: String = text.chars().take(80).collect();
-    if short.len() < text.len() {
-        short.push('…');
-    }
-    short
-}
+pub use crate::text::shorten;
 
 impl From<crate::search::SearchError> for AppError {
     fn from(error: crate::search::SearchError) -> Self {

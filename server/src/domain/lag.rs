@@ -2,7 +2,7 @@
 //! run and how far behind its latest release, and the updates an organisation could take.
 
 use super::{AppError, AppResult, Domain, shorten};
-use crate::model::{Entity, UpdateAvailable, VersionLag};
+use crate::model::{Entity, Project, UpdateAvailable, VersionLag};
 
 impl Domain {
     /// A visible project's adopters grouped by version.
@@ -13,9 +13,18 @@ impl Domain {
                 format!("aucun projet « {} »", shorten(slug)),
             )
         };
-        let usage = self.store.version_usage(slug).await?.ok_or_else(missing)?;
         let project = self.store.project(slug).await?.ok_or_else(missing)?;
-        Ok(VersionLag::new(project.latest_version, usage))
+        self.version_lag_of(&project).await
+    }
+
+    /// [`Domain::version_lag`] of a project already read (its page has it).
+    pub async fn version_lag_of(&self, project: &Project) -> AppResult<VersionLag> {
+        let usage = self
+            .store
+            .version_usage(&project.slug)
+            .await?
+            .ok_or_else(|| AppError::not_found(Entity::Project, "projet introuvable"))?;
+        Ok(VersionLag::new(project.latest_version.clone(), usage))
     }
 
     /// « Mises à jour disponibles »: what an organisation uses at an older release.

@@ -44,7 +44,8 @@ pub async fn organisation_page(
         .peer_suggestions(&id, 6)
         .await
         .unwrap_or_default();
-    let updates: Vec<_> = match state.domain.updates_available(&id).await {
+    // The organisation is read already: its updates straight from the store.
+    let updates: Vec<_> = match state.store.updates_available(&id).await {
         Ok(updates) => updates
             .into_iter()
             .map(|u| {
@@ -54,7 +55,7 @@ pub async fn organisation_page(
                 }
             })
             .collect(),
-        Err(error) => return state.web.refusal(&error),
+        Err(error) => return state.web.refusal(&error.into()),
     };
     let departement = match &detail.organisation.departement {
         Some(code) => state

@@ -146,7 +146,7 @@ pub async fn project_page(
         Ok(found) => found,
         Err(error) => return state.web.refusal(&error.into()),
     };
-    let lag = match state.domain.version_lag(&slug).await {
+    let lag = match state.domain.version_lag_of(&project).await {
         Ok(lag) => lag,
         Err(error) => return state.web.refusal(&error),
     };

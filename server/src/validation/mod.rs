@@ -140,7 +140,7 @@ pub fn country(value: Option<String>) -> Result<Option<String>, Vec<FieldError>>
             "country",
             format!(
                 "pays inconnu « {} » : indiquez FR (France) ou BE (Belgique)",
-                crate::domain::shorten(&other)
+                crate::text::shorten(&other)
             ),
         )]),
     }
