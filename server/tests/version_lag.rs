@@ -108,8 +108,34 @@ async fn adopters_see_how_far_behind_they_are(engine: Engine) {
         "{}",
         istres.text
     );
+    assert_eq!(istres.body["adoptions"][0]["versions_behind"], 2);
     let miramas = app.get("/api/v1/organisations/commune-13063").await;
     assert_eq!(miramas.body["adoptions"][0]["version_known"], false);
+    assert_eq!(miramas.body["adoptions"][0]["versions_behind"], Value::Null);
+    let adopters = app.get("/api/v1/projects/openelec/adoptions").await;
+    let behind: Vec<(String, Value)> = adopters.body["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|a| {
+            (
+                a["organisation"].as_str().expect("id").to_string(),
+                a["versions_behind"].clone(),
+            )
+        })
+        .collect();
+    assert!(
+        behind.contains(&("commune-13004".to_string(), json!(0))),
+        "{behind:?}"
+    );
+    assert!(
+        behind.contains(&("commune-13039".to_string(), json!(1))),
+        "{behind:?}"
+    );
+    assert!(
+        behind.contains(&("commune-13056".to_string(), Value::Null)),
+        "{behind:?}"
+    );
 
     let lag = app.get("/api/v1/projects/openelec/version-lag").await;
     assert_eq!(lag.status, StatusCode::OK, "{}", lag.text);
@@ -175,7 +201,7 @@ async fn adopters_see_how_far_behind_they_are(engine: Engine) {
     assert_eq!(arles.body["items"][0]["latest"], "v2.1", "{}", arles.text);
 
     // Feed readers follow the releases: the project's, and those of what Istres uses.
-    let releases = feed(&app, "/projets/openelec/versions.atom").await;
+    let releases = feed(&app, "/feeds/projects/openelec.atom").await;
     assert_eq!(releases.title.as_str(), "Nouvelles versions de openElec");
     assert_eq!(
         entry_titles(&releases),
@@ -190,27 +216,27 @@ async fn adopters_see_how_far_behind_they_are(engine: Engine) {
         releases.entries[0].id.starts_with("http"),
         "ids are absolute IRIs"
     );
-    let used = feed(&app, "/organisations/commune-13047/versions.atom").await;
+    let used = feed(&app, "/feeds/organisations/commune-13047.atom").await;
     assert_eq!(used.entries.len(), 4);
     assert_eq!(used.entries[0].title.as_str(), "openElec v2.1");
-    let quiet = feed(&app, "/organisations/commune-13055/versions.atom").await;
+    let quiet = feed(&app, "/feeds/organisations/commune-13055.atom").await;
     assert!(quiet.entries.is_empty(), "Marseille declared nothing");
     let page = Page::parse(&app.get("/projets/openelec").await.text);
     assert_eq!(
         page.attr("link[rel=alternate][type='application/atom+xml']", "href"),
-        "/projets/openelec/versions.atom"
+        "/feeds/projects/openelec.atom"
     );
     let page = Page::parse(&app.get("/organisations/commune-13047").await.text);
     assert_eq!(
         page.attr("link[rel=alternate][type='application/atom+xml']", "href"),
-        "/organisations/commune-13047/versions.atom"
+        "/feeds/organisations/commune-13047.atom"
     );
 
     for missing in [
         "/api/v1/projects/inconnu/version-lag",
         "/api/v1/organisations/commune-99999/updates",
-        "/projets/inconnu/versions.atom",
-        "/organisations/commune-99999/versions.atom",
+        "/feeds/projects/inconnu.atom",
+        "/feeds/organisations/commune-99999.atom",
     ] {
         assert_eq!(
             app.get(missing).await.status,

@@ -243,6 +243,8 @@ pub struct Adoption {
     pub version: Option<String>,
     /// Whether `version` names a version the project is known to have released.
     pub version_known: bool,
+    /// Releases newer than `version`; null when the version is unknown.
+    pub versions_behind: Option<i64>,
     pub status: AdoptionStatus,
     pub since: Option<NaiveDate>,
     /// Name of the user who declared it.

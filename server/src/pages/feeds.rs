@@ -1,5 +1,6 @@
-//! Atom feeds (RFC 4287) of new releases: a project's, and those of everything an
-//! organisation uses. Linked from their pages with `<link rel="alternate">`, so that a feed
+//! Atom feeds (RFC 4287) of new releases, at the contract's addresses: a project's
+//! (`/feeds/projects/{slug}.atom`), and those of everything an organisation uses
+//! (`/feeds/organisations/{id}.atom`). Linked from their pages with `<link rel="alternate">`, so that a feed
 //! reader offers them.
 
 use atom_syndication::{Entry, Feed, FixedDateTime, Link, Person, Text};
@@ -13,14 +14,17 @@ use crate::state::AppState;
 /// Releases listed in a feed, newest first.
 const ENTRIES: usize = 50;
 
-/// `/projets/{slug}/versions.atom`: the project's releases.
-pub async fn project_releases(State(state): State<AppState>, Path(slug): Path<String>) -> Response {
-    let project = match state.store.project(&slug).await {
+/// `/feeds/projects/{slug}.atom`: the project's releases.
+pub async fn project_releases(State(state): State<AppState>, Path(file): Path<String>) -> Response {
+    let Some(slug) = file.strip_suffix(".atom") else {
+        return state.web.error(StatusCode::NOT_FOUND);
+    };
+    let project = match state.store.project(slug).await {
         Ok(Some(project)) => project,
         Ok(None) => return state.web.error(StatusCode::NOT_FOUND),
         Err(error) => return state.web.refusal(&error.into()),
     };
-    let versions = match state.store.versions(&slug).await {
+    let versions = match state.store.versions(slug).await {
         Ok(versions) => versions,
         Err(error) => return state.web.refusal(&error.into()),
     };
@@ -41,19 +45,22 @@ pub async fn project_releases(State(state): State<AppState>, Path(slug): Path<St
         .collect();
     atom(feed(
         format!("Nouvelles versions de {}", project.name),
-        format!("{base}/projets/{slug}/versions.atom"),
+        format!("{base}/feeds/projects/{slug}.atom"),
         &page,
         project.updated_at,
         entries,
     ))
 }
 
-/// `/organisations/{id}/versions.atom`: new releases of what the organisation uses.
+/// `/feeds/organisations/{id}.atom`: new releases of what the organisation uses.
 pub async fn organisation_releases(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    Path(file): Path<String>,
 ) -> Response {
-    let organisation = match state.store.organisation(&id).await {
+    let Some(id) = file.strip_suffix(".atom") else {
+        return state.web.error(StatusCode::NOT_FOUND);
+    };
+    let organisation = match state.store.organisation(id).await {
         Ok(Some(organisation)) => organisation,
         Ok(None) => return state.web.error(StatusCode::NOT_FOUND),
         Err(error) => return state.web.refusal(&error.into()),
@@ -83,7 +90,7 @@ pub async fn organisation_releases(
         .collect();
     atom(feed(
         format!("Nouvelles versions des logiciels de {}", organisation.name),
-        format!("{page}/versions.atom"),
+        format!("{base}/feeds/organisations/{}.atom", organisation.id),
         &page,
         newest.unwrap_or(DateTime::UNIX_EPOCH),
         entries,

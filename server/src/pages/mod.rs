@@ -26,12 +26,9 @@ pub fn routes() -> Router<AppState> {
         .route("/", get(home::home))
         .route("/recherche", get(search_page::search))
         .route("/projets/{slug}", get(project_page::project))
+        .route("/feeds/projects/{file}", get(feeds::project_releases))
         .route(
-            "/projets/{slug}/versions.atom",
-            get(feeds::project_releases),
-        )
-        .route(
-            "/organisations/{id}/versions.atom",
+            "/feeds/organisations/{file}",
             get(feeds::organisation_releases),
         )
         .route("/organisations/{id}", get(organisation_page::organisation))

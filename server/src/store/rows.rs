@@ -125,6 +125,7 @@ pub(crate) struct AdoptionRow {
     pub departement: Option<String>,
     pub version: Option<String>,
     pub version_known: bool,
+    pub versions_behind: Option<i64>,
     pub status: String,
     pub since: Option<NaiveDate>,
     pub declared_by: Option<String>,
@@ -145,6 +146,8 @@ impl From<AdoptionRow> for Adoption {
             departement: row.departement,
             version: row.version,
             version_known: row.version_known,
+            // The count is 0 for a version the repository does not have: say unknown.
+            versions_behind: row.versions_behind.filter(|_| row.version_known),
             // The column only ever receives `AdoptionStatus::as_str` values.
             status: AdoptionStatus::parse(&row.status).unwrap_or(AdoptionStatus::InUse),
             since: row.since,
@@ -303,7 +306,12 @@ macro_rules! adoption_select {
          o.name AS organisation_name, o.kind AS organisation_kind, o.departement, a.version, \
          EXISTS (SELECT 1 FROM versions v WHERE v.project_id = a.project_id \
            AND (v.name = a.version OR v.name = 'v' || a.version OR 'v' || v.name = a.version)) \
-           AS version_known, a.status, a.since, \
+           AS version_known, \
+         (SELECT COUNT(*) FROM versions r WHERE r.project_id = a.project_id \
+           AND r.is_release = TRUE AND r.position < (SELECT MIN(v.position) FROM versions v \
+             WHERE v.project_id = a.project_id AND (v.name = a.version \
+               OR v.name = 'v' || a.version OR 'v' || v.name = a.version))) \
+           AS versions_behind, a.status, a.since, \
          u.name AS declared_by, a.verification, \
          EXISTS (SELECT 1 FROM known_users k WHERE k.project_id = a.project_id \
            AND k.organisation_id = a.organisation_id) AS confirmed, \
