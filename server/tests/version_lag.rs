@@ -7,11 +7,9 @@ mod common;
 mod git_support;
 
 use axum::http::StatusCode;
-use civiforge::indexing::IndexContext;
 use civiforge_indexer::RepositoryUrlPolicy;
-use civiforge_indexer::fetch::FetchLimits;
 use common::html::Page;
-use common::{Engine, TestApp};
+use common::{Engine, TestApp, entry_titles, feed, index_now};
 use git_support::TestRepo;
 use serde_json::{Value, json};
 
@@ -70,20 +68,7 @@ async fn adopters_see_how_far_behind_they_are(engine: Engine) {
         "{}",
         registered.text
     );
-    let data = tempfile::tempdir().expect("data dir");
-    let indexer = IndexContext {
-        store: app.store.clone(),
-        data_dir: data.path().to_path_buf(),
-        policy: LOCAL,
-        limits: FetchLimits::default(),
-    };
-    let id = app
-        .store
-        .project_ids(&["openelec".to_string()])
-        .await
-        .expect("ids")[0]
-        .0;
-    indexer.index_project(id).await.expect("index");
+    index_now(&app, "openelec").await;
 
     for (organisation, version) in [
         ("commune-13047", Some("1.0")),  // Istres, without the tag's `v`
@@ -192,7 +177,7 @@ async fn adopters_see_how_far_behind_they_are(engine: Engine) {
     repo.write("VERSION", "v2.1");
     repo.commit("Version v2.1");
     repo.tag("v2.1");
-    indexer.index_project(id).await.expect("reindex");
+    index_now(&app, "openelec").await;
     let lag = app.get("/api/v1/projects/openelec/version-lag").await;
     assert_eq!(lag.body["latest"]["name"], "v2.1");
     assert_eq!(rows(&lag.body)[0], (json!("v2.0"), 1, json!(1), json!(12)));
@@ -244,27 +229,6 @@ async fn adopters_see_how_far_behind_they_are(engine: Engine) {
             "{missing}"
         );
     }
-}
-
-/// A feed as a reader gets it: Atom, parsed.
-async fn feed(app: &TestApp, path: &str) -> atom_syndication::Feed {
-    let answer = app.get(path).await;
-    assert_eq!(answer.status, StatusCode::OK, "{path}: {}", answer.text);
-    assert_eq!(
-        answer.headers["content-type"],
-        "application/atom+xml; charset=utf-8"
-    );
-    answer
-        .text
-        .parse()
-        .unwrap_or_else(|e| panic!("{path} is no Atom feed ({e}): {}", answer.text))
-}
-
-fn entry_titles(feed: &atom_syndication::Feed) -> Vec<String> {
-    feed.entries
-        .iter()
-        .map(|e| e.title.as_str().to_string())
-        .collect()
 }
 
 on_both_engines!(adopters_see_how_far_behind_they_are);

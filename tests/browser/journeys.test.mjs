@@ -32,6 +32,10 @@ const PAGES = {
   'recherche-vide': '/recherche?q=xylophone',
   projet: '/projets/opencimetiere',
   organisation: '/organisations/commune-13047',
+  structure: '/organisations/org-imio',
+  groupes: '/groupes',
+  groupe: '/groupes/cimetieres-13',
+  prestataires: '/prestataires?projet=opencimetiere&departement=33',
   categorie: '/categories/cimetieres',
   connexion: '/connexion',
   inscription: '/inscription',
@@ -230,6 +234,28 @@ test('an agent declares an adoption through the form and sees it on both pages',
   await page.goto(`${BASE}/organisations/commune-13039`);
   assert.match(await page.locator('main').innerText(), /openCimetière/);
   await page.context().close();
+});
+
+test('without JavaScript, the group lead adds an action and marks it done; the structure shows what its members run', async () => {
+  const context = await browser.newContext({ viewport: DESKTOP, locale: 'fr-FR', javaScriptEnabled: false });
+  const page = await context.newPage();
+  await signIn(page, MODERATOR);
+  await page.goto(`${BASE}/groupes/cimetieres-13`);
+  assert.match(await page.locator('table.members').innerText(), /Istres\s+Commune\s+pilote/);
+  await page.getByRole('textbox', { name: 'Action', exact: true }).fill('Formation des agents au nouveau module');
+  await page.getByLabel('Échéance').fill('2027-09-15');
+  await page.getByRole('button', { name: "Ajouter l'action" }).click();
+  await page.waitForURL(/\/groupes\/cimetieres-13#actions/);
+  const row = page.locator('table.group-actions tr', { hasText: 'Formation des agents' });
+  assert.match(await row.innerText(), /15 septembre 2027/);
+  await row.getByLabel(/État de l'action/).selectOption('done');
+  await row.getByRole('button', { name: 'Changer' }).click();
+  await page.waitForURL(/#actions/);
+  const changed = page.locator('table.group-actions tr', { hasText: 'Formation des agents' });
+  assert.equal(await changed.getByLabel(/État de l'action/).inputValue(), 'done');
+  await page.goto(`${BASE}/organisations/org-imio`);
+  assert.match(await page.locator('table.member-usage').innerText(), /openCimetière\s+4\.1\.0\s+.*CPAS de La Louvière.*\s+2/);
+  await context.close();
 });
 
 test('with JavaScript, the organisation field suggests communes as you type (keyboard only)', async () => {

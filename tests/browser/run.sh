@@ -40,6 +40,7 @@ echo "$CIVIFORGE_TEST_PASSWORD" | "$BIN" admin create-user --email "$CIVIFORGE_T
 TOKEN=$("$BIN" admin create-token --email "$CIVIFORGE_TEST_EMAIL")
 export CIVIFORGE_TEST_MODERATOR_EMAIL="moderation@civiforge.test"
 echo "$CIVIFORGE_TEST_PASSWORD" | "$BIN" admin create-user --email "$CIVIFORGE_TEST_MODERATOR_EMAIL" --name "Modération" --moderator >/dev/null
+MODERATOR_TOKEN=$("$BIN" admin create-token --email "$CIVIFORGE_TEST_MODERATOR_EMAIL")
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 export CIVIFORGE_BASE_URL="http://127.0.0.1:$PORT"
 # Mail goes to a capture server on loopback, whose messages the journeys read.
@@ -54,6 +55,14 @@ for _ in $(seq 1 100); do curl -sf "$CIVIFORGE_BASE_URL/healthz" >/dev/null && b
 api() { curl -sf -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' "$@"; }
 api -d "{\"repository_url\": \"$REPO\", \"name\": \"openCimetière\", \"summary\": \"Gestion des cimetières et des concessions funéraires.\", \"categories\": [\"cimetieres\"]}" "$CIVIFORGE_BASE_URL/api/v1/projects" >/dev/null
 api -d '{"project": "opencimetiere", "organisation": "commune-13047", "version": "4.1.0", "since": "2015-05-04"}' "$CIVIFORGE_BASE_URL/api/v1/adoptions" >/dev/null
+# A pooling structure with members declaring for them, and a working group.
+moderate() { curl -sf -X "$1" -H "Authorization: Bearer $MODERATOR_TOKEN" -H 'Content-Type: application/json' -d "$2" "$CIVIFORGE_BASE_URL/api/v1/$3" >/dev/null; }
+moderate POST '{"name": "IMIO", "kind": "intercommunale", "country": "BE"}' organisations
+moderate PUT '{"members": ["commune-be-92094", "commune-be-58001", "cpas-be-58001"]}' organisations/org-imio/members
+moderate POST '{"project": "opencimetiere", "version": "4.1.0", "members": ["commune-be-92094", "cpas-be-58001"]}' organisations/org-imio/adoptions
+moderate POST '{"name": "Atreal", "kind": "company"}' organisations
+moderate POST '{"organisation": "org-atreal", "services": ["support", "development"], "departements": ["13", "33"]}' projects/opencimetiere/providers
+moderate POST '{"name": "Cimetières des Bouches-du-Rhône", "slug": "cimetieres-13", "theme": "Cimetières", "projects": ["opencimetiere"], "lead": "commune-13047", "members": ["commune-13047", "commune-13004"], "providers": ["org-atreal"], "status": "active", "actions": [{"text": "Version 4.2 avec la reprise des concessions", "target_version": "4.2", "due": "2027-06-30"}]}' groups
 # A request to act for Arles, waiting for a moderator.
 api -d '{"organisation": "commune-13004"}' "$CIVIFORGE_BASE_URL/api/v1/claims" >/dev/null
 for _ in $(seq 1 150); do

@@ -50,14 +50,7 @@ impl Domain {
             .declare_adoption(declaration, &audit)
             .await
             .map_err(|error| match error {
-                StoreError::NotFound(Entity::Project) => AppError::unknown(
-                    Entity::Project,
-                    "project",
-                    format!(
-                        "aucun projet « {} » ; voir GET /api/v1/projects",
-                        shorten(&project)
-                    ),
-                ),
+                StoreError::NotFound(Entity::Project) => unknown_project_in("project", &project),
                 other => other.into(),
             })?;
         tracing::info!(project = %adoption.project, organisation = %adoption.organisation, created, "adoption declared");
@@ -93,6 +86,18 @@ impl Domain {
         }
         Ok(verification)
     }
+}
+
+/// A body whose `field` names a project that does not exist (or is hidden).
+pub fn unknown_project_in(field: &'static str, slug: &str) -> AppError {
+    AppError::unknown(
+        Entity::Project,
+        field,
+        format!(
+            "aucun projet « {} » ; voir GET /api/v1/projects",
+            shorten(slug)
+        ),
+    )
 }
 
 /// A body naming an organisation that does not exist. A Belgian code typed as a French

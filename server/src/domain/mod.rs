@@ -10,10 +10,13 @@ pub mod addresses;
 pub mod adoptions;
 pub mod claims;
 mod error;
+pub mod groups;
 pub mod known_users;
 mod lag;
 mod moderation;
 pub mod projects;
+pub mod providers;
+pub mod structures;
 pub mod upkeep;
 pub mod webhooks;
 

@@ -16,7 +16,10 @@ use crate::validation::DeclareAdoptionRequest;
 pub fn routes() -> axum::Router<AppState> {
     axum::Router::new()
         .route("/adoptions", post(declare))
-        .route("/organisations/{id}/adoptions", get(of_organisation))
+        .route(
+            "/organisations/{id}/adoptions",
+            get(of_organisation).post(super::structures::declare_for_members),
+        )
         .route(
             "/projects/{slug}/adoptions/{organisation}/history",
             get(history),

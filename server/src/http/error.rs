@@ -95,6 +95,7 @@ impl From<AppError> for ApiError {
                     Entity::User => "unknown_user",
                     Entity::Claim => "unknown_claim",
                     Entity::Token => "unknown_token",
+                    Entity::Group => "unknown_group",
                 };
                 ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, code, message)
             }
@@ -103,6 +104,8 @@ impl From<AppError> for ApiError {
                     Conflict::Slug => "slug_taken",
                     Conflict::RepositoryUrl(_) => "repository_already_registered",
                     Conflict::Email => "email_taken",
+                    Conflict::GroupSlug => "group_slug_taken",
+                    Conflict::OrganisationId(_) => "organisation_id_taken",
                 };
                 ApiError::new(StatusCode::CONFLICT, code, message)
             }

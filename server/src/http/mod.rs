@@ -6,11 +6,14 @@ pub mod audit;
 pub mod claims;
 pub mod error;
 pub mod extract;
+mod groups;
 pub mod known_users;
 pub mod openapi;
 mod organisations;
 mod projects;
+mod providers;
 mod search;
+mod structures;
 mod system;
 mod webhooks;
 
@@ -40,6 +43,9 @@ pub fn routes() -> Router<AppState> {
         .merge(audit::routes())
         .merge(claims::routes())
         .merge(known_users::routes())
+        .merge(groups::routes())
+        .merge(structures::routes())
+        .merge(providers::routes())
         .route("/categories", get(projects::categories))
         .route("/openapi.json", get(openapi::openapi_json))
         .fallback(api_not_found)

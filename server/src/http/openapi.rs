@@ -5,7 +5,8 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use super::{
-    adoptions, audit, claims, known_users, organisations, projects, search, system, webhooks,
+    adoptions, audit, claims, groups, known_users, organisations, projects, providers, search,
+    structures, system, webhooks,
 };
 
 #[derive(OpenApi)]
@@ -21,6 +22,11 @@ use super::{
         known_users::list, known_users::replace,
         organisations::search, organisations::show, organisations::suggestions,
         adoptions::declare, adoptions::of_organisation, adoptions::history,
+        groups::list, groups::create, groups::show, groups::update, groups::add_action,
+        groups::set_action_state, groups::adoptions,
+        structures::create, structures::members, structures::set_members,
+        structures::declare_for_members,
+        providers::of_project, providers::search, providers::declare,
         system::healthz, system::metrics,
     ),
     modifiers(&BearerToken),

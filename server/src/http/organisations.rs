@@ -18,7 +18,10 @@ use crate::text::fold_query;
 
 pub fn routes() -> axum::Router<AppState> {
     axum::Router::new()
-        .route("/organisations", get(search))
+        .route(
+            "/organisations",
+            get(search).post(super::structures::create),
+        )
         .route("/organisations/{id}", get(show))
         .route("/organisations/{id}/suggestions", get(suggestions))
         .route("/organisations/{id}/updates", get(updates))

@@ -4,13 +4,21 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+// First: the others declare their vocabularies with its `text_values!`.
+#[macro_use]
+mod values;
+mod groups;
 mod lag;
 mod mail;
+mod providers;
 mod reports;
-mod values;
+mod structures;
+pub use groups::*;
 pub use lag::*;
 pub use mail::*;
+pub use providers::*;
 pub use reports::*;
+pub use structures::*;
 pub use values::*;
 
 /// A registered user.
@@ -249,8 +257,11 @@ pub struct Adoption {
     pub since: Option<NaiveDate>,
     /// Name of the user who declared it.
     pub declared_by: Option<String>,
-    /// `unverified`, `agent` or `moderator`: how the declarer's authority was established.
+    /// `unverified`, `agent`, `moderator` or `structure`: how the declarer's authority was
+    /// established.
     pub verification: Verification,
+    /// The pooling structure that declared it for its member, if one did.
+    pub declared_by_organisation: Option<String>,
     /// The project also lists this organisation among its users (publiccode.yml `usedBy` or
     /// its maintainers' list): the use is asserted by both sides.
     pub confirmed: bool,
@@ -280,6 +291,8 @@ pub struct AdoptionDeclaration {
     pub status: AdoptionStatus,
     pub since: Option<NaiveDate>,
     pub declared_by: i64,
+    /// The pooling structure declaring for its member, if one is.
+    pub declared_by_organisation: Option<String>,
 }
 
 /// A page of results and the total number of matches.
@@ -313,6 +326,8 @@ pub enum ProjectOrder {
     RecentlyUpdated,
     /// Most adopting organisations first.
     MostAdopted,
+    /// Most recently registered first.
+    Newest,
 }
 
 /// A project that peers of an organisation use and it does not.

@@ -2,15 +2,12 @@
 //! status and method, token scopes, job kinds and audit actions. Each is stored and sent as
 //! the same snake_case text it always was; nothing decides on a string any more.
 
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
-
 /// Declares an enum of text values with its one spelling per variant: `as_str` for SQL and
 /// messages, `parse` for what comes back, serde and the OpenAPI schema using the same text.
 macro_rules! text_values {
     ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident = $text:literal),+ $(,)? }) => {
         $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize, ::serde::Deserialize)]
         pub enum $name {
             $($(#[$vmeta])* #[serde(rename = $text)] $variant),+
         }
@@ -44,7 +41,7 @@ macro_rules! text_values {
             }
         }
 
-        impl ToSchema for $name {}
+        impl ::utoipa::ToSchema for $name {}
 
         impl std::fmt::Display for $name {
             fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -64,12 +61,13 @@ text_values! {
 }
 
 text_values! {
-    /// Who vouches for a declaration: nobody yet, a verified agent of the organisation, or a
-    /// moderator.
+    /// Who vouches for a declaration: nobody yet, a verified agent of the organisation, a
+    /// moderator, or a verified agent of a pooling structure the organisation is a member of.
     Verification {
         Unverified = "unverified",
         Agent = "agent",
         Moderator = "moderator",
+        Structure = "structure",
     }
 }
 
@@ -152,6 +150,8 @@ text_values! {
         ProjectVisibility = "project.visibility",
         ProjectWebhookRotate = "project.webhook_rotate",
         ProjectWebhook = "project.webhook",
+        /// A provider's offer of services for the project.
+        ProjectProvider = "project.provider",
         /// A repository URL stored before canonicalisation, rewritten in its canonical form.
         ProjectRepositoryCanonical = "project.repository_canonical",
         AdoptionDeclare = "adoption.declare",
@@ -161,6 +161,13 @@ text_values! {
         ClaimFile = "claim.file",
         ClaimDecide = "claim.decide",
         OrganisationEmailDomains = "organisation.email_domains",
+        OrganisationCreate = "organisation.create",
+        OrganisationMembers = "organisation.members",
+        /// A structure's declaration of use for some of its members.
+        AdoptionDeclareForMembers = "adoption.declare_for_members",
+        GroupCreate = "group.create",
+        GroupUpdate = "group.update",
+        GroupAction = "group.action",
         UserCreate = "user.create",
         UserSignup = "user.signup",
         UserSignin = "user.signin",
@@ -181,6 +188,7 @@ pub enum Entity {
     User,
     Claim,
     Token,
+    Group,
 }
 
 impl Entity {
@@ -192,6 +200,7 @@ impl Entity {
             Entity::User => "compte",
             Entity::Claim => "demande",
             Entity::Token => "jeton",
+            Entity::Group => "groupe de travail",
         }
     }
 }

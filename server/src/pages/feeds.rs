@@ -1,7 +1,8 @@
-//! Atom feeds (RFC 4287) of new releases, at the contract's addresses: a project's
-//! (`/feeds/projects/{slug}.atom`), and those of everything an organisation uses
-//! (`/feeds/organisations/{id}.atom`). Linked from their pages with `<link rel="alternate">`, so that a feed
-//! reader offers them.
+//! Atom feeds (RFC 4287) at the contract's addresses: a project's releases
+//! (`/feeds/projects/{slug}.atom`), those of everything an organisation uses
+//! (`/feeds/organisations/{id}.atom`), a working group's actions (`/feeds/groups/{slug}.atom`)
+//! and new projects (`/feeds/projects.atom`). Linked from their pages with
+//! `<link rel="alternate">`, so that a feed reader offers them.
 
 use atom_syndication::{Entry, Feed, FixedDateTime, Link, Person, Text};
 use axum::extract::{Path, State};
@@ -92,6 +93,91 @@ pub async fn organisation_releases(
         format!("Nouvelles versions des logiciels de {}", organisation.name),
         format!("{base}/feeds/organisations/{}.atom", organisation.id),
         &page,
+        newest.unwrap_or(DateTime::UNIX_EPOCH),
+        entries,
+    ))
+}
+
+/// `/feeds/groups/{slug}.atom`: a working group's actions, the latest changed first.
+pub async fn group_actions(State(state): State<AppState>, Path(file): Path<String>) -> Response {
+    let Some(slug) = file.strip_suffix(".atom") else {
+        return state.web.error(StatusCode::NOT_FOUND);
+    };
+    let group = match state.domain.group(slug).await {
+        Ok(group) => group,
+        Err(error) => return state.web.refusal(&error),
+    };
+    let base = base_url(&state);
+    let page = format!("{base}/groupes/{}", group.slug);
+    let mut actions = group.actions.clone();
+    actions.sort_by(|a, b| b.updated_at.cmp(&a.updated_at).then(b.id.cmp(&a.id)));
+    let entries = actions
+        .iter()
+        .take(ENTRIES)
+        .map(|a| {
+            let mut entry = entry(
+                a.text.clone(),
+                format!("{page}#action-{}", a.id),
+                &page,
+                a.updated_at,
+            );
+            entry.published = Some(fixed(a.created_at));
+            let due = a
+                .due
+                .map(|d| format!(", échéance le {}", super::format::french_date(d)))
+                .unwrap_or_default();
+            let target = a
+                .target_version
+                .as_ref()
+                .map(|v| format!(", version visée {v}"))
+                .unwrap_or_default();
+            entry.summary = Some(Text::plain(format!(
+                "Action {}{target}{due}",
+                super::format::action_state_label(a.state)
+            )));
+            entry
+        })
+        .collect();
+    atom(feed(
+        format!("Actions du groupe de travail {}", group.name),
+        format!("{base}/feeds/groups/{}.atom", group.slug),
+        &page,
+        group.updated_at,
+        entries,
+    ))
+}
+
+/// `/feeds/projects.atom`: projects newly registered.
+pub async fn new_projects(State(state): State<AppState>) -> Response {
+    let filter = crate::model::ProjectFilter {
+        order: crate::model::ProjectOrder::Newest,
+        ..Default::default()
+    };
+    let window = crate::model::Window {
+        limit: ENTRIES as i64,
+        offset: 0,
+    };
+    let projects = match state.store.list_projects(&filter, window).await {
+        Ok(page) => page.items,
+        Err(error) => return state.web.refusal(&error.into()),
+    };
+    let base = base_url(&state);
+    let newest = projects.iter().map(|p| p.created_at).max();
+    let entries = projects
+        .iter()
+        .map(|p| {
+            let page = format!("{base}/projets/{}", p.slug);
+            let mut entry = entry(p.name.clone(), page.clone(), &page, p.created_at);
+            if !p.summary.is_empty() {
+                entry.summary = Some(Text::plain(p.summary.clone()));
+            }
+            entry
+        })
+        .collect();
+    atom(feed(
+        "Nouveaux projets".to_string(),
+        format!("{base}/feeds/projects.atom"),
+        &format!("{base}/"),
         newest.unwrap_or(DateTime::UNIX_EPOCH),
         entries,
     ))

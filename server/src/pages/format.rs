@@ -85,7 +85,62 @@ pub fn kind_label(kind: &str, subkind: Option<&str>) -> &'static str {
         ("epci", Some("CU")) => "Communauté urbaine",
         ("epci", Some("METRO" | "MET69")) => "Métropole",
         ("epci", _) => "Intercommunalité (EPCI)",
-        _ => "Organisation",
+        (other, _) => match crate::model::CreatedKind::parse(other) {
+            Some(kind) => capital_label(kind),
+            None => "Organisation",
+        },
+    }
+}
+
+/// The name of a created organisation's kind, with its capital.
+fn capital_label(kind: crate::model::CreatedKind) -> &'static str {
+    use crate::model::CreatedKind::*;
+    match kind {
+        Opsn => "Opérateur public de services numériques",
+        Association => "Association",
+        Intercommunale => "Intercommunale",
+        Syndicat => "Syndicat",
+        CentreDeGestion => "Centre de gestion",
+        Company => "Entreprise",
+        Public => "Organisme public",
+    }
+}
+
+/// A working group's status, in French.
+pub fn group_status_label(status: crate::model::GroupStatus) -> &'static str {
+    match status {
+        crate::model::GroupStatus::Proposed => "proposé",
+        crate::model::GroupStatus::Active => "actif",
+        crate::model::GroupStatus::Closed => "clos",
+    }
+}
+
+/// A role in a working group, in French.
+pub fn role_label(role: crate::model::MemberRole) -> &'static str {
+    match role {
+        crate::model::MemberRole::Lead => "pilote",
+        crate::model::MemberRole::Member => "membre",
+        crate::model::MemberRole::Observer => "observateur",
+        crate::model::MemberRole::Provider => "prestataire",
+    }
+}
+
+/// A provider's service, in French.
+pub fn service_label(service: crate::model::ServiceKind) -> &'static str {
+    match service {
+        crate::model::ServiceKind::Support => "assistance",
+        crate::model::ServiceKind::Hosting => "hébergement",
+        crate::model::ServiceKind::Training => "formation",
+        crate::model::ServiceKind::Development => "développement",
+    }
+}
+
+/// An action's state, in French.
+pub fn action_state_label(state: crate::model::ActionState) -> &'static str {
+    match state {
+        crate::model::ActionState::Planned => "prévue",
+        crate::model::ActionState::Done => "faite",
+        crate::model::ActionState::Dropped => "abandonnée",
     }
 }
 

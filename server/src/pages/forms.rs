@@ -22,7 +22,7 @@ use crate::views::capitalised;
 
 use super::session::sign_in_first;
 
-fn field_errors(errors: &[FieldError]) -> BTreeMap<&'static str, String> {
+pub(super) fn field_errors(errors: &[FieldError]) -> BTreeMap<&'static str, String> {
     let mut map = BTreeMap::new();
     for error in errors {
         map.entry(error.field).or_insert_with(|| {
@@ -98,7 +98,10 @@ pub async fn register_project(
         Err(AppError::Conflict(conflict)) => {
             let field = match conflict {
                 Conflict::RepositoryUrl(_) => "repository_url",
-                Conflict::Slug | Conflict::Email => "name",
+                Conflict::Slug
+                | Conflict::Email
+                | Conflict::GroupSlug
+                | Conflict::OrganisationId(_) => "name",
             };
             project_form_page(
                 &state,

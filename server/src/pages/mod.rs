@@ -7,11 +7,13 @@ mod email_links;
 mod feeds;
 pub mod format;
 mod forms;
+mod groups;
 mod home;
 mod maintainers;
 mod moderation;
 mod organisation_page;
 mod project_page;
+mod providers;
 mod search_page;
 pub mod session;
 mod tokens;
@@ -27,11 +29,21 @@ pub fn routes() -> Router<AppState> {
         .route("/recherche", get(search_page::search))
         .route("/projets/{slug}", get(project_page::project))
         .route("/feeds/projects/{file}", get(feeds::project_releases))
+        .route("/feeds/projects.atom", get(feeds::new_projects))
+        .route("/feeds/groups/{file}", get(feeds::group_actions))
         .route(
             "/feeds/organisations/{file}",
             get(feeds::organisation_releases),
         )
         .route("/organisations/{id}", get(organisation_page::organisation))
+        .route("/groupes", get(groups::list))
+        .route("/prestataires", get(providers::search))
+        .route("/groupes/{slug}", get(groups::show))
+        .route("/groupes/{slug}/actions", post(groups::add_action))
+        .route(
+            "/groupes/{slug}/actions/{id}",
+            post(groups::set_action_state),
+        )
         .route("/categories/{slug}", get(home::category))
         .route("/static/{file}", get(assets::static_file))
         .route("/robots.txt", get(assets::robots))

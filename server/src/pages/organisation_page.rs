@@ -57,6 +57,15 @@ pub async fn organisation_page(
             .collect(),
         Err(error) => return state.web.refusal(&error.into()),
     };
+    let (members, member_usage) = match structure_parts(state, &id, &detail.organisation.kind).await
+    {
+        Ok(parts) => parts,
+        Err(error) => return state.web.refusal(&error),
+    };
+    let groups = match groups_of(state, &id).await {
+        Ok(groups) => groups,
+        Err(error) => return state.web.refusal(&error),
+    };
     let departement = match &detail.organisation.departement {
         Some(code) => state
             .store
@@ -113,6 +122,9 @@ pub async fn organisation_page(
             members_count => detail.members_count,
             adoptions => Serde(detail.adoptions),
             updates,
+            members => Serde(members),
+            member_usage,
+            groups,
             departement,
             suggestions => Serde(suggestions),
             status_labels => Serde(status_labels),
@@ -126,4 +138,90 @@ pub async fn organisation_page(
         *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
     }
     response
+}
+
+/// One project used by a structure's members: each version with the members running it.
+struct ProjectUsage {
+    slug: String,
+    name: String,
+    versions: Vec<(String, Vec<String>)>,
+}
+
+/// A pooling structure's members, and what they use: by project, then by version, the
+/// members running it. Nothing for other organisations.
+async fn structure_parts(
+    state: &AppState,
+    id: &str,
+    kind: &str,
+) -> Result<(Vec<crate::model::StructureMember>, Vec<minijinja::Value>), crate::domain::AppError> {
+    if !crate::model::CreatedKind::parse(kind).is_some_and(crate::model::CreatedKind::pools) {
+        return Ok((Vec::new(), Vec::new()));
+    }
+    let members = state.domain.structure_members(id).await?;
+    let adoptions = state.domain.member_adoptions(id).await?;
+    // Project → version → member names, in the store's order (project, version, name).
+    let mut usage: Vec<ProjectUsage> = Vec::new();
+    for a in adoptions {
+        if usage.last().is_none_or(|p| p.slug != a.project) {
+            usage.push(ProjectUsage {
+                slug: a.project.clone(),
+                name: a.project_name.clone(),
+                versions: Vec::new(),
+            });
+        }
+        let Some(ProjectUsage { versions, .. }) = usage.last_mut() else {
+            continue;
+        };
+        let version = a.version.unwrap_or_else(|| "version non précisée".into());
+        match versions.last_mut() {
+            Some((v, names)) if *v == version => names.push(a.organisation_name),
+            _ => versions.push((version, vec![a.organisation_name])),
+        }
+    }
+    let usage = usage
+        .into_iter()
+        .map(|ProjectUsage { slug, name, versions }| {
+            let count: usize = versions.iter().map(|(_, names)| names.len()).sum();
+            let versions: Vec<_> = versions
+                .into_iter()
+                .map(|(version, names)| context! { version, count => names.len(), names => names.join(", ") })
+                .collect();
+            context! { slug, name, count, versions }
+        })
+        .collect();
+    Ok((members, usage))
+}
+
+/// The working groups the organisation takes part in, with its role in each.
+async fn groups_of(
+    state: &AppState,
+    id: &str,
+) -> Result<Vec<minijinja::Value>, crate::domain::AppError> {
+    let filter = crate::store::GroupFilter {
+        organisation: Some(id.to_string()),
+        ..Default::default()
+    };
+    let window = crate::model::Window {
+        limit: 100,
+        offset: 0,
+    };
+    let groups = state.domain.groups(&filter, window).await?;
+    Ok(groups
+        .items
+        .into_iter()
+        .map(|g| {
+            let role = g
+                .organisations
+                .iter()
+                .find(|o| o.id == id)
+                .map(|o| super::format::role_label(o.role))
+                .unwrap_or("membre");
+            context! {
+                slug => g.slug,
+                name => g.name,
+                status => super::format::group_status_label(g.status),
+                role,
+            }
+        })
+        .collect())
 }

@@ -146,6 +146,10 @@ pub async fn project_page(
         Ok(found) => found,
         Err(error) => return state.web.refusal(&error.into()),
     };
+    let (providers, groups) = match project_partners(state, &slug).await {
+        Ok(found) => found,
+        Err(error) => return state.web.refusal(&error),
+    };
     let lag = match state.domain.version_lag_of(&project).await {
         Ok(lag) => lag,
         Err(error) => return state.web.refusal(&error),
@@ -256,6 +260,8 @@ pub async fn project_page(
             cited => Serde(cited),
             unresolved,
             can_maintain,
+            providers,
+            groups,
             maintained,
             form_errors => Serde(form_errors),
         },
@@ -264,6 +270,45 @@ pub async fn project_page(
         *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
     }
     response
+}
+
+/// The project's service providers, as the page shows them, and the working groups on it.
+async fn project_partners(
+    state: &AppState,
+    slug: &str,
+) -> Result<(Vec<minijinja::Value>, Vec<minijinja::Value>), crate::domain::AppError> {
+    let everything = Window {
+        limit: 100,
+        offset: 0,
+    };
+    let providers = crate::store::ProviderFilter {
+        project: Some(slug.to_string()),
+        ..Default::default()
+    };
+    let providers = state.domain.providers(providers, everything).await?.items;
+    let groups = crate::store::GroupFilter {
+        project: Some(slug.to_string()),
+        ..Default::default()
+    };
+    let groups = state
+        .domain
+        .groups(&groups, everything)
+        .await?
+        .items
+        .into_iter()
+        .map(|g| {
+            context! {
+                slug => g.slug,
+                name => g.name,
+                lead_name => g.lead_name,
+                status => super::format::group_status_label(g.status),
+            }
+        })
+        .collect();
+    Ok((
+        super::providers::provider_rows(state, providers).await,
+        groups,
+    ))
 }
 
 #[cfg(test)]

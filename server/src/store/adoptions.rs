@@ -22,6 +22,12 @@ pub trait AdoptionStore: Send + Sync {
         declaration: AdoptionDeclaration,
         audit: &Audit,
     ) -> StoreResult<(Adoption, bool)>;
+    /// Declares (or updates) several adoptions at once, all or none, under one audit entry.
+    async fn declare_adoptions(
+        &self,
+        declarations: Vec<AdoptionDeclaration>,
+        audit: &Audit,
+    ) -> StoreResult<Vec<Adoption>>;
     /// Every declaration made about one adoption, oldest first.
     async fn adoption_history(
         &self,

@@ -1,6 +1,6 @@
 //! The catalogue's storage: one [`Store`] interface, made of one trait per aggregate
 //! (accounts, projects, snapshots, jobs, search feed, organisations, adoptions, claims, audit,
-//! catalogue figures, bulk imports), implemented for SQLite (the embedded default) and PostgreSQL
+//! catalogue figures, bulk imports, working groups, pooling structures, service providers), implemented for SQLite (the embedded default) and PostgreSQL
 //! (production, several instances). Both run the same SQL, written once in `sql/` and
 //! compiled once per engine, and pass the same test suite.
 
@@ -9,6 +9,7 @@ mod adoptions;
 mod audit;
 mod catalogue;
 mod claims;
+mod groups;
 mod imports;
 mod jobs;
 mod lag;
@@ -16,31 +17,36 @@ mod mail;
 mod organisations;
 mod postgres;
 mod projects;
+mod providers;
 mod rows;
 mod search_feed;
 mod snapshots;
 mod sqlite;
+mod structures;
 
 pub use accounts::{AccountStore, LASTING_ATTEMPT_DAYS, LASTING_ATTEMPT_PREFIX};
 pub use adoptions::AdoptionStore;
 pub use audit::AuditStore;
 pub use catalogue::CatalogueStore;
 pub use claims::ClaimStore;
+pub use groups::{GroupFilter, GroupStore};
 pub use imports::{ImportRefusal, ImportStore, ImportedAdoption, ImportedProject};
 pub use jobs::JobStore;
 pub use lag::VersionLagStore;
 pub use mail::MailStore;
 pub use organisations::OrganisationStore;
 pub use projects::ProjectStore;
+pub use providers::{ProviderFilter, ProviderStore};
 pub use search_feed::SearchFeedStore;
 pub use snapshots::SnapshotStore;
+pub use structures::StructureStore;
 
 /// Every store interface, for callers of their methods.
 pub mod prelude {
     pub use super::{
-        AccountStore, AdoptionStore, AuditStore, CatalogueStore, ClaimStore, ImportStore, JobStore,
-        MailStore, OrganisationStore, ProjectStore, SearchFeedStore, SnapshotStore, Store,
-        VersionLagStore,
+        AccountStore, AdoptionStore, AuditStore, CatalogueStore, ClaimStore, GroupStore,
+        ImportStore, JobStore, MailStore, OrganisationStore, ProjectStore, ProviderStore,
+        SearchFeedStore, SnapshotStore, Store, StructureStore, VersionLagStore,
     };
 }
 
@@ -80,6 +86,11 @@ pub enum Conflict {
     RepositoryUrl(String),
     #[error("un compte existe déjà avec cette adresse e-mail")]
     Email,
+    #[error("ce slug est déjà pris par un autre groupe de travail")]
+    GroupSlug,
+    /// The id, made from the slug, is an existing organisation's.
+    #[error("l'identifiant {0} est déjà celui d'une organisation : choisissez un autre slug")]
+    OrganisationId(String),
 }
 
 pub type StoreResult<T> = Result<T, StoreError>;
@@ -108,6 +119,9 @@ pub trait Store:
     + CatalogueStore
     + ImportStore
     + VersionLagStore
+    + GroupStore
+    + StructureStore
+    + ProviderStore
     + Send
     + Sync
     + 'static

@@ -130,6 +130,7 @@ pub(crate) struct AdoptionRow {
     pub since: Option<NaiveDate>,
     pub declared_by: Option<String>,
     pub verification: String,
+    pub declared_by_organisation: Option<String>,
     pub confirmed: bool,
     pub declared_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -153,6 +154,7 @@ impl From<AdoptionRow> for Adoption {
             since: row.since,
             declared_by: row.declared_by,
             verification: verification(&row.verification),
+            declared_by_organisation: row.declared_by_organisation,
             confirmed: row.confirmed,
             declared_at: row.declared_at,
             updated_at: row.updated_at,
@@ -312,7 +314,7 @@ macro_rules! adoption_select {
              WHERE v.project_id = a.project_id AND (v.name = a.version \
                OR v.name = 'v' || a.version OR 'v' || v.name = a.version))) \
            AS versions_behind, a.status, a.since, \
-         u.name AS declared_by, a.verification, \
+         u.name AS declared_by, a.verification, a.declared_by_organisation, \
          EXISTS (SELECT 1 FROM known_users k WHERE k.project_id = a.project_id \
            AND k.organisation_id = a.organisation_id) AS confirmed, \
          a.declared_at, a.updated_at \

@@ -6,9 +6,15 @@ use civiforge_indexer::{RepositoryLocation, RepositoryUrlPolicy};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+mod groups;
 mod identity;
+mod providers;
+mod structures;
 
+pub use groups::*;
 pub use identity::{account_name, code_point, email_address, is_domain_name};
+pub use providers::*;
+pub use structures::*;
 
 use crate::categories;
 use crate::model::{AdoptionDeclaration, AdoptionStatus, NewProject, ProjectChanges};
@@ -97,29 +103,13 @@ pub fn register_project(
         &mut errors,
     );
     let categories = checked_categories(request.categories.unwrap_or_default(), &mut errors);
-    let slug = match request.slug {
-        Some(slug) if slug.len() > MAX_SLUG_LEN || !is_slug(&slug) => {
-            errors.push(FieldError::new(
-                "slug",
-                format!(
-                    "le slug ne peut contenir que des minuscules sans accent, des chiffres et des \
-                     tirets simples, {MAX_SLUG_LEN} caractères au plus"
-                ),
-            ));
-            String::new()
-        }
-        Some(slug) => slug,
-        None => {
-            let slug = slugify(&name, MAX_SLUG_LEN);
-            if slug.is_empty() && location.is_some() && !name.is_empty() {
-                errors.push(FieldError::new(
-                    "slug",
-                    "impossible de tirer un slug du nom : indiquez-en un (par exemple « mon-logiciel »)",
-                ));
-            }
-            slug
-        }
-    };
+    // The name defaults from the URL: no slug to suggest when the URL was refused.
+    let slug = checked_slug(
+        request.slug,
+        if location.is_some() { &name } else { "" },
+        "mon-logiciel",
+        &mut errors,
+    );
     match location {
         Some(location) if errors.is_empty() => {
             Ok(NewProject::new(slug, name, summary, &location, categories))
@@ -223,6 +213,7 @@ pub fn declare_adoption(
         status: request.status.unwrap_or(AdoptionStatus::InUse),
         since,
         declared_by: user_id,
+        declared_by_organisation: None,
     })
 }
 
@@ -272,6 +263,40 @@ fn checked_text(
         return value.to_string();
     }
     String::new()
+}
+
+/// The slug given, or one made from `name`; `example` is offered when none can be made.
+fn checked_slug(
+    given: Option<String>,
+    name: &str,
+    example: &str,
+    errors: &mut Vec<FieldError>,
+) -> String {
+    match given {
+        Some(slug) if slug.len() > MAX_SLUG_LEN || !is_slug(&slug) => {
+            errors.push(FieldError::new(
+                "slug",
+                format!(
+                    "le slug ne peut contenir que des minuscules sans accent, des chiffres et des \
+                     tirets simples, {MAX_SLUG_LEN} caractères au plus"
+                ),
+            ));
+            String::new()
+        }
+        Some(slug) => slug,
+        None => {
+            let slug = slugify(name, MAX_SLUG_LEN);
+            if slug.is_empty() && !name.is_empty() {
+                errors.push(FieldError::new(
+                    "slug",
+                    format!(
+                        "impossible de tirer un slug du nom : indiquez-en un (par exemple « {example} »)"
+                    ),
+                ));
+            }
+            slug
+        }
+    }
 }
 
 fn checked_categories(requested: Vec<String>, errors: &mut Vec<FieldError>) -> Vec<String> {

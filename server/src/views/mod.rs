@@ -74,6 +74,9 @@ const TEMPLATES: &[(&str, &str)] = &[
     template!("moderation.html"),
     template!("audit.html"),
     template!("email_link.html"),
+    template!("groups.html"),
+    template!("group.html"),
+    template!("providers.html"),
 ];
 
 impl Web {

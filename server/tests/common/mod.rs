@@ -542,3 +542,102 @@ pub async fn create_token_with_scopes(
         .await?;
     Ok(issued.token)
 }
+
+/// A feed as a reader gets it: Atom, parsed.
+pub async fn feed(app: &TestApp, path: &str) -> atom_syndication::Feed {
+    let answer = app.get(path).await;
+    assert_eq!(answer.status, StatusCode::OK, "{path}: {}", answer.text);
+    assert_eq!(
+        answer.headers["content-type"],
+        "application/atom+xml; charset=utf-8"
+    );
+    answer
+        .text
+        .parse()
+        .unwrap_or_else(|e| panic!("{path} is no Atom feed ({e}): {}", answer.text))
+}
+
+pub fn entry_titles(feed: &atom_syndication::Feed) -> Vec<String> {
+    feed.entries
+        .iter()
+        .map(|e| e.title.as_str().to_string())
+        .collect()
+}
+
+/// A new account, made a verified agent of `organisation` through the API: its claim filed,
+/// then verified by the moderator whose token is given. Returns the account's token.
+pub async fn verified_agent(
+    app: &TestApp,
+    moderator: &str,
+    email: &str,
+    organisation: &str,
+) -> String {
+    let token = app.user_token(email, email).await;
+    let claim = app
+        .post(
+            "/api/v1/claims",
+            &token,
+            serde_json::json!({"organisation": organisation}),
+        )
+        .await;
+    assert_eq!(claim.status, StatusCode::CREATED, "{}", claim.text);
+    verify_claim(app, moderator, &claim.body).await;
+    token
+}
+
+/// A moderator verifies a claim (as the API returned it).
+pub async fn verify_claim(app: &TestApp, moderator: &str, claim: &Value) {
+    let id = claim["id"].as_i64().expect("claim id");
+    let decided = app
+        .post(
+            &format!("/api/v1/claims/{id}/decision"),
+            moderator,
+            serde_json::json!({"verified": true}),
+        )
+        .await;
+    assert_eq!(decided.status, StatusCode::OK, "{}", decided.text);
+}
+
+/// Fetches and indexes a project now, as the worker would, its mirror kept under the app's
+/// data directory (local repositories allowed).
+pub async fn index_now(app: &TestApp, slug: &str) {
+    let indexer = civiforge::indexing::IndexContext {
+        store: app.store.clone(),
+        data_dir: app.data_dir.path().to_path_buf(),
+        policy: RepositoryUrlPolicy {
+            allow_local: true,
+            allow_private_networks: false,
+        },
+        limits: civiforge_indexer::fetch::FetchLimits::default(),
+    };
+    let id = app
+        .store
+        .project_ids(&[slug.to_string()])
+        .await
+        .expect("ids")[0]
+        .0;
+    indexer.index_project(id).await.expect("index");
+}
+
+/// Asserts that a table (as [`html::Page::rows`] reads it) has this row.
+pub fn assert_has_row(rows: &[Vec<String>], expected: &[&str]) {
+    assert!(
+        rows.iter().any(|row| row == expected),
+        "no row {expected:?} in {rows:?}"
+    );
+}
+
+/// Posts `body` and asserts it is refused with a 4xx of `code` whose text says `message`.
+pub async fn assert_refused(
+    app: &TestApp,
+    uri: &str,
+    token: &str,
+    body: &Value,
+    code: &str,
+    message: &str,
+) {
+    let answer = app.post(uri, token, body.clone()).await;
+    assert!(answer.status.is_client_error(), "{body}: {}", answer.text);
+    assert_eq!(answer.error_code(), code, "{body}: {}", answer.text);
+    assert!(answer.text.contains(message), "{body}: {}", answer.text);
+}

@@ -30,86 +30,47 @@ impl AdoptionStore for Engine {
         declaration: crate::model::AdoptionDeclaration,
         audit: &crate::model::Audit,
     ) -> crate::store::StoreResult<(crate::model::Adoption, bool)> {
-        use crate::store::StoreError;
         let project_id = self.project_id(&declaration.project_slug).await?;
         let organisation = self
-            .organisation(&declaration.organisation_id)
-            .await?
-            .ok_or(StoreError::NotFound(crate::model::Entity::Organisation))?;
-        let now = chrono::Utc::now();
-        let status = declaration.status.as_str();
-        let verification = declaration.verification.as_str();
-        let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
-        let existing: Option<i64> = sqlx::query_scalar(
-            "SELECT id FROM adoptions WHERE project_id = $1 AND organisation_id = $2",
-        )
-        .bind(project_id)
-        .bind(&organisation.id)
-        .fetch_optional(&mut *tx)
-        .await?;
-        let adoption_id: i64 = match existing {
-            Some(id) => {
-                sqlx::query(
-                    "UPDATE adoptions SET version = $1, status = $2, since = $3, \
-                     declared_by = $4, verification = $5, updated_at = $6 WHERE id = $7",
-                )
-                .bind(&declaration.version)
-                .bind(status)
-                .bind(declaration.since)
-                .bind(declaration.declared_by)
-                .bind(verification)
-                .bind(now)
-                .bind(id)
-                .execute(&mut *tx)
-                .await?;
-                id
-            }
-            None => {
-                sqlx::query_scalar(
-                    "INSERT INTO adoptions (project_id, organisation_id, version, status, \
-                     since, declared_by, verification, declared_at, updated_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING id",
-                )
-                .bind(project_id)
-                .bind(&organisation.id)
-                .bind(&declaration.version)
-                .bind(status)
-                .bind(declaration.since)
-                .bind(declaration.declared_by)
-                .bind(verification)
-                .bind(now)
-                .fetch_one(&mut *tx)
-                .await?
-            }
-        };
-        sqlx::query(
-            "INSERT INTO adoption_events (adoption_id, version, status, since, declared_by, \
-             verification, at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        )
-        .bind(adoption_id)
-        .bind(&declaration.version)
-        .bind(status)
-        .bind(declaration.since)
-        .bind(declaration.declared_by)
-        .bind(verification)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
-        sqlx::query("INSERT INTO change_log (entity, entity_id, at) VALUES ('project', $1, $2)")
-            .bind(project_id)
-            .bind(now)
-            .execute(&mut *tx)
+            .existing_organisation(&declaration.organisation_id)
             .await?;
+        let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
+        let (adoption_id, created) =
+            write_adoption(&mut tx, project_id, &organisation, &declaration).await?;
         super::audit::append(&mut tx, audit).await?;
         tx.commit().await?;
-        let row: crate::store::rows::AdoptionRow = sqlx::query_as(concat!(
-            crate::store::rows::adoption_select!(),
-            " WHERE a.id = $1"
-        ))
-        .bind(adoption_id)
-        .fetch_one(&self.pool)
-        .await?;
-        Ok((row.into(), existing.is_none()))
+        Ok((self.adoption_by_id(adoption_id).await?, created))
+    }
+
+    async fn declare_adoptions(
+        &self,
+        declarations: Vec<crate::model::AdoptionDeclaration>,
+        audit: &crate::model::Audit,
+    ) -> crate::store::StoreResult<Vec<crate::model::Adoption>> {
+        let mut resolved = Vec::with_capacity(declarations.len());
+        for declaration in declarations {
+            let project_id = self.project_id(&declaration.project_slug).await?;
+            let organisation = self
+                .existing_organisation(&declaration.organisation_id)
+                .await?;
+            resolved.push((project_id, organisation, declaration));
+        }
+        let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
+        let mut ids = Vec::with_capacity(resolved.len());
+        for (project_id, organisation, declaration) in &resolved {
+            ids.push(
+                write_adoption(&mut tx, *project_id, organisation, declaration)
+                    .await?
+                    .0,
+            );
+        }
+        super::audit::append(&mut tx, audit).await?;
+        tx.commit().await?;
+        let mut adoptions = Vec::with_capacity(ids.len());
+        for id in ids {
+            adoptions.push(self.adoption_by_id(id).await?);
+        }
+        Ok(adoptions)
     }
 
     async fn adoption_history(
@@ -224,4 +185,107 @@ impl AdoptionStore for Engine {
         .fetch_all(&self.pool)
         .await?)
     }
+}
+
+impl Engine {
+    /// The current id of an organisation, or `NotFound`.
+    async fn existing_organisation(&self, id: &str) -> crate::store::StoreResult<String> {
+        Ok(self
+            .organisation(id)
+            .await?
+            .ok_or(crate::store::StoreError::NotFound(
+                crate::model::Entity::Organisation,
+            ))?
+            .id)
+    }
+
+    async fn adoption_by_id(&self, id: i64) -> crate::store::StoreResult<crate::model::Adoption> {
+        let row: crate::store::rows::AdoptionRow = sqlx::query_as(concat!(
+            crate::store::rows::adoption_select!(),
+            " WHERE a.id = $1"
+        ))
+        .bind(id)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(row.into())
+    }
+}
+
+/// Writes one declaration inside `tx`: the adoption inserted or updated, its history event
+/// and the search index's change-log row. Returns the adoption's id and whether it is new.
+async fn write_adoption(
+    tx: &mut sqlx::Transaction<'_, super::dialect::Db>,
+    project_id: i64,
+    organisation_id: &str,
+    declaration: &crate::model::AdoptionDeclaration,
+) -> crate::store::StoreResult<(i64, bool)> {
+    let now = chrono::Utc::now();
+    let status = declaration.status.as_str();
+    let verification = declaration.verification.as_str();
+    let existing: Option<i64> = sqlx::query_scalar(
+        "SELECT id FROM adoptions WHERE project_id = $1 AND organisation_id = $2",
+    )
+    .bind(project_id)
+    .bind(organisation_id)
+    .fetch_optional(&mut **tx)
+    .await?;
+    let adoption_id: i64 = match existing {
+        Some(id) => {
+            sqlx::query(
+                "UPDATE adoptions SET version = $1, status = $2, since = $3, \
+                 declared_by = $4, verification = $5, updated_at = $6, \
+                 declared_by_organisation = $7 WHERE id = $8",
+            )
+            .bind(&declaration.version)
+            .bind(status)
+            .bind(declaration.since)
+            .bind(declaration.declared_by)
+            .bind(verification)
+            .bind(now)
+            .bind(&declaration.declared_by_organisation)
+            .bind(id)
+            .execute(&mut **tx)
+            .await?;
+            id
+        }
+        None => {
+            sqlx::query_scalar(
+                "INSERT INTO adoptions (project_id, organisation_id, version, status, \
+                 since, declared_by, verification, declared_at, updated_at, \
+                 declared_by_organisation) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $9) RETURNING id",
+            )
+            .bind(project_id)
+            .bind(organisation_id)
+            .bind(&declaration.version)
+            .bind(status)
+            .bind(declaration.since)
+            .bind(declaration.declared_by)
+            .bind(verification)
+            .bind(now)
+            .bind(&declaration.declared_by_organisation)
+            .fetch_one(&mut **tx)
+            .await?
+        }
+    };
+    sqlx::query(
+        "INSERT INTO adoption_events (adoption_id, version, status, since, declared_by, \
+         verification, at, declared_by_organisation) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(adoption_id)
+    .bind(&declaration.version)
+    .bind(status)
+    .bind(declaration.since)
+    .bind(declaration.declared_by)
+    .bind(verification)
+    .bind(now)
+    .bind(&declaration.declared_by_organisation)
+    .execute(&mut **tx)
+    .await?;
+    sqlx::query("INSERT INTO change_log (entity, entity_id, at) VALUES ('project', $1, $2)")
+        .bind(project_id)
+        .bind(now)
+        .execute(&mut **tx)
+        .await?;
+    Ok((adoption_id, existing.is_none()))
 }

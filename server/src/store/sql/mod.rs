@@ -9,14 +9,17 @@ mod adoptions;
 mod audit;
 mod catalogue;
 mod claims;
+mod groups;
 mod imports;
 mod jobs;
 mod lag;
 mod mail;
 mod organisations;
 mod projects;
+mod providers;
 mod search_feed;
 mod snapshots;
+mod structures;
 
 use super::dialect;
 use dialect::{BEGIN_WRITE, ENGINE, Engine, MIGRATOR};

@@ -240,6 +240,8 @@ impl ProjectStore for Engine {
                 "(SELECT COUNT(*) FROM adoptions a WHERE a.project_id = p.id \
                  AND a.status = 'in_use') DESC, lower(p.name), p.id"
             ),
+            // Ids grow with each registration: the primary key gives the order.
+            ProjectOrder::Newest => crate::store::rows::page_of_projects!("p.id DESC"),
         };
         let rows: Vec<crate::store::rows::ProjectRow> = sqlx::query_as(sql)
             .bind(&filter.category)
