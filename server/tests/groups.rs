@@ -56,8 +56,14 @@ async fn commune(app: &TestApp, written: &str) -> (String, String) {
     )
 }
 
-/// Registers a project from a fresh local repository tagged `tags`, indexed at once.
-async fn project(app: &TestApp, token: &str, name: &str, slug: &str, tags: &[&str]) -> TestRepo {
+/// Registers a project of a category from a fresh local repository tagged `tags`, indexed
+/// at once.
+async fn project(
+    app: &TestApp,
+    token: &str,
+    (name, slug, category): (&str, &str, &str),
+    tags: &[&str],
+) -> TestRepo {
     let mut repo = TestRepo::new();
     for tag in tags {
         repo.write("VERSION", tag);
@@ -68,7 +74,7 @@ async fn project(app: &TestApp, token: &str, name: &str, slug: &str, tags: &[&st
         .post(
             "/api/v1/projects",
             token,
-            json!({"repository_url": repo.url(), "name": name, "slug": slug}),
+            json!({"repository_url": repo.url(), "name": name, "slug": slug, "categories": [category]}),
         )
         .await;
     assert_eq!(
@@ -137,9 +143,17 @@ async fn the_2007_groups_meet_on_civiforge(engine: Engine) {
         atreal.text
     );
 
-    let mut openelec = project(&app, &moderator, "openElec", "openelec", &["2.01", "2.02"]).await;
-    project(&app, &moderator, "openRésultat", "openresultat", &["1.4"]).await;
-    project(&app, &moderator, "OpenFoncier", "openfoncier", &["0.9"]).await;
+    let elections = ("openElec", "openelec", "elections");
+    let mut openelec = project(&app, &moderator, elections, &["2.01", "2.02"]).await;
+    let resultats = ("openRésultat", "openresultat", "elections");
+    project(&app, &moderator, resultats, &["1.4"]).await;
+    project(
+        &app,
+        &moderator,
+        ("OpenFoncier", "openfoncier", "urbanisme"),
+        &["0.9"],
+    )
+    .await;
 
     let arles = verified_agent(&app, &moderator, "dsi@ville-arles.fr", &town["Arles"]).await;
     let istres = verified_agent(&app, &moderator, "dsi@istres.fr", &town["Istres"]).await;
@@ -370,6 +384,31 @@ async fn the_2007_groups_meet_on_civiforge(engine: Engine) {
     );
     let summary = actions_feed.entries[0].summary.as_ref().expect("summary");
     assert!(summary.as_str().contains("faite"), "{}", summary.as_str());
+    let in_elections = feed(&app, "/feeds/categories/elections.atom").await;
+    let titles = entry_titles(&in_elections);
+    assert_eq!(titles[0], "openElec 2.03", "{titles:?}");
+    assert!(
+        titles.contains(&"openRésultat 1.4".to_string()),
+        "{titles:?}"
+    );
+    assert!(
+        !titles.iter().any(|t| t.starts_with("OpenFoncier")),
+        "{titles:?}"
+    );
+    assert_eq!(
+        app.get("/feeds/categories/jeux.atom").await.status,
+        StatusCode::NOT_FOUND
+    );
+    let category = Page::parse(&app.get("/categories/elections").await.text);
+    assert_eq!(
+        category.attr("link[rel=alternate][type='application/atom+xml']", "href"),
+        "/feeds/categories/elections.atom"
+    );
+    let home = Page::parse(&app.get("/").await.text);
+    assert_eq!(
+        home.attr("link[rel=alternate][type='application/atom+xml']", "href"),
+        "/feeds/projects.atom"
+    );
     let new_projects = feed(&app, "/feeds/projects.atom").await;
     assert_eq!(
         entry_titles(&new_projects),
@@ -412,7 +451,82 @@ async fn the_2007_groups_meet_on_civiforge(engine: Engine) {
         "no form for visitors"
     );
 
+    gardanne_is_told_what_its_peers_use(&app, &town["Gardanne"]).await;
+    the_group_and_the_departement_have_their_dashboards(&app).await;
     bad_inputs_are_refused_with_nothing_written(&app, &moderator, &arles, &town).await;
+}
+
+/// Gardanne (Métropole d'Aix-Marseille-Provence, about 21,000 inhabitants, in two of the
+/// groups) is offered openElec, which Istres and Arles run, with every reason.
+async fn gardanne_is_told_what_its_peers_use(app: &TestApp, gardanne: &str) {
+    let answer = app
+        .get(&format!("/api/v1/organisations/{gardanne}/suggestions"))
+        .await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.text);
+    let first = &answer.body["items"][0];
+    assert_eq!(first["slug"], "openelec", "{}", answer.text);
+    let reasons: Vec<(String, String)> = first["reasons"]
+        .as_array()
+        .expect("reasons")
+        .iter()
+        .map(|r| {
+            (
+                r["circle"].as_str().expect("circle").to_string(),
+                r["label"].as_str().expect("label").to_string(),
+            )
+        })
+        .collect();
+    let expected = [
+        ("epci", "utilisé par 1 commune de votre EPCI"),
+        ("group", "utilisé par 2 membres de vos groupes de travail"),
+        ("departement", "utilisé par 2 organisations du département"),
+        (
+            "population",
+            "utilisé par 1 commune de 20 000 à 49 999 habitants",
+        ),
+    ];
+    let expected: Vec<(String, String)> = expected
+        .iter()
+        .map(|(c, l)| (c.to_string(), l.to_string()))
+        .collect();
+    assert_eq!(reasons, expected);
+    assert_eq!(first["reason"], "utilisé par 1 commune de votre EPCI");
+    let page = Page::parse(&app.get(&format!("/organisations/{gardanne}")).await.text);
+    let card = page.text(".card");
+    assert!(card.contains("openElec"), "{card}");
+    assert!(
+        card.contains("2 membres de vos groupes de travail"),
+        "{card}"
+    );
+}
+
+/// The openElec group's dashboard (its five organisations, providers aside, and their two
+/// adoptions) and the Bouches-du-Rhône's, reached from the catalogue's form.
+async fn the_group_and_the_departement_have_their_dashboards(app: &TestApp) {
+    let group = Page::parse(&app.get("/tableaux-de-bord/groups/openelec").await.text);
+    assert_eq!(
+        group.text("h1"),
+        "Tableau de bord : groupe de travail openElec"
+    );
+    // Its members work in the three active groups of the minutes.
+    assert_eq!(group.texts("dl.dashboard-facts dd"), ["5", "2", "3"]);
+    let lag = group.rows("table.dashboard-lag");
+    assert_has_row(&lag, &["une version de retard", "1"]);
+    assert_has_row(&lag, &["deux versions ou plus", "1"]);
+    let chosen = app.get("/tableaux-de-bord?departement=13").await;
+    assert_eq!(chosen.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        chosen.headers["location"],
+        "/tableaux-de-bord/departements/13"
+    );
+    let departement = Page::parse(&app.get("/tableaux-de-bord/departements/13").await.text);
+    assert_eq!(
+        departement.text("h1"),
+        "Tableau de bord : Bouches-du-Rhône (13)"
+    );
+    assert_eq!(departement.texts("dl.dashboard-facts dd")[1..], ["2", "3"]);
+    let csv = app.get("/tableaux-de-bord/groups/openelec.csv").await;
+    assert!(csv.text.contains("groupes_actifs,,3"), "{}", csv.text);
 }
 
 /// Every bad input of the issue: a clear error, and the groups as they were.

@@ -165,6 +165,17 @@ async fn who_supports_opencimetiere_in_the_gironde(engine: Engine) {
         ],
     );
     assert_has_row(&rows, &["Formations Libres", "formation", "partout"]);
+    let provider_page = Page::parse(&app.get("/organisations/org-gironde-numerique").await.text);
+    assert_has_row(
+        &provider_page.rows("table.provides"),
+        &[
+            "openCimetière",
+            "hébergement, assistance",
+            "Gironde (33), Landes (40), Province du Hainaut (be-50000)",
+        ],
+    );
+    let of_atreal = app.get("/api/v1/providers?organisation=org-atreal").await;
+    assert_eq!(of_atreal.body["total"], 1, "{}", of_atreal.text);
     let search = app
         .get("/prestataires?projet=opencimetiere&departement=33&service=hosting")
         .await;

@@ -208,6 +208,8 @@ async fn imio_declares_for_its_members(engine: Engine) {
     assert!(v42[2].contains("CPAS de La Louvière"), "{v42:?}");
     assert!(html.text("dl.facts").contains("Intercommunale"));
 
+    imio_has_its_dashboard(&app).await;
+
     // Bad inputs: each a clear error, nothing written.
     let before = app
         .get("/api/v1/projects/ia-delib/adoptions?limit=100")
@@ -306,6 +308,121 @@ async fn imio_declares_for_its_members(engine: Engine) {
         app.get("/api/v1/organisations/org-imio/members").await.body["total"],
         7
     );
+}
+
+/// The structure's dashboard: its members' adoptions this year, as a page and as CSV.
+async fn imio_has_its_dashboard(app: &TestApp) {
+    let page = app.get("/tableaux-de-bord/organisations/org-imio").await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.text);
+    let html = Page::parse(&page.text);
+    assert_eq!(html.text("h1"), "Tableau de bord : IMIO");
+    let facts = html.texts("dl.dashboard-facts dd");
+    assert_eq!(
+        facts,
+        ["8", "7", "0"],
+        "IMIO and its 7 members, their adoptions, no group"
+    );
+    let this_year = chrono::Utc::now().format("%Y").to_string();
+    let years = html.rows("table.dashboard-years");
+    assert_eq!(years.last().expect("this year")[0], this_year);
+    assert_eq!(years.last().expect("this year")[1..], ["7", "7", "1"]);
+    // iA.Delib is not indexed: no version is known.
+    assert!(
+        html.rows("table.dashboard-lag")
+            .contains(&vec!["version inconnue".to_string(), "7".into()])
+    );
+    let svg = html.all("figure.chart svg[role=img]");
+    assert_eq!(svg.len(), 3, "three charts, each an image with its figures");
+    assert!(
+        svg[0]
+            .value()
+            .attr("aria-label")
+            .unwrap_or_default()
+            .contains(&format!("{this_year} : 7")),
+        "the figures are in the chart's text alternative"
+    );
+
+    let csv = app
+        .get("/tableaux-de-bord/organisations/org-imio.csv")
+        .await;
+    assert_eq!(csv.status, StatusCode::OK);
+    assert_eq!(csv.headers["content-type"], "text/csv; charset=utf-8");
+    assert!(
+        csv.headers["content-disposition"]
+            .to_str()
+            .expect("ascii")
+            .contains("attachment")
+    );
+    let lines: Vec<&str> = csv.text.lines().collect();
+    assert_eq!(lines[0], "indicateur,periode,valeur");
+    assert!(lines.contains(&"organisations,,8"), "{lines:?}");
+    assert!(
+        lines.contains(&format!("nouvelles_adoptions,{this_year},7").as_str()),
+        "{lines:?}"
+    );
+    assert!(
+        lines.contains(&"retard_de_version,version inconnue,7"),
+        "{lines:?}"
+    );
+
+    // Its yearly report, linked from the dashboard.
+    let report_path = format!("/tableaux-de-bord/organisations/org-imio/{this_year}");
+    assert_eq!(
+        html.attr(&format!("a[href='{report_path}']"), "href"),
+        report_path
+    );
+    let report = app.get(&report_path).await;
+    assert_eq!(report.status, StatusCode::OK, "{}", report.text);
+    let report = Page::parse(&report.text);
+    assert_eq!(
+        report.text("h1"),
+        format!("Rapport d'activité {this_year} : IMIO")
+    );
+    assert_eq!(
+        report.texts("dl.report-facts dd"),
+        ["7", "7", "7", "1", "0"]
+    );
+    let declared = report.rows("table.report-adoptions");
+    assert_eq!(declared.len(), 7);
+    let namur = declared.iter().find(|r| r[0] == "Namur").expect("Namur");
+    assert_eq!((namur[2].as_str(), namur[4].as_str()), ("4.1", "le membre"));
+    let cpas = declared
+        .iter()
+        .find(|r| r[0] == "CPAS de La Louvière")
+        .expect("CPAS");
+    assert_eq!((cpas[2].as_str(), cpas[4].as_str()), ("4.2", "IMIO"));
+    for missing in [
+        format!("/tableaux-de-bord/organisations/commune-be-92094/{this_year}"),
+        "/tableaux-de-bord/organisations/org-imio/10000".to_string(),
+        "/tableaux-de-bord/groups/org-imio/2026".to_string(),
+    ] {
+        assert_eq!(
+            app.get(&missing).await.status,
+            StatusCode::NOT_FOUND,
+            "{missing}"
+        );
+    }
+
+    let belgium = app.get("/tableaux-de-bord").await;
+    assert_eq!(belgium.status, StatusCode::OK);
+    let catalogue_csv = app.get("/tableaux-de-bord.csv").await;
+    assert!(
+        catalogue_csv.text.contains("adoptions,,7"),
+        "{}",
+        catalogue_csv.text
+    );
+    for missing in [
+        "/tableaux-de-bord/organisations/org-nulle-part",
+        "/tableaux-de-bord/planetes/mars",
+        "/tableaux-de-bord/departements/999.csv",
+        "/tableaux-de-bord/groups/aucun",
+    ] {
+        assert_eq!(
+            app.get(missing).await.status,
+            StatusCode::NOT_FOUND,
+            "{missing}"
+        );
+    }
 }
 
 on_both_engines!(imio_declares_for_its_members);

@@ -9,6 +9,7 @@ mod actor;
 pub mod addresses;
 pub mod adoptions;
 pub mod claims;
+mod dashboards;
 mod error;
 pub mod groups;
 pub mod known_users;

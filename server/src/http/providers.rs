@@ -31,6 +31,8 @@ pub struct ProviderQuery {
     /// and those covering everywhere.
     departement: Option<String>,
     service: Option<ServiceKind>,
+    /// The provider's organisation id.
+    organisation: Option<String>,
     limit: Option<u32>,
     offset: Option<u32>,
 }
@@ -46,6 +48,7 @@ impl ProviderQuery {
             project: project.or(self.project).filter(|p| !p.is_empty()),
             departement: self.departement,
             service: self.service,
+            organisation: self.organisation.filter(|o| !o.is_empty()),
         };
         (filter, window)
     }

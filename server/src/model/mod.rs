@@ -7,15 +7,19 @@ use utoipa::ToSchema;
 // First: the others declare their vocabularies with its `text_values!`.
 #[macro_use]
 mod values;
+mod dashboards;
 mod groups;
 mod lag;
 mod mail;
+mod peers;
 mod providers;
 mod reports;
 mod structures;
+pub use dashboards::*;
 pub use groups::*;
 pub use lag::*;
 pub use mail::*;
+pub use peers::*;
 pub use providers::*;
 pub use reports::*;
 pub use structures::*;
@@ -328,18 +332,6 @@ pub enum ProjectOrder {
     MostAdopted,
     /// Most recently registered first.
     Newest,
-}
-
-/// A project that peers of an organisation use and it does not.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct PeerSuggestion {
-    pub slug: String,
-    pub name: String,
-    pub summary: String,
-    /// Peers using it.
-    pub peers: i64,
-    /// Why it is suggested, in French.
-    pub reason: String,
 }
 
 /// An organisation search.

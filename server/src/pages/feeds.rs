@@ -1,7 +1,8 @@
 //! Atom feeds (RFC 4287) at the contract's addresses: a project's releases
 //! (`/feeds/projects/{slug}.atom`), those of everything an organisation uses
-//! (`/feeds/organisations/{id}.atom`), a working group's actions (`/feeds/groups/{slug}.atom`)
-//! and new projects (`/feeds/projects.atom`). Linked from their pages with
+//! (`/feeds/organisations/{id}.atom`), a working group's actions (`/feeds/groups/{slug}.atom`),
+//! the releases of a category (`/feeds/categories/{slug}.atom`) and new projects
+//! (`/feeds/projects.atom`). Linked from their pages with
 //! `<link rel="alternate">`, so that a feed reader offers them.
 
 use atom_syndication::{Entry, Feed, FixedDateTime, Link, Person, Text};
@@ -75,7 +76,52 @@ pub async fn organisation_releases(
         Err(error) => return state.web.refusal(&error.into()),
     };
     let base = base_url(&state);
-    let page = format!("{base}/organisations/{}", organisation.id);
+    releases_feed(
+        &base,
+        format!("Nouvelles versions des logiciels de {}", organisation.name),
+        format!("{base}/feeds/organisations/{}.atom", organisation.id),
+        &format!("{base}/organisations/{}", organisation.id),
+        &releases,
+    )
+}
+
+/// `/feeds/categories/{slug}.atom`: new releases of the projects of a category.
+pub async fn category_releases(
+    State(state): State<AppState>,
+    Path(file): Path<String>,
+) -> Response {
+    let Some(category) = file
+        .strip_suffix(".atom")
+        .and_then(crate::categories::by_slug)
+    else {
+        return state.web.error(StatusCode::NOT_FOUND);
+    };
+    let releases = match state
+        .store
+        .releases_in_category(category.slug, ENTRIES as i64)
+        .await
+    {
+        Ok(releases) => releases,
+        Err(error) => return state.web.refusal(&error.into()),
+    };
+    let base = base_url(&state);
+    releases_feed(
+        &base,
+        format!("Nouvelles versions : {}", category.label),
+        format!("{base}/feeds/categories/{}.atom", category.slug),
+        &format!("{base}/categories/{}", category.slug),
+        &releases,
+    )
+}
+
+/// A feed of releases of several projects, each entry linking to its project's page.
+fn releases_feed(
+    base: &str,
+    title: String,
+    id: String,
+    page: &str,
+    releases: &[crate::model::UsedRelease],
+) -> Response {
     let newest = releases.iter().filter_map(|r| r.date).max();
     let entries = releases
         .iter()
@@ -90,9 +136,9 @@ pub async fn organisation_releases(
         })
         .collect();
     atom(feed(
-        format!("Nouvelles versions des logiciels de {}", organisation.name),
-        format!("{base}/feeds/organisations/{}.atom", organisation.id),
-        &page,
+        title,
+        id,
+        page,
         newest.unwrap_or(DateTime::UNIX_EPOCH),
         entries,
     ))

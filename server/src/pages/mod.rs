@@ -3,6 +3,8 @@
 mod account;
 mod agent;
 mod assets;
+mod charts;
+mod dashboards;
 mod email_links;
 mod feeds;
 pub mod format;
@@ -31,6 +33,7 @@ pub fn routes() -> Router<AppState> {
         .route("/feeds/projects/{file}", get(feeds::project_releases))
         .route("/feeds/projects.atom", get(feeds::new_projects))
         .route("/feeds/groups/{file}", get(feeds::group_actions))
+        .route("/feeds/categories/{file}", get(feeds::category_releases))
         .route(
             "/feeds/organisations/{file}",
             get(feeds::organisation_releases),
@@ -38,6 +41,13 @@ pub fn routes() -> Router<AppState> {
         .route("/organisations/{id}", get(organisation_page::organisation))
         .route("/groupes", get(groups::list))
         .route("/prestataires", get(providers::search))
+        .route("/tableaux-de-bord", get(dashboards::catalogue))
+        .route("/tableaux-de-bord.csv", get(dashboards::catalogue_csv))
+        .route("/tableaux-de-bord/{scope}/{id}", get(dashboards::scoped))
+        .route(
+            "/tableaux-de-bord/{scope}/{id}/{year}",
+            get(dashboards::yearly_report),
+        )
         .route("/groupes/{slug}", get(groups::show))
         .route("/groupes/{slug}/actions", post(groups::add_action))
         .route(

@@ -62,6 +62,18 @@ pub async fn organisation_page(
         Ok(parts) => parts,
         Err(error) => return state.web.refusal(&error),
     };
+    let provides = crate::store::ProviderFilter {
+        organisation: Some(id.clone()),
+        ..Default::default()
+    };
+    let everything = crate::model::Window {
+        limit: 100,
+        offset: 0,
+    };
+    let provides = match state.domain.providers(provides, everything).await {
+        Ok(page) => super::providers::provider_rows(state, page.items).await,
+        Err(error) => return state.web.refusal(&error),
+    };
     let groups = match groups_of(state, &id).await {
         Ok(groups) => groups,
         Err(error) => return state.web.refusal(&error),
@@ -124,6 +136,7 @@ pub async fn organisation_page(
             updates,
             members => Serde(members),
             member_usage,
+            provides,
             groups,
             departement,
             suggestions => Serde(suggestions),

@@ -3,7 +3,6 @@
 
 use super::session::RenderFor;
 use std::collections::BTreeMap;
-use std::fmt::Write;
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -11,7 +10,7 @@ use axum::response::Response;
 use minijinja::context;
 use minijinja::value::Serde;
 
-use super::format::{escape, french_datetime, status_label};
+use super::format::{french_datetime, status_label};
 use crate::categories;
 use crate::model::Window;
 use crate::state::AppState;
@@ -39,38 +38,7 @@ fn versions_chart(in_use: &[(Option<String>, i64)]) -> Option<String> {
         bars.truncate(MAX_BARS - 1);
         bars.push(("autres".into(), rest));
     }
-    let max = bars.iter().map(|(_, n)| *n).max().unwrap_or(1).max(1);
-    let (row, label_width, bar_width) = (28, 120, 240);
-    let height = bars.len() * row + 8;
-    let description: Vec<String> = bars.iter().map(|(v, n)| format!("{v} : {n}")).collect();
-    let mut svg = String::new();
-    let _ = write!(
-        svg,
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {} {height}\" role=\"img\" aria-label=\"Versions en service : {}\">",
-        label_width + bar_width + 50,
-        escape(&description.join(", "))
-    );
-    for (i, (version, count)) in bars.iter().enumerate() {
-        let y = i * row + 4;
-        let width = (*count as f64 / max as f64 * bar_width as f64)
-            .round()
-            .max(2.0);
-        let shown: String = version.chars().take(16).collect();
-        let _ = write!(
-            svg,
-            "<text x=\"{}\" y=\"{}\" text-anchor=\"end\" font-size=\"13\" fill=\"#161616\">{}</text>\
-             <rect x=\"{label_width}\" y=\"{y}\" width=\"{width}\" height=\"{}\" fill=\"#000091\"></rect>\
-             <text x=\"{}\" y=\"{}\" font-size=\"13\" fill=\"#161616\">{count}</text>",
-            label_width - 8,
-            y + 15,
-            escape(&shown),
-            row - 8,
-            label_width as f64 + width + 6.0,
-            y + 15,
-        );
-    }
-    svg.push_str("</svg>");
-    Some(svg)
+    Some(super::charts::bar_chart("Versions en service", &bars))
 }
 
 /// README headings sit under the page's « Présentation » heading (an `h2`): they move two

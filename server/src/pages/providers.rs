@@ -38,6 +38,7 @@ pub async fn search(
         project: project.clone(),
         departement: form.departement.clone(),
         service,
+        organisation: None,
     };
     let window = Window {
         limit: PROVIDERS_PER_PAGE,

@@ -15,6 +15,12 @@ pub trait VersionLagStore: Send + Sync {
     /// What an organisation uses (visible projects, in use) at a known version older than
     /// its project's latest release.
     async fn updates_available(&self, organisation_id: &str) -> StoreResult<Vec<UpdateAvailable>>;
+    /// The newest releases of the visible projects of a category, newest first.
+    async fn releases_in_category(
+        &self,
+        category: &str,
+        limit: i64,
+    ) -> StoreResult<Vec<UsedRelease>>;
     /// The newest releases of the visible projects an organisation uses, newest first.
     async fn releases_used_by(
         &self,

@@ -9,6 +9,7 @@ mod adoptions;
 mod audit;
 mod catalogue;
 mod claims;
+mod dashboards;
 mod groups;
 mod imports;
 mod jobs;
@@ -29,6 +30,7 @@ pub use adoptions::AdoptionStore;
 pub use audit::AuditStore;
 pub use catalogue::CatalogueStore;
 pub use claims::ClaimStore;
+pub use dashboards::DashboardStore;
 pub use groups::{GroupFilter, GroupStore};
 pub use imports::{ImportRefusal, ImportStore, ImportedAdoption, ImportedProject};
 pub use jobs::JobStore;
@@ -44,9 +46,9 @@ pub use structures::StructureStore;
 /// Every store interface, for callers of their methods.
 pub mod prelude {
     pub use super::{
-        AccountStore, AdoptionStore, AuditStore, CatalogueStore, ClaimStore, GroupStore,
-        ImportStore, JobStore, MailStore, OrganisationStore, ProjectStore, ProviderStore,
-        SearchFeedStore, SnapshotStore, Store, StructureStore, VersionLagStore,
+        AccountStore, AdoptionStore, AuditStore, CatalogueStore, ClaimStore, DashboardStore,
+        GroupStore, ImportStore, JobStore, MailStore, OrganisationStore, ProjectStore,
+        ProviderStore, SearchFeedStore, SnapshotStore, Store, StructureStore, VersionLagStore,
     };
 }
 
@@ -122,6 +124,7 @@ pub trait Store:
     + GroupStore
     + StructureStore
     + ProviderStore
+    + DashboardStore
     + Send
     + Sync
     + 'static

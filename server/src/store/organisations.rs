@@ -31,8 +31,9 @@ pub trait OrganisationStore: Send + Sync {
     /// The organisation with this id, or the current one that an old code resolves to.
     async fn organisation(&self, id: &str) -> StoreResult<Option<Organisation>>;
     async fn organisation_detail(&self, id: &str) -> StoreResult<Option<OrganisationDetail>>;
-    /// Projects used by organisations of the same département, then of the same EPCI,
-    /// that this one does not declare, most used first.
+    /// Projects that peers of this organisation use and it does not declare: peers of its
+    /// EPCI, of its pooling structures, of its working groups, of its département and, for a
+    /// commune, of its population band; each with every reason, the closest circle first.
     async fn peer_suggestions(
         &self,
         organisation_id: &str,

@@ -15,6 +15,8 @@ pub struct ProviderFilter {
     /// those covering everywhere.
     pub departement: Option<String>,
     pub service: Option<ServiceKind>,
+    /// The provider's organisation id.
+    pub organisation: Option<String>,
 }
 
 /// Service providers of projects.

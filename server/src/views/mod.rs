@@ -77,6 +77,8 @@ const TEMPLATES: &[(&str, &str)] = &[
     template!("groups.html"),
     template!("group.html"),
     template!("providers.html"),
+    template!("dashboard.html"),
+    template!("report.html"),
 ];
 
 impl Web {

@@ -122,6 +122,24 @@ impl VersionLagStore for Engine {
             .collect())
     }
 
+    async fn releases_in_category(
+        &self,
+        category: &str,
+        limit: i64,
+    ) -> StoreResult<Vec<UsedRelease>> {
+        Ok(sqlx::query_as::<Db, UsedRelease>(
+            "SELECT p.slug AS project, p.name AS project_name, v.name AS version, v.date \
+             FROM project_categories c JOIN projects p ON p.id = c.project_id \
+             JOIN versions v ON v.project_id = c.project_id \
+             WHERE c.category = $1 AND p.hidden = FALSE AND v.is_release = TRUE \
+             ORDER BY v.date DESC NULLS LAST, v.id DESC LIMIT $2",
+        )
+        .bind(category)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
     async fn releases_used_by(
         &self,
         organisation_id: &str,

@@ -244,70 +244,7 @@ impl OrganisationStore for Engine {
                 crate::model::Entity::Organisation,
             ));
         };
-        let mut suggestions: Vec<crate::model::PeerSuggestion> = Vec::new();
-        // Peers of the same département, then of the same EPCI.
-        let rows: Vec<(String, String, String, i64)> = sqlx::query_as(
-            "SELECT p.slug, p.name, p.summary, COUNT(DISTINCT a.organisation_id) AS peers \
-             FROM adoptions a JOIN projects p ON p.id = a.project_id \
-             JOIN organisations o ON o.id = a.organisation_id \
-             WHERE a.status = 'in_use' AND p.hidden = FALSE AND o.id <> $1 \
-               AND o.departement = $2 \
-               AND NOT EXISTS (SELECT 1 FROM adoptions mine WHERE mine.project_id = p.id \
-                               AND mine.organisation_id = $1) \
-             GROUP BY p.slug, p.name, p.summary ORDER BY peers DESC, p.name LIMIT $3",
-        )
-        .bind(&organisation.id)
-        .bind(&organisation.departement)
-        .bind(limit)
-        .fetch_all(&self.pool)
-        .await?;
-        for (slug, name, summary, peers) in rows {
-            let reason = format!(
-                "utilisé par {peers} organisation{} du département",
-                if peers > 1 { "s" } else { "" }
-            );
-            suggestions.push(crate::model::PeerSuggestion {
-                slug,
-                name,
-                summary,
-                peers,
-                reason,
-            });
-        }
-        let rows: Vec<(String, String, String, i64)> = sqlx::query_as(
-            "SELECT p.slug, p.name, p.summary, COUNT(DISTINCT a.organisation_id) AS peers \
-             FROM organisation_memberships mine_epci \
-             JOIN organisation_memberships peer ON peer.parent_id = mine_epci.parent_id \
-               AND peer.member_id <> mine_epci.member_id \
-             JOIN adoptions a ON a.organisation_id = peer.member_id AND a.status = 'in_use' \
-             JOIN projects p ON p.id = a.project_id \
-             WHERE mine_epci.member_id = $1 AND mine_epci.relation = 'epci' AND p.hidden = FALSE \
-               AND NOT EXISTS (SELECT 1 FROM adoptions mine WHERE mine.project_id = p.id \
-                               AND mine.organisation_id = $1) \
-             GROUP BY p.slug, p.name, p.summary ORDER BY peers DESC, p.name LIMIT $2",
-        )
-        .bind(&organisation.id)
-        .bind(limit)
-        .fetch_all(&self.pool)
-        .await?;
-        for (slug, name, summary, peers) in rows {
-            if suggestions.iter().any(|s| s.slug == slug) {
-                continue;
-            }
-            let reason = format!(
-                "utilisé par {peers} commune{} de la même intercommunalité",
-                if peers > 1 { "s" } else { "" }
-            );
-            suggestions.push(crate::model::PeerSuggestion {
-                slug,
-                name,
-                summary,
-                peers,
-                reason,
-            });
-        }
-        suggestions.truncate(usize::try_from(limit).unwrap_or(0));
-        Ok(suggestions)
+        self.suggestions_from_peers(&organisation, limit).await
     }
 }
 

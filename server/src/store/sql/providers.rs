@@ -9,7 +9,7 @@ use crate::model::{
 use crate::store::prelude::*;
 use crate::store::{ProviderFilter, StoreError, StoreResult};
 
-/// The filter of provider lists: `$1` project slug, `$2` area, `$3` service.
+/// The filter of provider lists: `$1` project slug, `$2` area, `$3` service, `$4` provider.
 macro_rules! provider_filter {
     () => {
         " FROM project_providers pp JOIN projects p ON p.id = pp.project_id \
@@ -19,7 +19,8 @@ macro_rules! provider_filter {
                WHERE a.project_id = pp.project_id AND a.organisation_id = pp.organisation_id) \
              OR EXISTS (SELECT 1 FROM project_provider_areas a WHERE a.project_id = pp.project_id \
                AND a.organisation_id = pp.organisation_id AND a.area = $2)) \
-         AND ($3 IS NULL OR ',' || pp.services || ',' LIKE '%,' || $3 || ',%')"
+         AND ($3 IS NULL OR ',' || pp.services || ',' LIKE '%,' || $3 || ',%') \
+         AND ($4 IS NULL OR pp.organisation_id = $4)"
     };
 }
 
@@ -96,6 +97,7 @@ impl ProviderStore for Engine {
             .bind(&filter.project)
             .bind(&filter.departement)
             .bind(service)
+            .bind(&filter.organisation)
             .fetch_one(&self.pool)
             .await?;
         type Row = (
@@ -111,11 +113,12 @@ impl ProviderStore for Engine {
         let rows: Vec<Row> = sqlx::query_as(concat!(
             "SELECT pp.project_id, p.slug, p.name, o.id, o.name, o.kind, pp.services, pp.updated_at",
             provider_filter!(),
-            " ORDER BY lower(p.name), lower(o.name), o.id LIMIT $4 OFFSET $5"
+            " ORDER BY lower(p.name), lower(o.name), o.id LIMIT $5 OFFSET $6"
         ))
         .bind(&filter.project)
         .bind(&filter.departement)
         .bind(service)
+        .bind(&filter.organisation)
         .bind(window.limit)
         .bind(window.offset)
         .fetch_all(&self.pool)
