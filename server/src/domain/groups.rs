@@ -217,7 +217,11 @@ fn summary(draft: &GroupDraft) -> serde_json::Value {
 /// A project hidden between the check and the write.
 fn hidden_project(error: StoreError) -> AppError {
     match error {
-        StoreError::NotFound(Entity::Project) => unknown_project_in("projects", ""),
+        StoreError::NotFound(Entity::Project) => AppError::unknown(
+            Entity::Project,
+            "projects",
+            "un des projets nommés vient d'être retiré du catalogue ; voir GET /api/v1/projects",
+        ),
         other => other.into(),
     }
 }
