@@ -6,11 +6,13 @@ use civiforge_indexer::{RepositoryLocation, RepositoryUrlPolicy};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+mod documents;
 mod groups;
 mod identity;
 mod providers;
 mod structures;
 
+pub use documents::*;
 pub use groups::*;
 pub use identity::{account_name, code_point, email_address, is_domain_name};
 pub use providers::*;
