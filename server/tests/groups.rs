@@ -15,8 +15,7 @@ use civiforge_indexer::RepositoryUrlPolicy;
 use common::browser::Browser;
 use common::html::Page;
 use common::{
-    Engine, TestApp, assert_has_row, assert_refused, create_token, create_user, entry_titles, feed,
-    index_now, verified_agent,
+    Engine, TestApp, assert_has_row, assert_refused, entry_titles, feed, index_now, verified_agent,
 };
 use git_support::TestRepo;
 use serde_json::{Value, json};
@@ -98,18 +97,7 @@ fn strings(value: &Value) -> Vec<String> {
 
 async fn the_2007_groups_meet_on_civiforge(engine: Engine) {
     let app = TestApp::with_policy(engine, LOCAL).await;
-    create_user(
-        &app.store,
-        "moderation@civiforge.fr",
-        "Modération",
-        "mot-de-passe-long",
-        true,
-    )
-    .await
-    .expect("moderator");
-    let moderator = create_token(&app.store, "moderation@civiforge.fr", "tests", None)
-        .await
-        .expect("token");
+    let moderator = app.moderator_token("moderation@civiforge.fr").await;
 
     let mut town = BTreeMap::new();
     for (written, name) in TOWNS {

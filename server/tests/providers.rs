@@ -7,9 +7,7 @@ mod common;
 
 use axum::http::StatusCode;
 use common::html::Page;
-use common::{
-    Engine, TestApp, assert_has_row, assert_refused, create_token, create_user, verified_agent,
-};
+use common::{Engine, TestApp, assert_has_row, assert_refused, verified_agent};
 use serde_json::{Value, json};
 
 fn names(page: &Value) -> Vec<String> {
@@ -23,18 +21,7 @@ fn names(page: &Value) -> Vec<String> {
 
 async fn who_supports_opencimetiere_in_the_gironde(engine: Engine) {
     let app = TestApp::new(engine).await;
-    create_user(
-        &app.store,
-        "moderation@civiforge.fr",
-        "Modération",
-        "mot-de-passe-long",
-        true,
-    )
-    .await
-    .expect("moderator");
-    let moderator = create_token(&app.store, "moderation@civiforge.fr", "tests", None)
-        .await
-        .expect("token");
+    let moderator = app.moderator_token("moderation@civiforge.fr").await;
     let maintainer = app
         .user_token("equipe@openmairie.org", "Équipe openMairie")
         .await;

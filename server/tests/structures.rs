@@ -8,9 +8,7 @@ mod common;
 
 use axum::http::StatusCode;
 use common::html::Page;
-use common::{
-    Engine, TestApp, assert_refused, create_token, create_user, verified_agent, verify_claim,
-};
+use common::{Engine, TestApp, assert_refused, verified_agent, verify_claim};
 use serde_json::{Value, json};
 
 /// The Belgian organisation a user finds first under this name.
@@ -38,18 +36,7 @@ fn ids(page: &Value) -> Vec<String> {
 
 async fn imio_declares_for_its_members(engine: Engine) {
     let app = TestApp::new(engine).await;
-    create_user(
-        &app.store,
-        "moderation@civiforge.be",
-        "Modération",
-        "mot-de-passe-long",
-        true,
-    )
-    .await
-    .expect("moderator");
-    let moderator = create_token(&app.store, "moderation@civiforge.be", "tests", None)
-        .await
-        .expect("token");
+    let moderator = app.moderator_token("moderation@civiforge.be").await;
 
     // IMIO's agent creates it; the claim to act for it waits for a moderator.
     let imio_agent = app.user_token("agent@imio.be", "Agent IMIO").await;

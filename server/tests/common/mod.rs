@@ -386,6 +386,16 @@ impl TestApp {
             .expect("create token")
     }
 
+    /// Creates an administrator (who moderates) and returns a token for it.
+    pub async fn moderator_token(&self, email: &str) -> String {
+        create_user(&self.store, email, "Modération", "mot-de-passe-long", true)
+            .await
+            .expect("moderator");
+        create_token(&self.store, email, "tests", None)
+            .await
+            .expect("token")
+    }
+
     /// Sends a request; `body` is sent as JSON when given.
     pub async fn request(
         &self,

@@ -45,9 +45,7 @@ impl GroupStore for Engine {
         write_parts(&mut tx, id, &draft, &project_ids, now).await?;
         super::audit::append(&mut tx, audit).await?;
         tx.commit().await?;
-        self.group(&draft.slug)
-            .await?
-            .ok_or(StoreError::NotFound(Entity::Group))
+        self.written_group(&draft.slug).await
     }
 
     async fn replace_group(
@@ -81,9 +79,7 @@ impl GroupStore for Engine {
         write_parts(&mut tx, id, &draft, &project_ids, now).await?;
         super::audit::append(&mut tx, audit).await?;
         tx.commit().await?;
-        self.group(slug)
-            .await?
-            .ok_or(StoreError::NotFound(Entity::Group))
+        self.written_group(slug).await
     }
 
     async fn add_group_action(
@@ -104,9 +100,7 @@ impl GroupStore for Engine {
         insert_action(&mut tx, id, position, &action, now).await?;
         super::audit::append(&mut tx, audit).await?;
         tx.commit().await?;
-        self.group(slug)
-            .await?
-            .ok_or(StoreError::NotFound(Entity::Group))
+        self.written_group(slug).await
     }
 
     async fn set_group_action_state(
@@ -134,9 +128,7 @@ impl GroupStore for Engine {
         }
         super::audit::append(&mut tx, audit).await?;
         tx.commit().await?;
-        self.group(slug)
-            .await?
-            .ok_or(StoreError::NotFound(Entity::Group))
+        self.written_group(slug).await
     }
 
     async fn group(&self, slug: &str) -> StoreResult<Option<Group>> {
@@ -299,6 +291,13 @@ impl GroupStore for Engine {
 }
 
 impl Engine {
+    /// A group just written, read back.
+    async fn written_group(&self, slug: &str) -> StoreResult<Group> {
+        self.group(slug)
+            .await?
+            .ok_or(StoreError::NotFound(Entity::Group))
+    }
+
     /// The ids of the named projects, or `NotFound` for one unknown or hidden.
     async fn group_project_ids(&self, slugs: &[String]) -> StoreResult<Vec<i64>> {
         let mut ids = Vec::with_capacity(slugs.len());
