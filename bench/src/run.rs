@@ -115,7 +115,7 @@ pub async fn run() -> anyhow::Result<()> {
         service.documents()
     );
     eprintln!("pages: server time");
-    let pages = pages::measure(&url, service.clone()).await?;
+    let pages = pages::measure(&url, service.clone(), &data_dir).await?;
     let civiforge_run = measure::engine(
         "civiforge",
         Client::Civiforge(service.clone()),

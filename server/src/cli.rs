@@ -314,8 +314,13 @@ async fn serve(config: Config, no_worker: bool) -> anyhow::Result<()> {
     let key =
         crate::secrets::ServerKey::load_or_create(&config.data_dir, config.secret_key.as_deref())?;
     let search = crate::search::SearchService::new(&config.data_dir, store.clone());
-    let mut state =
-        crate::state::AppState::new(store.clone(), config.url_policy, key, search.clone());
+    let mut state = crate::state::AppState::new(
+        store.clone(),
+        config.url_policy,
+        key,
+        search.clone(),
+        &config.data_dir,
+    );
     state.trusted_proxies = config.trusted_proxies.clone().into();
     state.domain = state.domain.with_public_url(config.public_url.clone());
     let listener = tokio::net::TcpListener::bind(config.listen)

@@ -41,9 +41,11 @@ impl AppState {
         url_policy: RepositoryUrlPolicy,
         server_key: ServerKey,
         search: Arc<SearchService>,
+        data_dir: &std::path::Path,
     ) -> Self {
+        let documents = crate::document_files::DocumentFiles::in_data_dir(data_dir);
         Self {
-            domain: Domain::new(store.clone(), url_policy),
+            domain: Domain::new(store.clone(), url_policy).with_documents(documents),
             store,
             url_policy,
             metrics: Arc::new(HttpMetrics::default()),

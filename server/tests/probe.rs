@@ -641,6 +641,7 @@ async fn app_with_short_lock_waits(db: common::TestDb) -> TestApp {
         civiforge_indexer::RepositoryUrlPolicy::default(),
         key,
         search.clone(),
+        data_dir.path(),
     );
     TestApp {
         store,

@@ -239,7 +239,7 @@ test('an agent declares an adoption through the form and sees it on both pages',
   await page.context().close();
 });
 
-test('without JavaScript, the group lead adds an action and marks it done; the structure shows what its members run', async () => {
+test('without JavaScript, the group lead adds an action and marks it done, shares a document; the structure shows what its members run', async () => {
   const context = await browser.newContext({ viewport: DESKTOP, locale: 'fr-FR', javaScriptEnabled: false });
   const page = await context.newPage();
   await signIn(page, MODERATOR);
@@ -256,6 +256,23 @@ test('without JavaScript, the group lead adds an action and marks it done; the s
   await page.waitForURL(/#actions/);
   const changed = page.locator('table.group-actions tr', { hasText: 'Formation des agents' });
   assert.equal(await changed.getByLabel(/État de l'action/).inputValue(), 'done');
+  // A document shared from the page's form, then downloaded as an attachment.
+  await page.getByRole('textbox', { name: 'Titre', exact: true }).fill('Cahier des charges de la version 4.2');
+  await page.getByLabel('Type de document').selectOption('specification');
+  await page.getByLabel('Fichier').setInputFiles({
+    name: 'cahier-des-charges.pdf',
+    mimeType: 'application/pdf',
+    buffer: Buffer.from('%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\n%%EOF\n'),
+  });
+  await page.getByRole('button', { name: 'Partager le document' }).click();
+  await page.waitForURL(/\/groupes\/cimetieres-13#documents/);
+  const documentRow = page.locator('table.documents tr', { hasText: 'Cahier des charges de la version 4.2' });
+  assert.match(await documentRow.innerText(), /Cahier des charges\s.*PDF/s);
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    documentRow.getByRole('link', { name: 'Cahier des charges de la version 4.2' }).click(),
+  ]);
+  assert.equal(download.suggestedFilename(), 'cahier-des-charges.pdf');
   await page.goto(`${BASE}/organisations/org-imio`);
   assert.match(await page.locator('table.member-usage').innerText(), /openCimetière\s+4\.1\.0\s+.*CPAS de La Louvière.*\s+2/);
   await context.close();

@@ -63,6 +63,12 @@ moderate POST '{"project": "opencimetiere", "version": "4.1.0", "members": ["com
 moderate POST '{"name": "Atreal", "kind": "company"}' organisations
 moderate POST '{"organisation": "org-atreal", "services": ["support", "development"], "departements": ["13", "33"]}' projects/opencimetiere/providers
 moderate POST '{"name": "Cimetières des Bouches-du-Rhône", "slug": "cimetieres-13", "theme": "Cimetières", "projects": ["opencimetiere"], "lead": "commune-13047", "members": ["commune-13047", "commune-13004"], "providers": ["org-atreal"], "status": "active", "actions": [{"text": "Version 4.2 avec la reprise des concessions", "target_version": "4.2", "due": "2027-06-30"}]}' groups
+# Shared documents: minutes of the group (a file) and a study about the project (a link).
+printf '%%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%%%EOF\n' > "$WORK/compte-rendu.pdf"
+curl -sf -H "Authorization: Bearer $MODERATOR_TOKEN" -F "title=Compte rendu de la réunion du 3 mars" -F kind=minutes \
+  -F date=2026-03-03 -F organisation=commune-13047 -F "file=@$WORK/compte-rendu.pdf;filename=compte-rendu.pdf" \
+  "$CIVIFORGE_BASE_URL/api/v1/groups/cimetieres-13/documents" >/dev/null
+moderate POST '{"title": "Étude comparative des logiciels de cimetières", "kind": "study", "url": "https://adullact.org/etudes/cimetieres.pdf"}' projects/opencimetiere/documents
 # A request to act for Arles, waiting for a moderator.
 api -d '{"organisation": "commune-13004"}' "$CIVIFORGE_BASE_URL/api/v1/claims" >/dev/null
 for _ in $(seq 1 150); do

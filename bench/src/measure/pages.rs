@@ -23,7 +23,11 @@ pub struct PageTime {
 }
 
 /// Renders each page repeatedly on the catalogue at `url`, searched through `service`.
-pub async fn measure(url: &str, service: Arc<SearchService>) -> anyhow::Result<Vec<PageTime>> {
+pub async fn measure(
+    url: &str,
+    service: Arc<SearchService>,
+    data_dir: &std::path::Path,
+) -> anyhow::Result<Vec<PageTime>> {
     let store = civiforge::store::connect(url).await?;
     let filter = ProjectFilter {
         order: ProjectOrder::MostAdopted,
@@ -42,7 +46,7 @@ pub async fn measure(url: &str, service: Arc<SearchService>) -> anyhow::Result<V
         .pop()
         .context("an empty catalogue")?;
     let key = civiforge::secrets::ServerKey::from_hex(&"ab".repeat(32))?;
-    let state = civiforge::app::AppState::new(store, Default::default(), key, service);
+    let state = civiforge::app::AppState::new(store, Default::default(), key, service, data_dir);
     let app = civiforge::app::app(state);
     let paths = [
         format!("/projets/{}", top.slug),

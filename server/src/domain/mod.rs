@@ -10,6 +10,7 @@ pub mod addresses;
 pub mod adoptions;
 pub mod claims;
 mod dashboards;
+pub mod documents;
 mod error;
 pub mod groups;
 pub mod known_users;
@@ -38,6 +39,8 @@ pub struct Domain {
     pub url_policy: RepositoryUrlPolicy,
     /// The instance's address as users reach it, for the links sent by e-mail.
     pub public_url: String,
+    /// Where shared documents' files are kept; none for the command line, which shares none.
+    pub documents: Option<crate::document_files::DocumentFiles>,
 }
 
 impl Domain {
@@ -46,7 +49,14 @@ impl Domain {
             store,
             url_policy,
             public_url: "http://127.0.0.1:8080".into(),
+            documents: None,
         }
+    }
+
+    /// The same domain, keeping shared documents' files in `files`.
+    pub fn with_documents(mut self, files: crate::document_files::DocumentFiles) -> Self {
+        self.documents = Some(files);
+        self
     }
 
     /// The same domain, its e-mail links pointing at `public_url`.

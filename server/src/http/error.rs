@@ -96,6 +96,7 @@ impl From<AppError> for ApiError {
                     Entity::Claim => "unknown_claim",
                     Entity::Token => "unknown_token",
                     Entity::Group => "unknown_group",
+                    Entity::Document => "unknown_document",
                 };
                 ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, code, message)
             }

@@ -4,6 +4,7 @@
 mod adoptions;
 pub mod audit;
 pub mod claims;
+mod documents;
 pub mod error;
 pub mod extract;
 mod groups;
@@ -46,6 +47,7 @@ pub fn routes() -> Router<AppState> {
         .merge(groups::routes())
         .merge(structures::routes())
         .merge(providers::routes())
+        .merge(documents::routes())
         .route("/categories", get(projects::categories))
         .route("/openapi.json", get(openapi::openapi_json))
         .fallback(api_not_found)

@@ -5,8 +5,8 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use super::{
-    adoptions, audit, claims, groups, known_users, organisations, projects, providers, search,
-    structures, system, webhooks,
+    adoptions, audit, claims, documents, groups, known_users, organisations, projects, providers,
+    search, structures, system, webhooks,
 };
 
 #[derive(OpenApi)]
@@ -27,6 +27,8 @@ use super::{
         structures::create, structures::members, structures::set_members,
         structures::declare_for_members,
         providers::of_project, providers::search, providers::declare,
+        documents::of_project, documents::of_group, documents::attach_to_project,
+        documents::attach_to_group, documents::remove,
         system::healthz, system::metrics,
     ),
     modifiers(&BearerToken),

@@ -8,6 +8,7 @@ use utoipa::ToSchema;
 #[macro_use]
 mod values;
 mod dashboards;
+mod documents;
 mod groups;
 mod lag;
 mod mail;
@@ -16,6 +17,7 @@ mod providers;
 mod reports;
 mod structures;
 pub use dashboards::*;
+pub use documents::*;
 pub use groups::*;
 pub use lag::*;
 pub use mail::*;

@@ -168,6 +168,9 @@ text_values! {
         GroupCreate = "group.create",
         GroupUpdate = "group.update",
         GroupAction = "group.action",
+        /// A shared document attached to a project or a group, or removed.
+        DocumentAttach = "document.attach",
+        DocumentRemove = "document.remove",
         UserCreate = "user.create",
         UserSignup = "user.signup",
         UserSignin = "user.signin",
@@ -189,6 +192,7 @@ pub enum Entity {
     Claim,
     Token,
     Group,
+    Document,
 }
 
 impl Entity {
@@ -201,6 +205,7 @@ impl Entity {
             Entity::Claim => "demande",
             Entity::Token => "jeton",
             Entity::Group => "groupe de travail",
+            Entity::Document => "document",
         }
     }
 }

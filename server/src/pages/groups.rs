@@ -11,11 +11,12 @@ use axum::response::{IntoResponse, Redirect, Response};
 use minijinja::context;
 use minijinja::value::Serde;
 
+use super::documents::{DocumentRefusal, documents_section};
 use super::format::{action_state_label, french_date, group_status_label, kind_label, role_label};
 use super::forms::field_errors;
 use super::session::{GenuineForm, PagePath, RenderFor, Visitor, sign_in_first};
 use crate::domain::AppError;
-use crate::model::{ActionState, Adoption, Group, MemberRole, Window};
+use crate::model::{ActionState, Adoption, DocumentTarget, Group, MemberRole, Window};
 use crate::state::AppState;
 use crate::store::GroupFilter;
 use crate::validation::ActionRequest;
@@ -63,16 +64,18 @@ pub async fn show(
     visitor: Visitor,
     PagePath(slug): PagePath<String>,
 ) -> Response {
-    group_page(&state, &visitor, &slug, None).await
+    group_page(&state, &visitor, &slug, None, None).await
 }
 
 /// The group page; with `refused` (what was typed in the action form and why it was
-/// refused) the form shows it again and the page answers 422.
-async fn group_page(
+/// refused) the form shows it again and the page answers 422; likewise the documents form
+/// with `refused_document`.
+pub(super) async fn group_page(
     state: &AppState,
     visitor: &Visitor,
     slug: &str,
     refused: Option<(ActionRequest, BTreeMap<&'static str, String>)>,
+    refused_document: Option<DocumentRefusal>,
 ) -> Response {
     let group = match state.domain.group(slug).await {
         Ok(group) => group,
@@ -82,6 +85,12 @@ async fn group_page(
         Ok(adoptions) => adoptions,
         Err(error) => return state.web.refusal(&error),
     };
+    let target = DocumentTarget::Group(group.slug.clone());
+    let documents =
+        match documents_section(state, visitor, &target, refused_document.as_ref()).await {
+            Ok(documents) => documents,
+            Err(error) => return state.web.refusal(&error),
+        };
     let manages = state
         .domain
         .leads_group(&visitor.actor(), &group.lead)
@@ -122,7 +131,11 @@ async fn group_page(
         Some((typed, errors)) => (Some(typed), errors),
         None => (None, BTreeMap::new()),
     };
-    let failed = !errors.is_empty();
+    let status = if !errors.is_empty() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        refused_document.map_or(StatusCode::OK, |r| r.status)
+    };
     let mut response = state.web.render_for(
         visitor,
         "group.html",
@@ -136,12 +149,11 @@ async fn group_page(
             manages,
             typed => typed.map(|t| context! { text => t.text, target_version => t.target_version, due => t.due }),
             form_errors => Serde(errors),
+            documents,
             group => Serde(group),
         },
     );
-    if failed {
-        *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-    }
+    *response.status_mut() = status;
     response
 }
 
@@ -205,6 +217,7 @@ pub async fn add_action(
                 &visitor,
                 &slug,
                 Some((request, field_errors(&errors))),
+                None,
             )
             .await
         }

@@ -37,7 +37,7 @@ pub async fn set_known_users(
                     value: form.get("organisations").unwrap_or_default().to_string(),
                     message: format!("{}.", capitalised(&error.to_string())),
                 };
-                project_page(&state, &visitor, &slug, Some(refused)).await
+                project_page(&state, &visitor, &slug, Some(refused), None).await
             }
             None => state.web.refusal(&error),
         },

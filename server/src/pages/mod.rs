@@ -5,6 +5,7 @@ mod agent;
 mod assets;
 mod charts;
 mod dashboards;
+mod documents;
 mod email_links;
 mod feeds;
 pub mod format;
@@ -21,6 +22,7 @@ pub mod session;
 mod tokens;
 
 use axum::Router;
+use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 
 use crate::state::AppState;
@@ -50,6 +52,15 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/groupes/{slug}", get(groups::show))
         .route("/groupes/{slug}/actions", post(groups::add_action))
+        .route(
+            "/groupes/{slug}/documents",
+            post(documents::share_in_group).layer(DefaultBodyLimit::disable()),
+        )
+        .route(
+            "/projets/{slug}/documents",
+            post(documents::share_in_project).layer(DefaultBodyLimit::disable()),
+        )
+        .route("/documents/{id}", get(documents::download))
         .route(
             "/groupes/{slug}/actions/{id}",
             post(groups::set_action_state),

@@ -73,7 +73,7 @@ pub async fn project(
     visitor: super::session::Visitor,
     Path(slug): Path<String>,
 ) -> Response {
-    project_page(&state, &visitor, &slug, None).await
+    project_page(&state, &visitor, &slug, None, None).await
 }
 
 /// A maintainers' form sent back with what was typed and why it was refused.
@@ -83,12 +83,14 @@ pub struct RefusedForm {
     pub message: String,
 }
 
-/// The project page, with the maintainers' form refused when `refused` says so (then 422).
+/// The project page, with the maintainers' form refused when `refused` says so (then 422),
+/// or the documents form when `refused_document` does.
 pub async fn project_page(
     state: &AppState,
     visitor: &super::session::Visitor,
     slug: &str,
     refused: Option<RefusedForm>,
+    refused_document: Option<super::documents::DocumentRefusal>,
 ) -> Response {
     let slug = slug.to_string();
     let store = &state.store;
@@ -116,6 +118,18 @@ pub async fn project_page(
     };
     let (providers, groups) = match project_partners(state, &slug).await {
         Ok(found) => found,
+        Err(error) => return state.web.refusal(&error),
+    };
+    let target = crate::model::DocumentTarget::Project(slug.clone());
+    let documents = match super::documents::documents_section(
+        state,
+        visitor,
+        &target,
+        refused_document.as_ref(),
+    )
+    .await
+    {
+        Ok(documents) => documents,
         Err(error) => return state.web.refusal(&error),
     };
     let lag = match state.domain.version_lag_of(&project).await {
@@ -232,10 +246,13 @@ pub async fn project_page(
             groups,
             maintained,
             form_errors => Serde(form_errors),
+            documents,
         },
     );
     if refused.is_some() {
         *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    } else if let Some(refused) = refused_document {
+        *response.status_mut() = refused.status;
     }
     response
 }

@@ -10,6 +10,7 @@ mod audit;
 mod catalogue;
 mod claims;
 mod dashboards;
+mod documents;
 mod groups;
 mod imports;
 mod jobs;
@@ -31,6 +32,7 @@ pub use audit::AuditStore;
 pub use catalogue::CatalogueStore;
 pub use claims::ClaimStore;
 pub use dashboards::DashboardStore;
+pub use documents::DocumentStore;
 pub use groups::{GroupFilter, GroupStore};
 pub use imports::{ImportRefusal, ImportStore, ImportedAdoption, ImportedProject};
 pub use jobs::JobStore;
@@ -47,8 +49,9 @@ pub use structures::StructureStore;
 pub mod prelude {
     pub use super::{
         AccountStore, AdoptionStore, AuditStore, CatalogueStore, ClaimStore, DashboardStore,
-        GroupStore, ImportStore, JobStore, MailStore, OrganisationStore, ProjectStore,
-        ProviderStore, SearchFeedStore, SnapshotStore, Store, StructureStore, VersionLagStore,
+        DocumentStore, GroupStore, ImportStore, JobStore, MailStore, OrganisationStore,
+        ProjectStore, ProviderStore, SearchFeedStore, SnapshotStore, Store, StructureStore,
+        VersionLagStore,
     };
 }
 
@@ -125,6 +128,7 @@ pub trait Store:
     + StructureStore
     + ProviderStore
     + DashboardStore
+    + DocumentStore
     + Send
     + Sync
     + 'static

@@ -6,12 +6,14 @@ use civiforge_indexer::{RepositoryLocation, RepositoryUrlPolicy};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+mod document_requests;
 mod documents;
 mod groups;
 mod identity;
 mod providers;
 mod structures;
 
+pub use document_requests::*;
 pub use documents::*;
 pub use groups::*;
 pub use identity::{account_name, code_point, email_address, is_domain_name};

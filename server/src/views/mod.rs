@@ -76,6 +76,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     template!("email_link.html"),
     template!("groups.html"),
     template!("group.html"),
+    template!("documents.html"),
     template!("providers.html"),
     template!("dashboard.html"),
     template!("report.html"),

@@ -73,6 +73,28 @@ impl Browser {
         let body: String = url::form_urlencoded::Serializer::new(String::new())
             .extend_pairs(fields)
             .finish();
+        let content_type = "application/x-www-form-urlencoded";
+        self.send_post(
+            app,
+            uri,
+            content_type,
+            Body::from(body),
+            peer,
+            forwarded_for,
+        )
+        .await
+    }
+
+    /// Posts a body as a page of the site would, from `peer`, keeping the cookies set.
+    pub async fn send_post(
+        &mut self,
+        app: &TestApp,
+        uri: &str,
+        content_type: &str,
+        body: Body,
+        peer: &str,
+        forwarded_for: Option<&str>,
+    ) -> TestResponse {
         let mut builder = Request::builder();
         if let Some(forwarded) = forwarded_for {
             builder = builder.header("x-forwarded-for", forwarded);
@@ -81,10 +103,10 @@ impl Browser {
             .method("POST")
             .uri(uri)
             .header(header::COOKIE, self.header())
-            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::CONTENT_TYPE, content_type)
             .header(header::HOST, "civiforge.test")
             .header(header::ORIGIN, "http://civiforge.test")
-            .body(Body::from(body))
+            .body(body)
             .expect("request");
         let address: std::net::SocketAddr = format!("{peer}:40000").parse().expect("peer");
         request

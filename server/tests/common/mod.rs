@@ -7,6 +7,7 @@ pub mod browser;
 pub mod html;
 pub mod processes;
 pub mod smtp;
+pub mod uploads;
 
 use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
@@ -366,7 +367,7 @@ impl TestApp {
         let data_dir = tempfile::tempdir().expect("data dir");
         let search = civiforge::search::SearchService::new(data_dir.path(), store.clone());
         search.open_or_rebuild().await.expect("search index");
-        let state = AppState::new(store.clone(), policy, key, search.clone());
+        let state = AppState::new(store.clone(), policy, key, search.clone(), data_dir.path());
         TestApp {
             store,
             db,
@@ -450,6 +451,13 @@ impl TestApp {
 
     pub async fn post(&self, uri: &str, token: &str, body: Value) -> TestResponse {
         self.request("POST", uri, Some(token), Some(body)).await
+    }
+
+    /// Posts `body` and asserts that it created something (201); answers the response.
+    pub async fn create(&self, uri: &str, token: &str, body: Value) -> TestResponse {
+        let answer = self.post(uri, token, body).await;
+        assert_eq!(answer.status, StatusCode::CREATED, "{uri}: {}", answer.text);
+        answer
     }
 }
 

@@ -10,6 +10,7 @@ mod audit;
 mod catalogue;
 mod claims;
 mod dashboards;
+mod documents;
 mod groups;
 mod imports;
 mod jobs;
