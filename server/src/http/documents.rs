@@ -14,7 +14,7 @@ use super::extract::{ApiActor, ApiJson, ApiPath};
 use crate::model::{Document, DocumentTarget, Page};
 use crate::multipart_form::{FormError, SubmittedForm};
 use crate::state::AppState;
-use crate::validation::{AttachDocumentRequest, Upload};
+use crate::validation::AttachDocumentRequest;
 
 /// The largest JSON body of a link.
 const MAX_LINK_BODY_BYTES: usize = 64 * 1024;
@@ -106,10 +106,11 @@ async fn attach(
     target: DocumentTarget,
     request: Request,
 ) -> ApiResult<impl IntoResponse + use<>> {
-    let (fields, upload) = read_submission(state, request).await?;
+    // The form holds its upload place until the file is written, not only until it is read.
+    let (fields, mut form) = read_submission(state, request).await?;
     let document = state
         .domain
-        .attach_document(actor, &target, fields, upload)
+        .attach_document(actor, &target, fields, form.file.take())
         .await?;
     Ok((StatusCode::CREATED, Json(document)))
 }
@@ -118,7 +119,7 @@ async fn attach(
 async fn read_submission(
     state: &AppState,
     request: Request,
-) -> Result<(AttachDocumentRequest, Option<Upload>), ApiError> {
+) -> Result<(AttachDocumentRequest, SubmittedForm), ApiError> {
     let media_type = request
         .headers()
         .get(header::CONTENT_TYPE)
@@ -139,7 +140,7 @@ async fn read_submission(
             })?;
         let request = Request::from_parts(parts, axum::body::Body::from(bytes));
         let ApiJson(fields) = ApiJson::from_request(request, state).await?;
-        return Ok((fields, None));
+        return Ok((fields, SubmittedForm::default()));
     }
     if !media_type.starts_with("multipart/form-data") {
         return Err(ApiError::new(
@@ -153,7 +154,7 @@ async fn read_submission(
         .await
         .map_err(|refused| form_error(refused.error))?;
     let fields = form.document_request(&[]).map_err(form_error)?;
-    Ok((fields, form.file))
+    Ok((fields, form))
 }
 
 fn form_error(error: FormError) -> ApiError {

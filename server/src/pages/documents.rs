@@ -160,7 +160,7 @@ async fn share(
         return sign_in_first(&here);
     }
     let headers = request.headers().clone();
-    let form = match SubmittedForm::read(request).await {
+    let mut form = match SubmittedForm::read(request).await {
         Ok(form) => form,
         Err(refused) => {
             // The file cannot be sent back; the fields read before it are.
@@ -193,7 +193,7 @@ async fn share(
     };
     match state
         .domain
-        .attach_document(&visitor.actor(), &target, typed.clone(), form.file)
+        .attach_document(&visitor.actor(), &target, typed.clone(), form.file.take())
         .await
     {
         Ok(_) => Redirect::to(&format!("{here}#documents")).into_response(),
