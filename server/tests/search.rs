@@ -166,6 +166,9 @@ async fn relevance_follows_what_agents_type(engine: Engine) {
     typo.sort();
     assert_eq!(typo, ["openelec", "openresultat"], "electoin");
     assert_eq!(search(&app, "q=zzzzzzzzzz").await["total"], 0);
+    // French function words never match on their own, in any mode.
+    assert_eq!(search(&app, "q=de%20la").await["total"], 0);
+    assert_eq!(search(&app, "q=pour%20les%20des").await["total"], 0);
 
     // Phrases, exclusions, and the any-word fallback.
     assert_eq!(

@@ -102,13 +102,16 @@ pub fn to_document(fields: &Fields, source: &SearchSource, now: DateTime<Utc>) -
     doc.add_text(fields.adopters, adopter_names.join("\n"));
     doc.add_text(fields.maintainers, source.maintainers.join("\n"));
     let folded = format!(
-        "{}\n{}\n{}\n{}",
+        "{}\n{}\n{}\n{}\n{}\n{}",
         source.name,
         source.summary,
         labels.join(" "),
-        publiccode
+        publiccode,
+        adopter_names.join("\n"),
+        source.maintainers.join("\n")
     );
     doc.add_text(fields.folded, &folded);
+    doc.add_text(fields.readme_folded, &readme);
     doc.add_text(fields.name_folded, &source.name);
     let body = format!("{}\n{}\n{}", source.summary, publiccode, readme);
     doc.add_text(fields.body, cut(body.trim(), MAX_BODY_CHARS));

@@ -6,17 +6,16 @@ use std::collections::BTreeMap;
 use tantivy::aggregation::agg_result::AggregationResults;
 use tantivy::aggregation::{AggContextParams, AggregationCollector, AggregationLimitsGuard};
 use tantivy::collector::{Count, TopDocs};
-use tantivy::query::{
-    AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, FuzzyTermQuery, Occur, PhraseQuery, Query,
-    RegexQuery, TermQuery,
-};
+use tantivy::query::{BooleanQuery, ConstScoreQuery, Occur, Query, RegexQuery, TermQuery};
 use tantivy::schema::{Field, IndexRecordOption, Value};
 use tantivy::snippet::SnippetGenerator;
 use tantivy::{DocAddress, DocId, Index, Score, Searcher, SegmentReader, TantivyDocument, Term};
 
-use super::query::{Clause, UserQuery};
+use super::french::Thesaurus;
+use super::query::UserQuery;
 pub use super::request::{FacetCount, Filters, Hit, SearchRequest, SearchResults};
 use super::schema::{Fields, folded_analyzer, french_analyzer, tokens};
+use super::text_query::meaningful_words;
 
 /// How much adoption and freshness weigh against text relevance. The final score is
 /// `relevance × (1 + adoption × ln(1 + adopters)) × (1 + freshness × e^(−age/365 days))`.
@@ -34,6 +33,10 @@ pub struct RankingWeights {
     pub maintainers: f32,
     /// A typo-tolerant match scores this constant, well under an exact match.
     pub fuzzy: f32,
+    /// A typo-tolerant match in the README alone, lower still.
+    pub readme_fuzzy: f32,
+    /// A word of the same family in the thesaurus counts this part of the word typed.
+    pub thesaurus: f32,
 }
 
 impl Default for RankingWeights {
@@ -49,6 +52,8 @@ impl Default for RankingWeights {
             readme: 0.7,
             maintainers: 0.7,
             fuzzy: 0.4,
+            readme_fuzzy: 0.2,
+            thesaurus: 0.5,
         }
     }
 }
@@ -74,7 +79,7 @@ pub struct Engine<'a> {
 }
 
 impl Engine<'_> {
-    fn weighted_text_fields(&self) -> [(Field, f32); 7] {
+    pub(super) fn weighted_text_fields(&self) -> [(Field, f32); 7] {
         let (f, w) = (self.fields, &self.weights);
         [
             (f.name, w.name),
@@ -85,108 +90,6 @@ impl Engine<'_> {
             (f.readme, w.readme),
             (f.maintainers, w.maintainers),
         ]
-    }
-
-    /// The query for one word: any field, stemmed; or close to it when long enough.
-    fn word_query(&self, word: &str) -> Option<Box<dyn Query>> {
-        let stems = tokens(&mut french_analyzer(), word);
-        let stem = stems.first()?;
-        let mut alternatives: Vec<(Occur, Box<dyn Query>)> = self
-            .weighted_text_fields()
-            .into_iter()
-            .map(|(field, boost)| {
-                let term = Term::from_field_text(field, stem);
-                let query: Box<dyn Query> =
-                    Box::new(TermQuery::new(term, IndexRecordOption::WithFreqs));
-                (
-                    Occur::Should,
-                    Box::new(BoostQuery::new(query, boost)) as Box<dyn Query>,
-                )
-            })
-            .collect();
-        let letters = word.chars().count();
-        // Typos are tolerated from five letters: shorter words have too many neighbours.
-        if letters >= 5
-            && let Some(folded) = tokens(&mut folded_analyzer(), word).first()
-        {
-            let distance = if letters >= 8 { 2 } else { 1 };
-            let fuzzy = FuzzyTermQuery::new(
-                Term::from_field_text(self.fields.folded, folded),
-                distance,
-                true,
-            );
-            let constant = ConstScoreQuery::new(Box::new(fuzzy), self.weights.fuzzy);
-            alternatives.push((Occur::Should, Box::new(constant)));
-        }
-        Some(Box::new(BooleanQuery::new(alternatives)))
-    }
-
-    /// The query for a phrase: its stemmed words in order in one field.
-    fn phrase_query(&self, words: &[String]) -> Option<Box<dyn Query>> {
-        let stems: Vec<String> = words
-            .iter()
-            .filter_map(|w| tokens(&mut french_analyzer(), w).into_iter().next())
-            .collect();
-        if stems.len() < 2 {
-            return stems.first().and_then(|w| self.word_query(w));
-        }
-        let alternatives = self
-            .weighted_text_fields()
-            .into_iter()
-            .map(|(field, boost)| {
-                let terms: Vec<Term> = stems
-                    .iter()
-                    .map(|s| Term::from_field_text(field, s))
-                    .collect();
-                let phrase: Box<dyn Query> = Box::new(PhraseQuery::new(terms));
-                (
-                    Occur::Should,
-                    Box::new(BoostQuery::new(phrase, boost)) as Box<dyn Query>,
-                )
-            })
-            .collect();
-        Some(Box::new(BooleanQuery::new(alternatives)))
-    }
-
-    /// The text part of the query; `all` requires every word, else any word will do.
-    fn text_query(&self, query: &UserQuery, all: bool) -> Box<dyn Query> {
-        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-        for clause in &query.clauses {
-            match clause {
-                Clause::Word(word) => {
-                    if let Some(q) = self.word_query(word) {
-                        clauses.push((if all { Occur::Must } else { Occur::Should }, q));
-                    }
-                }
-                Clause::Phrase(words) => {
-                    if let Some(q) = self.phrase_query(words) {
-                        clauses.push((if all { Occur::Must } else { Occur::Should }, q));
-                    }
-                }
-                Clause::Exclude(word) => {
-                    let stems = tokens(&mut french_analyzer(), word);
-                    if let Some(stem) = stems.first() {
-                        let any_field = self
-                            .weighted_text_fields()
-                            .into_iter()
-                            .map(|(field, _)| {
-                                let term = Term::from_field_text(field, stem);
-                                (
-                                    Occur::Should,
-                                    Box::new(TermQuery::new(term, IndexRecordOption::Basic))
-                                        as Box<dyn Query>,
-                                )
-                            })
-                            .collect();
-                        clauses.push((Occur::MustNot, Box::new(BooleanQuery::new(any_field))));
-                    }
-                }
-            }
-        }
-        if !clauses.iter().any(|(occur, _)| *occur != Occur::MustNot) {
-            clauses.push((Occur::Must, Box::new(AllQuery)));
-        }
-        Box::new(BooleanQuery::new(clauses))
     }
 
     fn filtered(&self, text: Box<dyn Query>, filters: &Filters) -> Box<dyn Query> {
@@ -243,7 +146,7 @@ impl Engine<'_> {
         let strict = self.query(request);
         let (mut total, mut docs, mut aggregations) = collect(strict.as_ref())?;
         let mut relaxed = false;
-        if total == 0 && user_query.positive_words().len() > 1 {
+        if total == 0 && meaningful_words(&user_query).len() > 1 {
             let loose = self.filtered(self.text_query(&user_query, false), &request.filters);
             (total, docs, aggregations) = collect(loose.as_ref())?;
             relaxed = total > 0;
@@ -292,13 +195,28 @@ impl Engine<'_> {
         searcher: &Searcher,
         query: &UserQuery,
     ) -> tantivy::Result<Option<SnippetGenerator>> {
-        let words = query.positive_words();
+        let words = meaningful_words(query);
         if words.is_empty() {
             return Ok(None);
         }
-        let terms: Vec<(Occur, Box<dyn Query>)> = words
+        // The words typed and the single words of their families: a README that speaks of
+        // « listes électorales » shows them for « élections ».
+        let mut stems: Vec<String> = Vec::new();
+        for stem in words
             .iter()
             .filter_map(|w| tokens(&mut french_analyzer(), w).into_iter().next())
+        {
+            let relatives = Thesaurus::shipped().relatives(std::slice::from_ref(&stem));
+            stems.extend(
+                relatives
+                    .into_iter()
+                    .filter(|m| m.stems.len() == 1)
+                    .map(|m| m.stems[0].clone()),
+            );
+            stems.push(stem);
+        }
+        let terms: Vec<(Occur, Box<dyn Query>)> = stems
+            .into_iter()
             .map(|stem| {
                 let term = Term::from_field_text(self.fields.body, &stem);
                 (

@@ -7,10 +7,12 @@
 
 pub mod document;
 pub mod engine;
+pub mod french;
 pub mod params;
 pub mod query;
 pub mod request;
 pub mod schema;
+mod text_query;
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};

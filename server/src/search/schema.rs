@@ -10,7 +10,7 @@ use tantivy::tokenizer::{
 };
 
 /// Bumped whenever fields or analysers change: an index of another version is rebuilt.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// Lower-case, accent-folded, stemmed French words.
 pub const FRENCH: &str = "civiforge_fr";
@@ -29,8 +29,11 @@ pub struct Fields {
     pub readme: Field,
     pub adopters: Field,
     pub maintainers: Field,
-    /// Unstemmed words of the name, summary, categories and publiccode text.
+    /// Unstemmed words of the name, summary, categories, publiccode text, adopters and
+    /// maintainers.
     pub folded: Field,
+    /// Unstemmed words of the README, for typos in what only the README says.
+    pub readme_folded: Field,
     /// Unstemmed words of the name alone, for autocomplete.
     pub name_folded: Field,
     /// Stored text the highlights are cut from.
@@ -74,6 +77,15 @@ pub fn build() -> (Schema, Fields) {
         adopters: builder.add_text_field("adopters", text(FRENCH, false)),
         maintainers: builder.add_text_field("maintainers", text(FRENCH, false)),
         folded: builder.add_text_field("folded", text(FOLDED, false)),
+        // Typos are matched on terms alone: no frequencies or positions for a long text.
+        readme_folded: builder.add_text_field(
+            "readme_folded",
+            TextOptions::default().set_indexing_options(
+                TextFieldIndexing::default()
+                    .set_tokenizer(FOLDED)
+                    .set_index_option(IndexRecordOption::Basic),
+            ),
+        ),
         name_folded: builder.add_text_field("name_folded", text(FOLDED, false)),
         body: builder.add_text_field("body", text(FRENCH, true)),
         category: builder.add_text_field("category", facet.clone()),

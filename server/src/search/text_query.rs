@@ -1,0 +1,189 @@
+//! The text part of a search: each word typed looked for, stemmed, in every field; close to
+//! it when long enough (typos); and through its family in the thesaurus, at a lower weight,
+//! so that an exact match always comes first. French function words are left out unless
+//! they are part of a phrase or of an expression of the thesaurus. A phrase in quotes is
+//! looked for as written (stemmed), without its family or typos.
+
+use tantivy::Term;
+use tantivy::query::{
+    AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, EmptyQuery, FuzzyTermQuery, Occur,
+    PhraseQuery, Query, TermQuery,
+};
+use tantivy::schema::{Field, IndexRecordOption};
+
+use super::engine::Engine;
+use super::french::{Member, Thesaurus, is_stop_word};
+use super::query::{Clause, UserQuery};
+use super::schema::{folded_analyzer, french_analyzer, tokens};
+
+/// Typos are tolerated from five letters: shorter words have too many neighbours.
+const FUZZY_FROM_LETTERS: usize = 5;
+/// Two typos from eight letters.
+const TWO_TYPOS_FROM_LETTERS: usize = 8;
+
+type Clauses = Vec<(Occur, Box<dyn Query>)>;
+
+fn stem(word: &str) -> Option<String> {
+    tokens(&mut french_analyzer(), word).into_iter().next()
+}
+
+impl Engine<'_> {
+    /// The text part of the query; `all` requires every word, else any word will do.
+    pub fn text_query(&self, query: &UserQuery, all: bool) -> Box<dyn Query> {
+        let occur = if all { Occur::Must } else { Occur::Should };
+        let mut clauses: Clauses = Vec::new();
+        let mut run: Vec<&str> = Vec::new();
+        for clause in &query.clauses {
+            match clause {
+                Clause::Word(word) => run.push(word),
+                Clause::Phrase(words) => {
+                    self.words_query(&std::mem::take(&mut run), occur, &mut clauses);
+                    // Quotes ask for these words exactly: no family, no typo.
+                    let stems: Vec<String> = words.iter().filter_map(|w| stem(w)).collect();
+                    if !stems.is_empty() {
+                        let exact = self.exact(&stems, 1.0);
+                        clauses.push((occur, Box::new(BooleanQuery::new(exact))));
+                    }
+                }
+                Clause::Exclude(word) => {
+                    if let Some(stem) = stem(word) {
+                        clauses.push((Occur::MustNot, self.anywhere(&stem)));
+                    }
+                }
+            }
+        }
+        self.words_query(&run, occur, &mut clauses);
+        if !clauses.iter().any(|(occur, _)| *occur != Occur::MustNot) {
+            if !query.is_empty() {
+                // Only function words were typed: they are never enough to match.
+                return Box::new(EmptyQuery);
+            }
+            clauses.push((Occur::Must, Box::new(AllQuery)));
+        }
+        Box::new(BooleanQuery::new(clauses))
+    }
+
+    /// A run of words typed one after the other: an expression of the thesaurus among them
+    /// is one unit (« permis de construire »), function words outside one are left out.
+    fn words_query(&self, words: &[&str], occur: Occur, clauses: &mut Clauses) {
+        let stems: Vec<String> = words.iter().map(|w| stem(w).unwrap_or_default()).collect();
+        let thesaurus = Thesaurus::shipped();
+        let mut at = 0;
+        while at < words.len() {
+            if let Some(length) = thesaurus.expression_at(&stems[at..]) {
+                clauses.push((occur, self.expression_query(&stems[at..at + length])));
+                at += length;
+                continue;
+            }
+            if !is_stop_word(words[at])
+                && let Some(q) = self.word_query(words[at], &stems[at])
+            {
+                clauses.push((occur, q));
+            }
+            at += 1;
+        }
+    }
+
+    /// One word: its stem in any field, a near spelling, its family.
+    fn word_query(&self, word: &str, stem: &str) -> Option<Box<dyn Query>> {
+        if stem.is_empty() {
+            return None;
+        }
+        let stems = [stem.to_string()];
+        let mut alternatives = self.exact(&stems, 1.0);
+        let letters = word.chars().count();
+        if letters >= FUZZY_FROM_LETTERS
+            && let Some(folded) = tokens(&mut folded_analyzer(), word).first()
+        {
+            let distance = if letters >= TWO_TYPOS_FROM_LETTERS {
+                2
+            } else {
+                1
+            };
+            for (field, weight) in [
+                (self.fields.folded, self.weights.fuzzy),
+                (self.fields.readme_folded, self.weights.readme_fuzzy),
+            ] {
+                let term = Term::from_field_text(field, folded);
+                let fuzzy = FuzzyTermQuery::new(term, distance, true);
+                alternatives.push((
+                    Occur::Should,
+                    Box::new(ConstScoreQuery::new(Box::new(fuzzy), weight)),
+                ));
+            }
+        }
+        alternatives.extend(self.family(&stems));
+        Some(Box::new(BooleanQuery::new(alternatives)))
+    }
+
+    /// An expression of the thesaurus: its words in order in one field, and its family.
+    fn expression_query(&self, stems: &[String]) -> Box<dyn Query> {
+        let mut alternatives = self.exact(stems, 1.0);
+        alternatives.extend(self.family(stems));
+        Box::new(BooleanQuery::new(alternatives))
+    }
+
+    /// The stems (a word, or a phrase of several) in each text field, boosted by field.
+    fn exact(&self, stems: &[String], factor: f32) -> Clauses {
+        self.weighted_text_fields()
+            .into_iter()
+            .map(|(field, boost)| {
+                (
+                    Occur::Should,
+                    Box::new(BoostQuery::new(in_field(field, stems), boost * factor))
+                        as Box<dyn Query>,
+                )
+            })
+            .collect()
+    }
+
+    /// The other words of the stems' families, each weighing less than the word typed.
+    fn family(&self, stems: &[String]) -> Clauses {
+        Thesaurus::shipped()
+            .relatives(stems)
+            .into_iter()
+            .flat_map(|Member { stems, .. }| self.exact(stems, self.weights.thesaurus))
+            .collect()
+    }
+
+    /// A stem in any text field, for exclusions.
+    fn anywhere(&self, stem: &str) -> Box<dyn Query> {
+        let any_field = self
+            .weighted_text_fields()
+            .into_iter()
+            .map(|(field, _)| {
+                let term = Term::from_field_text(field, stem);
+                (
+                    Occur::Should,
+                    Box::new(TermQuery::new(term, IndexRecordOption::Basic)) as Box<dyn Query>,
+                )
+            })
+            .collect();
+        Box::new(BooleanQuery::new(any_field))
+    }
+}
+
+/// One stem as a term, several as a phrase, in one field.
+fn in_field(field: Field, stems: &[String]) -> Box<dyn Query> {
+    match stems {
+        [one] => Box::new(TermQuery::new(
+            Term::from_field_text(field, one),
+            IndexRecordOption::WithFreqs,
+        )),
+        _ => Box::new(PhraseQuery::new(
+            stems
+                .iter()
+                .map(|s| Term::from_field_text(field, s))
+                .collect(),
+        )),
+    }
+}
+
+/// The words of a query that count: positive ones that are not function words.
+pub fn meaningful_words(query: &UserQuery) -> Vec<&str> {
+    query
+        .positive_words()
+        .into_iter()
+        .filter(|w| !is_stop_word(w))
+        .collect()
+}
