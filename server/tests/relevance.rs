@@ -55,7 +55,15 @@ async fn catalogue(app: &TestApp) {
                     p.categories,
                 ),
                 license: Some("AGPL-3.0-or-later".into()),
-                readme_html: None,
+                // As the indexer renders it, near enough: paragraphs of escaped text.
+                readme_html: Some(format!(
+                    "<p>{}</p>",
+                    p.readme
+                        .replace('&', "&amp;")
+                        .replace('<', "&lt;")
+                        .replace('>', "&gt;")
+                        .replace("\n\n", "</p><p>")
+                )),
                 readme_text: Some(p.readme),
                 publiccode_json: None,
                 health_json: None,
@@ -132,6 +140,22 @@ async fn agents_find_the_software_they_mean() {
             "{query}: {slugs:?}"
         );
     }
+    // Registered with a README alone, the electoral roll is filed under its domain, as a
+    // suggestion shown on its page.
+    let filtered = app.get("/api/v1/search?category=elections&limit=50").await;
+    let filed: Vec<&str> = filtered.body["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter_map(|hit| hit["slug"].as_str())
+        .collect();
+    assert!(filed.contains(&"registre"), "{filed:?}");
+    let page = common::html::Page::parse(&app.get("/projets/registre").await.text);
+    let domain = page.text(".facts");
+    assert!(
+        domain.contains("Élections (suggéré d'après le README"),
+        "{domain}"
+    );
     let count = needs.len() as f64;
     let (at_1, at_3) = (at_1 / count, at_3 / count);
     // Printed for docs/benchmarks.md (run with --nocapture).

@@ -160,6 +160,10 @@ pub async fn project_page(
         .iter()
         .filter_map(|slug| categories::by_slug(slug))
         .collect();
+    let suggested: Vec<_> = crate::search::suggestions::for_project(&project)
+        .into_iter()
+        .filter_map(categories::by_slug)
+        .collect();
     let versions: Vec<_> = versions
         .iter()
         .map(|v| {
@@ -232,6 +236,7 @@ pub async fn project_page(
             adoptions => Serde(adoptions.items),
             project => Serde(project),
             categories => Serde(categories),
+            suggested => Serde(suggested),
             versions,
             health => Serde(health),
             last_commit,

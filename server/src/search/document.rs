@@ -5,6 +5,7 @@ use serde_json::Value;
 use tantivy::TantivyDocument;
 
 use super::schema::Fields;
+use super::suggestions::suggested_categories;
 use crate::categories;
 use crate::model::SearchSource;
 
@@ -16,7 +17,7 @@ const MAX_BODY_CHARS: usize = 4_000;
 const ACTIVE_DAYS: i64 = 365;
 
 /// Texts of a publiccode.yml worth searching: descriptions and features of every language.
-fn publiccode_text(json: &str) -> (String, Option<String>) {
+pub fn publiccode_text(json: &str) -> (String, Option<String>) {
     let Ok(value) = serde_json::from_str::<Value>(json) else {
         return (String::new(), None);
     };
@@ -78,15 +79,6 @@ pub fn to_document(fields: &Fields, source: &SearchSource, now: DateTime<Utc>) -
     doc.add_text(fields.slug, &source.slug);
     doc.add_text(fields.name, &source.name);
     doc.add_text(fields.summary, &source.summary);
-    let labels: Vec<&str> = source
-        .categories
-        .iter()
-        .filter_map(|slug| categories::by_slug(slug).map(|c| c.label))
-        .collect();
-    doc.add_text(fields.categories_text, labels.join(" "));
-    for slug in &source.categories {
-        doc.add_text(fields.category, slug);
-    }
     let (publiccode, status) = source
         .publiccode_json
         .as_deref()
@@ -97,6 +89,23 @@ pub fn to_document(fields: &Fields, source: &SearchSource, now: DateTime<Utc>) -
         source.readme_text.as_deref().unwrap_or_default(),
         MAX_README_CHARS,
     );
+    // Until a maintainer chooses, the categories its texts suggest stand for them.
+    let categories: Vec<String> = if source.categories.is_empty() {
+        suggested_categories(&[&source.summary, &readme, &publiccode])
+            .into_iter()
+            .map(str::to_string)
+            .collect()
+    } else {
+        source.categories.clone()
+    };
+    let labels: Vec<&str> = categories
+        .iter()
+        .filter_map(|slug| categories::by_slug(slug).map(|c| c.label))
+        .collect();
+    doc.add_text(fields.categories_text, labels.join(" "));
+    for slug in &categories {
+        doc.add_text(fields.category, slug);
+    }
     doc.add_text(fields.readme, &readme);
     let adopter_names: Vec<&str> = source.adopters.iter().map(|a| a.name.as_str()).collect();
     doc.add_text(fields.adopters, adopter_names.join("\n"));

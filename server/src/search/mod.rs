@@ -12,6 +12,7 @@ pub mod params;
 pub mod query;
 pub mod request;
 pub mod schema;
+pub mod suggestions;
 mod text_query;
 
 use std::collections::{HashMap, HashSet};
