@@ -3,6 +3,7 @@
 //! (`thesaurus.txt`), whose families let a word find the projects that use another word of
 //! its family.
 
+use std::collections::HashMap;
 use std::sync::LazyLock;
 
 use super::schema::{french_analyzer, tokens};
@@ -111,6 +112,20 @@ impl Thesaurus {
             .filter(|m| m.stems.len() > 1 && stems.starts_with(&m.stems))
             .map(|m| m.stems.len())
             .max()
+    }
+
+    /// Every member with its family's category, by the first stem of the member.
+    pub fn by_first_stem(&self) -> HashMap<&str, Vec<(&'static str, &Member)>> {
+        let mut starts: HashMap<&str, Vec<(&'static str, &Member)>> = HashMap::new();
+        for family in &self.families {
+            for member in &family.members {
+                starts
+                    .entry(member.stems[0].as_str())
+                    .or_default()
+                    .push((family.category, member));
+            }
+        }
+        starts
     }
 
     /// The other members of the families of these stems, each once.

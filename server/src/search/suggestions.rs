@@ -3,8 +3,9 @@
 //! them until a maintainer chooses categories; the project page shows them as suggested.
 
 use std::collections::BTreeMap;
+use std::sync::LazyLock;
 
-use super::french::Thesaurus;
+use super::french::{Member, Thesaurus};
 use super::schema::{french_analyzer, tokens};
 
 /// Mentions of a domain's words needed before it is suggested: one passing mention (an
@@ -15,6 +16,11 @@ const SECOND_SHARE: f64 = 0.5;
 /// Most categories suggested.
 const MAX_SUGGESTED: usize = 2;
 
+type Starts = std::collections::HashMap<&'static str, Vec<(&'static str, &'static Member)>>;
+
+/// The shipped thesaurus's members by first stem, made once.
+static STARTS: LazyLock<Starts> = LazyLock::new(|| Thesaurus::shipped().by_first_stem());
+
 /// The categories these texts speak of, the most mentioned first.
 pub fn suggested_categories(texts: &[&str]) -> Vec<&'static str> {
     let mut analyzer = french_analyzer();
@@ -22,19 +28,16 @@ pub fn suggested_categories(texts: &[&str]) -> Vec<&'static str> {
         .iter()
         .flat_map(|text| tokens(&mut analyzer, text))
         .collect();
+    // Each position is looked up by its stem, not compared with every word of the
+    // thesaurus: a rebuild suggests for every project without categories.
+    let starts = &*STARTS;
     let mut mentions: BTreeMap<&'static str, usize> = BTreeMap::new();
-    for family in &Thesaurus::shipped().families {
-        let count: usize = family
-            .members
-            .iter()
-            .map(|member| {
-                stems
-                    .windows(member.stems.len())
-                    .filter(|w| *w == member.stems.as_slice())
-                    .count()
-            })
-            .sum();
-        *mentions.entry(family.category).or_default() += count;
+    for at in 0..stems.len() {
+        for (category, member) in starts.get(stems[at].as_str()).into_iter().flatten() {
+            if stems[at..].starts_with(&member.stems) {
+                *mentions.entry(category).or_default() += 1;
+            }
+        }
     }
     let mut ranked: Vec<(&'static str, usize)> = mentions
         .into_iter()
