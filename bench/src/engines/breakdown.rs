@@ -82,7 +82,7 @@ pub fn measure(search_dir: &Path) -> anyhow::Result<Vec<Breakdown>> {
             offset: 0,
         };
         let expected = engine.search(&searcher, &request, now)?.total;
-        let query = engine.query(&request);
+        let query = engine.query(&searcher, &request);
         let counts_agree = searcher.search(&*query, &Count)? == expected;
         let engine_time = median_of(|| Ok(engine.search(&searcher, &request, now)?))?;
         let count = median_of(|| Ok(searcher.search(&*query, &Count)?))?;
@@ -90,7 +90,7 @@ pub fn measure(search_dir: &Path) -> anyhow::Result<Vec<Breakdown>> {
         let top_by_score = median_of(|| {
             Ok(searcher.search(&*query, &TopDocs::with_limit(LIMIT).order_by_score())?)
         })?;
-        let facets = median_of(|| Ok(searcher.search(&*query, &engine.facets_collector()?)?))?;
+        let facets = median_of(|| Ok(searcher.search(&*query, &engine.facets_collector())?))?;
         let top: Vec<(_, DocAddress)> = searcher.search(&*query, &ranked())?;
         let user_query = UserQuery::parse(text);
         let documents_and_highlights = median_of(|| {
@@ -109,7 +109,7 @@ pub fn measure(search_dir: &Path) -> anyhow::Result<Vec<Breakdown>> {
             Ok(length)
         })?;
         let one_pass = median_of(|| {
-            Ok(searcher.search(&*query, &(Count, ranked(), engine.facets_collector()?))?)
+            Ok(searcher.search(&*query, &(Count, ranked(), engine.facets_collector()))?)
         })?;
         rows.push(Breakdown {
             text,

@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use serde_json::Value;
 use tantivy::TantivyDocument;
 
-use super::schema::Fields;
+use super::schema::{Fields, folded_analyzer, tokens};
 use super::suggestions::suggested_categories;
 use crate::categories;
 use crate::model::SearchSource;
@@ -122,6 +122,10 @@ pub fn to_document(fields: &Fields, source: &SearchSource, now: DateTime<Utc>) -
     doc.add_text(fields.folded, &folded);
     doc.add_text(fields.readme_folded, &readme);
     doc.add_text(fields.name_folded, &source.name);
+    doc.add_text(
+        fields.name_grams,
+        tokens(&mut folded_analyzer(), &source.name).join(" "),
+    );
     let body = format!("{}\n{}\n{}", source.summary, publiccode, readme);
     doc.add_text(fields.body, cut(body.trim(), MAX_BODY_CHARS));
     doc.add_text(

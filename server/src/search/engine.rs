@@ -1,16 +1,13 @@
 //! Running searches on an open index: the query built from what the user typed, filters,
 //! facet counts, ranking by relevance, adoption and freshness, and highlights.
 
-use std::collections::BTreeMap;
-
-use tantivy::aggregation::agg_result::AggregationResults;
-use tantivy::aggregation::{AggContextParams, AggregationCollector, AggregationLimitsGuard};
 use tantivy::collector::{Count, TopDocs};
 use tantivy::query::{BooleanQuery, ConstScoreQuery, Occur, Query, RegexQuery, TermQuery};
 use tantivy::schema::{Field, IndexRecordOption, Value};
 use tantivy::snippet::SnippetGenerator;
 use tantivy::{DocAddress, DocId, Index, Score, Searcher, SegmentReader, TantivyDocument, Term};
 
+use super::facets::FacetsCollector;
 use super::french::Thesaurus;
 use super::query::UserQuery;
 pub use super::request::{FacetCount, Filters, Hit, SearchRequest, SearchResults};
@@ -56,19 +53,6 @@ impl Default for RankingWeights {
             thesaurus: 0.5,
         }
     }
-}
-
-/// The facet fields, by the name the API uses.
-fn facet_fields(fields: &Fields) -> [(&'static str, Field); 7] {
-    [
-        ("category", fields.category),
-        ("license", fields.license),
-        ("status", fields.status),
-        ("departement", fields.departement),
-        ("kind", fields.adopter_kind),
-        ("has_adopters", fields.has_adopters),
-        ("active", fields.active),
-    ]
 }
 
 /// Builds and runs queries.
@@ -122,9 +106,12 @@ impl Engine<'_> {
 
     /// The query a search runs first: every word required, the filters applied. Public for
     /// callers that collect on their own (the search benchmark times its parts).
-    pub fn query(&self, request: &SearchRequest) -> Box<dyn Query> {
+    pub fn query(&self, searcher: &Searcher, request: &SearchRequest) -> Box<dyn Query> {
         let user_query = UserQuery::parse(&request.text);
-        self.filtered(self.text_query(&user_query, true), &request.filters)
+        self.filtered(
+            self.text_query(searcher, &user_query, true),
+            &request.filters,
+        )
     }
 
     /// Runs a search on a searcher of this index.
@@ -140,15 +127,18 @@ impl Engine<'_> {
         let collect = |query: &dyn Query| {
             let ranked = self.ranking(request.limit.max(1), request.offset, now_unix);
             let (total, docs, facets) =
-                searcher.search(query, &(Count, ranked, self.facets_collector()?))?;
+                searcher.search(query, &(Count, ranked, self.facets_collector()))?;
             tantivy::Result::Ok((total, docs, facets))
         };
-        let strict = self.query(request);
-        let (mut total, mut docs, mut aggregations) = collect(strict.as_ref())?;
+        let strict = self.query(searcher, request);
+        let (mut total, mut docs, mut facets) = collect(strict.as_ref())?;
         let mut relaxed = false;
         if total == 0 && meaningful_words(&user_query).len() > 1 {
-            let loose = self.filtered(self.text_query(&user_query, false), &request.filters);
-            (total, docs, aggregations) = collect(loose.as_ref())?;
+            let loose = self.filtered(
+                self.text_query(searcher, &user_query, false),
+                &request.filters,
+            );
+            (total, docs, facets) = collect(loose.as_ref())?;
             relaxed = total > 0;
         }
         let fields = self.fields.clone();
@@ -180,7 +170,6 @@ impl Engine<'_> {
                     .unwrap_or(0),
             });
         }
-        let facets = self.facet_counts(aggregations)?;
         Ok(SearchResults {
             total,
             items,
@@ -215,20 +204,7 @@ impl Engine<'_> {
             );
             stems.push(stem);
         }
-        let terms: Vec<(Occur, Box<dyn Query>)> = stems
-            .into_iter()
-            .map(|stem| {
-                let term = Term::from_field_text(self.fields.body, &stem);
-                (
-                    Occur::Should,
-                    Box::new(TermQuery::new(term, IndexRecordOption::Basic)) as Box<dyn Query>,
-                )
-            })
-            .collect();
-        let mut generator =
-            SnippetGenerator::create(searcher, &BooleanQuery::new(terms), self.fields.body)?;
-        generator.set_max_num_chars(200);
-        Ok(Some(generator))
+        super::highlight::generator(searcher, self.fields.body, stems)
     }
 
     /// The collector of a page of results, ordered by relevance × adoption × freshness (see
@@ -279,48 +255,8 @@ impl Engine<'_> {
     }
 
     /// The collector of the facet counts.
-    pub fn facets_collector(&self) -> tantivy::Result<AggregationCollector> {
-        let mut spec = serde_json::Map::new();
-        for (name, _) in facet_fields(self.fields) {
-            spec.insert(
-                name.to_string(),
-                serde_json::json!({"terms": {"field": facet_field_name(name), "size": 200}}),
-            );
-        }
-        let aggregations = serde_json::from_value(serde_json::Value::Object(spec))
-            .map_err(|e| tantivy::TantivyError::InvalidArgument(e.to_string()))?;
-        let context = AggContextParams::new(
-            AggregationLimitsGuard::default(),
-            self.index.tokenizers().clone(),
-        );
-        Ok(AggregationCollector::from_aggs(aggregations, context))
-    }
-
-    /// The facets' buckets, from what [`Self::facets_collector`] gathered.
-    fn facet_counts(
-        &self,
-        results: AggregationResults,
-    ) -> tantivy::Result<BTreeMap<String, Vec<FacetCount>>> {
-        let json = serde_json::to_value(&results)
-            .map_err(|e| tantivy::TantivyError::InvalidArgument(e.to_string()))?;
-        let mut facets = BTreeMap::new();
-        for (name, _) in facet_fields(self.fields) {
-            let buckets = json[name]["buckets"]
-                .as_array()
-                .cloned()
-                .unwrap_or_default();
-            let counts = buckets
-                .iter()
-                .filter_map(|b| {
-                    Some(FacetCount {
-                        value: b["key"].as_str()?.to_string(),
-                        count: b["doc_count"].as_u64()?,
-                    })
-                })
-                .collect();
-            facets.insert(name.to_string(), counts);
-        }
-        Ok(facets)
+    pub fn facets_collector(&self) -> FacetsCollector {
+        FacetsCollector
     }
 
     /// Project names with what was typed (the last word as a prefix, or inside a word).
@@ -345,13 +281,15 @@ impl Engine<'_> {
             })
             .collect();
         // Names glue words together (openCimetière): from three letters, match inside words.
-        let pattern = if last.chars().count() >= 3 {
-            format!(".*{}.*", regex_escape(last))
+        let last_word: Box<dyn Query> = if last.chars().count() >= super::grams::GRAM {
+            super::grams::containing(self.fields.name_grams, last)
         } else {
-            format!("{}.*", regex_escape(last))
+            Box::new(RegexQuery::from_pattern(
+                &format!("{}.*", regex_escape(last)),
+                self.fields.name_folded,
+            )?)
         };
-        let prefix = RegexQuery::from_pattern(&pattern, self.fields.name_folded)?;
-        clauses.push((Occur::Must, Box::new(prefix)));
+        clauses.push((Occur::Must, last_word));
         let ranked =
             TopDocs::with_limit(limit).order_by_u64_field("adopters_count", tantivy::Order::Desc);
         let docs = searcher.search(&BooleanQuery::new(clauses), &ranked)?;
@@ -367,13 +305,6 @@ impl Engine<'_> {
             out.push((text(self.fields.name), text(self.fields.slug)));
         }
         Ok(out)
-    }
-}
-
-fn facet_field_name(facet: &str) -> &str {
-    match facet {
-        "kind" => "adopter_kind",
-        other => other,
     }
 }
 

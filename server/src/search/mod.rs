@@ -5,9 +5,13 @@
 //! missing under a running instance (its folder deleted) is rebuilt by the follower, and
 //! readiness says so meanwhile.
 
+mod browse_cache;
 pub mod document;
 pub mod engine;
+pub mod facets;
 pub mod french;
+mod grams;
+mod highlight;
 pub mod params;
 pub mod query;
 pub mod request;
@@ -17,7 +21,7 @@ mod text_query;
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
@@ -64,7 +68,13 @@ struct OpenIndex {
     writer: Arc<Mutex<IndexWriter>>,
     fields: Fields,
     applied: AtomicI64,
+    /// Which opening of an index this is: a rebuilt index has a reader of its own, whose
+    /// searcher generations count from the start again.
+    opening: u64,
 }
+
+/// Openings of an index in this process, counted.
+static OPENINGS: AtomicU64 = AtomicU64::new(0);
 
 /// The search index of this instance.
 pub struct SearchService {
@@ -76,6 +86,7 @@ pub struct SearchService {
     /// finish).
     failing: AtomicBool,
     pub weights: RankingWeights,
+    browse: Arc<browse_cache::BrowseCache>,
 }
 
 /// How the index stands, for readiness and metrics.
@@ -160,6 +171,7 @@ fn open_at(path: &Path, expected_fields: &Fields) -> anyhow::Result<(OpenIndex, 
         writer: Arc::new(Mutex::new(writer)),
         fields: expected_fields.clone(),
         applied: AtomicI64::new(payload.change_id),
+        opening: OPENINGS.fetch_add(1, Ordering::Relaxed),
     };
     Ok((
         open,
@@ -180,6 +192,7 @@ impl SearchService {
             caught_up: AtomicBool::new(false),
             failing: AtomicBool::new(false),
             weights: RankingWeights::default(),
+            browse: Arc::default(),
         })
     }
 
@@ -429,13 +442,21 @@ impl SearchService {
     pub async fn search(&self, request: SearchRequest) -> Result<SearchResults, SearchError> {
         let open = self.open_index().ok_or(SearchError::Rebuilding)?;
         let weights = self.weights;
+        let browse = self.browse.clone();
         tokio::task::spawn_blocking(move || {
             let engine = Engine {
                 index: &open.index,
                 fields: &open.fields,
                 weights,
             };
-            engine.search(&open.reader.searcher(), &request, Utc::now().timestamp())
+            let searcher = open.reader.searcher();
+            let generation = (open.opening, searcher.generation().generation_id());
+            if let Some(answer) = browse.get(generation, &request) {
+                return Ok::<_, tantivy::TantivyError>(answer);
+            }
+            let answer = engine.search(&searcher, &request, Utc::now().timestamp())?;
+            browse.put(generation, &request, &answer);
+            Ok(answer)
         })
         .await
         .map_err(|e| SearchError::Internal(e.to_string()))?

@@ -10,12 +10,14 @@ use tantivy::tokenizer::{
 };
 
 /// Bumped whenever fields or analysers change: an index of another version is rebuilt.
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 3;
 
 /// Lower-case, accent-folded, stemmed French words.
 pub const FRENCH: &str = "civiforge_fr";
 /// Lower-case, accent-folded words, not stemmed: for typo tolerance and prefixes.
 pub const FOLDED: &str = "civiforge_folded";
+/// Three-letter pieces of a folded name, for autocomplete inside words.
+pub const GRAMS: &str = "civiforge_grams";
 
 /// Every field, by role.
 #[derive(Debug, Clone)]
@@ -36,6 +38,8 @@ pub struct Fields {
     pub readme_folded: Field,
     /// Unstemmed words of the name alone, for autocomplete.
     pub name_folded: Field,
+    /// The folded name in three-letter pieces, for autocomplete inside words.
+    pub name_grams: Field,
     /// Stored text the highlights are cut from.
     pub body: Field,
     pub category: Field,
@@ -87,6 +91,7 @@ pub fn build() -> (Schema, Fields) {
             ),
         ),
         name_folded: builder.add_text_field("name_folded", text(FOLDED, false)),
+        name_grams: builder.add_text_field("name_grams", text(GRAMS, false)),
         body: builder.add_text_field("body", text(FRENCH, true)),
         category: builder.add_text_field("category", facet.clone()),
         license: builder.add_text_field("license", facet.clone()),
@@ -105,6 +110,9 @@ pub fn build() -> (Schema, Fields) {
 pub fn register_tokenizers(index: &Index) {
     index.tokenizers().register(FRENCH, french_analyzer());
     index.tokenizers().register(FOLDED, folded_analyzer());
+    index
+        .tokenizers()
+        .register(GRAMS, TextAnalyzer::from(super::grams::GramTokenizer));
 }
 
 /// élections, Élection, elections → `elect`; l'état-civil → `l`, `etat`, `civil`.

@@ -4,12 +4,12 @@
 //! they are part of a phrase or of an expression of the thesaurus. A phrase in quotes is
 //! looked for as written (stemmed), without its family or typos.
 
-use tantivy::Term;
 use tantivy::query::{
     AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, EmptyQuery, FuzzyTermQuery, Occur,
     PhraseQuery, Query, TermQuery,
 };
 use tantivy::schema::{Field, IndexRecordOption};
+use tantivy::{Searcher, Term};
 
 use super::engine::Engine;
 use super::french::{Member, Thesaurus, is_stop_word};
@@ -20,6 +20,11 @@ use super::schema::{folded_analyzer, french_analyzer, tokens};
 const FUZZY_FROM_LETTERS: usize = 5;
 /// Two typos from eight letters.
 const TWO_TYPOS_FROM_LETTERS: usize = 8;
+/// A word found as typed in at least this many projects is taken as typed: its near
+/// spellings would only add matches below the exact ones, and looking them up (a
+/// Levenshtein automaton run over the term dictionary, then a union of what it finds) is
+/// the dearest part of a query.
+const TYPOS_ONLY_BELOW: u64 = 20;
 
 type Clauses = Vec<(Occur, Box<dyn Query>)>;
 
@@ -29,7 +34,7 @@ fn stem(word: &str) -> Option<String> {
 
 impl Engine<'_> {
     /// The text part of the query; `all` requires every word, else any word will do.
-    pub fn text_query(&self, query: &UserQuery, all: bool) -> Box<dyn Query> {
+    pub fn text_query(&self, searcher: &Searcher, query: &UserQuery, all: bool) -> Box<dyn Query> {
         let occur = if all { Occur::Must } else { Occur::Should };
         let mut clauses: Clauses = Vec::new();
         let mut run: Vec<&str> = Vec::new();
@@ -37,7 +42,7 @@ impl Engine<'_> {
             match clause {
                 Clause::Word(word) => run.push(word),
                 Clause::Phrase(words) => {
-                    self.words_query(&std::mem::take(&mut run), occur, &mut clauses);
+                    self.words_query(searcher, &std::mem::take(&mut run), occur, &mut clauses);
                     // Quotes ask for these words exactly: no family, no typo.
                     let stems: Vec<String> = words.iter().filter_map(|w| stem(w)).collect();
                     if !stems.is_empty() {
@@ -52,7 +57,7 @@ impl Engine<'_> {
                 }
             }
         }
-        self.words_query(&run, occur, &mut clauses);
+        self.words_query(searcher, &run, occur, &mut clauses);
         if !clauses.iter().any(|(occur, _)| *occur != Occur::MustNot) {
             if !query.is_empty() {
                 // Only function words were typed: they are never enough to match.
@@ -65,7 +70,13 @@ impl Engine<'_> {
 
     /// A run of words typed one after the other: an expression of the thesaurus among them
     /// is one unit (« permis de construire »), function words outside one are left out.
-    fn words_query(&self, words: &[&str], occur: Occur, clauses: &mut Clauses) {
+    fn words_query(
+        &self,
+        searcher: &Searcher,
+        words: &[&str],
+        occur: Occur,
+        clauses: &mut Clauses,
+    ) {
         let stems: Vec<String> = words.iter().map(|w| stem(w).unwrap_or_default()).collect();
         let thesaurus = Thesaurus::shipped();
         let mut at = 0;
@@ -76,7 +87,7 @@ impl Engine<'_> {
                 continue;
             }
             if !is_stop_word(words[at])
-                && let Some(q) = self.word_query(words[at], &stems[at])
+                && let Some(q) = self.word_query(searcher, words[at], &stems[at])
             {
                 clauses.push((occur, q));
             }
@@ -84,8 +95,9 @@ impl Engine<'_> {
         }
     }
 
-    /// One word: its stem in any field, a near spelling, its family.
-    fn word_query(&self, word: &str, stem: &str) -> Option<Box<dyn Query>> {
+    /// One word: its stem in any field, a near spelling when the word is rare as typed, its
+    /// family.
+    fn word_query(&self, searcher: &Searcher, word: &str, stem: &str) -> Option<Box<dyn Query>> {
         if stem.is_empty() {
             return None;
         }
@@ -94,6 +106,7 @@ impl Engine<'_> {
         let letters = word.chars().count();
         if letters >= FUZZY_FROM_LETTERS
             && let Some(folded) = tokens(&mut folded_analyzer(), word).first()
+            && self.projects_with(searcher, folded) < TYPOS_ONLY_BELOW
         {
             let distance = if letters >= TWO_TYPOS_FROM_LETTERS {
                 2
@@ -114,6 +127,19 @@ impl Engine<'_> {
         }
         alternatives.extend(self.family(&stems));
         Some(Box::new(BooleanQuery::new(alternatives)))
+    }
+
+    /// How many projects have the folded word as typed, in the README or another field (a
+    /// project with it in both counts twice: an estimate, read from the term dictionaries).
+    fn projects_with(&self, searcher: &Searcher, folded: &str) -> u64 {
+        [self.fields.folded, self.fields.readme_folded]
+            .into_iter()
+            .map(|field| {
+                searcher
+                    .doc_freq(&Term::from_field_text(field, folded))
+                    .unwrap_or(0)
+            })
+            .sum()
     }
 
     /// An expression of the thesaurus: its words in order in one field, and its family.
