@@ -158,7 +158,7 @@ mod tests {
     use crate::search::schema;
 
     /// Counts the same facets with tantivy's own terms aggregation: the straightforward way.
-    fn aggregated(index: &Index, query: &dyn Query) -> FacetCounts {
+    fn aggregated(index: &Index, query: &dyn Query) -> anyhow::Result<FacetCounts> {
         let mut spec = serde_json::Map::new();
         for (name, field) in FACETS {
             spec.insert(
@@ -166,15 +166,15 @@ mod tests {
                 serde_json::json!({"terms": {"field": field, "size": MAX_VALUES}}),
             );
         }
-        let aggregations = serde_json::from_value(serde_json::Value::Object(spec)).unwrap();
+        let aggregations = serde_json::from_value(serde_json::Value::Object(spec))?;
         let context = AggContextParams::new(
             AggregationLimitsGuard::default(),
             index.tokenizers().clone(),
         );
         let collector = AggregationCollector::from_aggs(aggregations, context);
-        let searcher = index.reader().unwrap().searcher();
-        let json = serde_json::to_value(searcher.search(query, &collector).unwrap()).unwrap();
-        FACETS
+        let searcher = index.reader()?.searcher();
+        let json = serde_json::to_value(searcher.search(query, &collector)?)?;
+        Ok(FACETS
             .iter()
             .map(|(name, _)| {
                 let mut values: Vec<FacetCount> = json[name]["buckets"]
@@ -182,9 +182,11 @@ mod tests {
                     .map(|buckets| {
                         buckets
                             .iter()
-                            .map(|b| FacetCount {
-                                value: b["key"].as_str().unwrap().to_string(),
-                                count: b["doc_count"].as_u64().unwrap(),
+                            .filter_map(|b| {
+                                Some(FacetCount {
+                                    value: b["key"].as_str()?.to_string(),
+                                    count: b["doc_count"].as_u64()?,
+                                })
                             })
                             .collect()
                     })
@@ -192,16 +194,16 @@ mod tests {
                 values.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.value.cmp(&b.value)));
                 (name.to_string(), values)
             })
-            .collect()
+            .collect())
     }
 
     /// Three segments, with values that some segments lack, documents with several values,
     /// with the same value twice, and with none.
-    fn index() -> Index {
+    fn index() -> anyhow::Result<Index> {
         let (schema, fields) = schema::build();
         let index = Index::create_in_ram(schema);
         schema::register_tokenizers(&index);
-        let mut writer = index.writer_with_num_threads(1, 15_000_000).unwrap();
+        let mut writer = index.writer_with_num_threads(1, 15_000_000)?;
         writer.set_merge_policy(Box::new(tantivy::indexer::NoMergePolicy));
         let categories = [
             "elections",
@@ -231,17 +233,17 @@ mod tests {
                 }
                 doc.add_text(fields.has_adopters, if i % 2 == 0 { "oui" } else { "non" });
                 doc.add_text(fields.active, if i % 5 == 0 { "non" } else { "oui" });
-                writer.add_document(doc).unwrap();
+                writer.add_document(doc)?;
             }
-            writer.commit().unwrap();
+            writer.commit()?;
         }
-        index
+        Ok(index)
     }
 
     #[test]
-    fn counts_agree_with_the_terms_aggregation() {
-        let index = index();
-        let searcher = index.reader().unwrap().searcher();
+    fn counts_agree_with_the_terms_aggregation() -> anyhow::Result<()> {
+        let index = index()?;
+        let searcher = index.reader()?.searcher();
         assert_eq!(searcher.segment_readers().len(), 3);
         let (_, fields) = schema::build();
         let queries: Vec<Box<dyn Query>> = vec![
@@ -256,10 +258,10 @@ mod tests {
             )),
         ];
         for query in &queries {
-            let ours = searcher.search(query.as_ref(), &FacetsCollector).unwrap();
-            assert_eq!(ours, aggregated(&index, query.as_ref()), "{query:?}");
+            let ours = searcher.search(query.as_ref(), &FacetsCollector)?;
+            assert_eq!(ours, aggregated(&index, query.as_ref())?, "{query:?}");
         }
-        let all = searcher.search(&AllQuery, &FacetsCollector).unwrap();
+        let all = searcher.search(&AllQuery, &FacetsCollector)?;
         let categories: u64 = all["category"].iter().map(|c| c.count).sum();
         assert!(
             categories > 120,
@@ -272,5 +274,6 @@ mod tests {
                 count: 120
             }]
         );
+        Ok(())
     }
 }
