@@ -301,6 +301,9 @@ async fn an_older_schema_holding_data_is_upgraded(engine: Engine) {
     assert_eq!(project["readme_html"], "<h1>openElec</h1>");
     let adoptions = app.get("/api/v1/projects/openelec/adoptions").await.body;
     assert_eq!(adoptions["total"], 1, "{adoptions}");
+    // The adopters' tallies were counted from the adoptions already there.
+    assert_tallies_follow(&app.db, "the upgrade").await;
+    assert!(!tallies_kept(&app.db).await.0.is_empty());
     assert_eq!(adoptions["items"][0]["organisation_name"], "Istres");
     assert_eq!(adoptions["items"][0]["since"], "2007-06-11");
     assert_eq!(adoptions["items"][0]["declared_by"], "Julien");
@@ -374,10 +377,227 @@ async fn an_older_schema_holding_data_is_upgraded(engine: Engine) {
     assert_eq!(audit.first(), Some(&("project.register".to_string(),)));
 }
 
+/// What the tallies of migration 0014 must hold: adopters per project, département and
+/// status, and per project, population band and status, counted from the adoptions
+/// themselves (bands as the model defines them).
+async fn tallies_from_adoptions(
+    db: &TestDb,
+) -> (
+    Vec<(i64, String, String, i64)>,
+    Vec<(i64, i64, String, i64)>,
+) {
+    type Row = (i64, Option<String>, String, Option<i64>, String);
+    let rows: Vec<Row> = db
+        .fetch(
+            "SELECT a.project_id, o.departement, o.kind, o.population, a.status \
+             FROM adoptions a JOIN organisations o ON o.id = a.organisation_id",
+            &[],
+        )
+        .await;
+    let mut by_departement: BTreeMap<(i64, String, String), i64> = BTreeMap::new();
+    let mut by_band: BTreeMap<(i64, i64, String), i64> = BTreeMap::new();
+    for (project, departement, kind, population, status) in rows {
+        if let Some(departement) = departement {
+            *by_departement
+                .entry((project, departement, status.clone()))
+                .or_default() += 1;
+        }
+        if let Some(population) = population.filter(|_| kind == "commune") {
+            let band = civiforge::model::PopulationBand::of(population).low;
+            *by_band.entry((project, band, status)).or_default() += 1;
+        }
+    }
+    (
+        by_departement
+            .into_iter()
+            .map(|((p, d, s), n)| (p, d, s, n))
+            .collect(),
+        by_band
+            .into_iter()
+            .map(|((p, b, s), n)| (p, b, s, n))
+            .collect(),
+    )
+}
+
+/// The tallies as the triggers kept them (rows at zero are as good as absent).
+async fn tallies_kept(
+    db: &TestDb,
+) -> (
+    Vec<(i64, String, String, i64)>,
+    Vec<(i64, i64, String, i64)>,
+) {
+    let by_departement = db
+        .fetch(
+            "SELECT project_id, departement, status, CAST(adopters AS BIGINT) \
+             FROM adoption_tallies_departement WHERE adopters <> 0 \
+             ORDER BY project_id, departement, status",
+            &[],
+        )
+        .await;
+    let by_band = db
+        .fetch(
+            "SELECT project_id, CAST(band AS BIGINT), status, CAST(adopters AS BIGINT) \
+             FROM adoption_tallies_band WHERE adopters <> 0 ORDER BY project_id, band, status",
+            &[],
+        )
+        .await;
+    (by_departement, by_band)
+}
+
+async fn assert_tallies_follow(db: &TestDb, after: &str) {
+    assert_eq!(
+        tallies_kept(db).await,
+        tallies_from_adoptions(db).await,
+        "after {after}"
+    );
+}
+
+/// The adopters' tallies follow every kind of write: adoptions declared one by one and in
+/// bulk, upserted, changing status, withdrawn; organisations moving to another département
+/// or population band, changing kind, deleted; projects deleted.
+async fn adoption_tallies_follow_every_write(engine: Engine) {
+    let db = TestDb::new(engine).await;
+    let now = Utc::now();
+    db.execute(
+        "INSERT INTO users (email, name, password_hash, is_admin, is_moderator, created_at) \
+         VALUES ('julien@agglo.fr', 'Julien', 'x', FALSE, FALSE, $1)",
+        &[Bind::Time(now)],
+    )
+    .await;
+    for slug in ["openelec", "opencimetiere"] {
+        db.execute(
+            "INSERT INTO projects (slug, name, summary, repository_url, license, index_state, \
+             registered_by, created_at, updated_at) SELECT $1, $1, 'Résumé', \
+             'https://forge.example.org/' || $1 || '.git', 'AGPL-3.0-or-later', 'ok', id, $2, $2 \
+             FROM users",
+            &[Bind::Text(slug.into()), Bind::Time(now)],
+        )
+        .await;
+    }
+    let adopt = |slug: &'static str, organisation: &'static str, status: &'static str| {
+        (
+            "INSERT INTO adoptions (project_id, organisation_id, status, verification, \
+             declared_at, updated_at) SELECT p.id, $2, $3, 'unverified', $4, $4 \
+             FROM projects p WHERE p.slug = $1",
+            vec![
+                Bind::Text(slug.into()),
+                Bind::Text(organisation.into()),
+                Bind::Text(status.into()),
+                Bind::Time(now),
+            ],
+        )
+    };
+    // Istres and Marseille (13), Bordeaux (33), Paris (75, in its own band), the EPCI of
+    // Istres (no population band), the département of the Bouches-du-Rhône.
+    for (slug, organisation, status) in [
+        ("openelec", "commune-13047", "in_use"),
+        ("openelec", "commune-13055", "in_use"),
+        ("openelec", "commune-33063", "evaluating"),
+        ("openelec", "commune-75056", "in_use"),
+        ("opencimetiere", "commune-13047", "stopped"),
+        ("opencimetiere", "departement-13", "in_use"),
+    ] {
+        let (sql, binds) = adopt(slug, organisation, status);
+        assert_eq!(db.execute(sql, &binds).await, 1, "{organisation}");
+    }
+    assert_tallies_follow(&db, "single declarations").await;
+    let counted: Vec<(i64,)> = db
+        .fetch(
+            "SELECT CAST(SUM(adopters) AS BIGINT) FROM adoption_tallies_departement t \
+             JOIN projects p ON p.id = t.project_id \
+             WHERE p.slug = 'openelec' AND t.departement = '13' AND t.status = 'in_use'",
+            &[],
+        )
+        .await;
+    assert_eq!(counted, [(2,)], "Istres and Marseille");
+
+    // Every commune of Corse-du-Sud at once, as an import does.
+    let bulk = db
+        .execute(
+            "INSERT INTO adoptions (project_id, organisation_id, status, verification, \
+             declared_at, updated_at) SELECT p.id, o.id, 'in_use', 'unverified', $1, $1 \
+             FROM projects p, organisations o \
+             WHERE p.slug = 'opencimetiere' AND o.kind = 'commune' AND o.departement = '2A'",
+            &[Bind::Time(now)],
+        )
+        .await;
+    assert!(bulk > 100, "{bulk} communes in Corse-du-Sud");
+    assert_tallies_follow(&db, "a bulk declaration").await;
+
+    db.execute(
+        "INSERT INTO adoptions (project_id, organisation_id, status, verification, \
+         declared_at, updated_at) SELECT p.id, 'commune-13047', 'in_use', 'unverified', $1, $1 \
+         FROM projects p WHERE p.slug = 'opencimetiere' \
+         ON CONFLICT (project_id, organisation_id) DO UPDATE SET status = excluded.status",
+        &[Bind::Time(now)],
+    )
+    .await;
+    assert_tallies_follow(&db, "an upsert that resumes a stopped use").await;
+
+    db.execute(
+        "UPDATE adoptions SET status = 'stopped' WHERE organisation_id = 'commune-13055'",
+        &[],
+    )
+    .await;
+    db.execute(
+        "UPDATE adoptions SET version = '4.2', verification = 'agent' \
+         WHERE organisation_id = 'commune-33063'",
+        &[],
+    )
+    .await;
+    assert_tallies_follow(&db, "status and version changes").await;
+
+    // A new census: Istres passes 50,000; a commune of Corse-du-Sud moves to Haute-Corse.
+    db.execute(
+        "UPDATE organisations SET population = 50100 WHERE id = 'commune-13047'",
+        &[],
+    )
+    .await;
+    db.execute(
+        "UPDATE organisations SET departement = '2B' WHERE id = 'commune-2A004'",
+        &[],
+    )
+    .await;
+    db.execute(
+        "UPDATE organisations SET departement = NULL, population = NULL \
+         WHERE id = 'commune-2A006'",
+        &[],
+    )
+    .await;
+    db.execute(
+        "UPDATE organisations SET kind = 'commune_deleguee' WHERE id = 'commune-2A008'",
+        &[],
+    )
+    .await;
+    assert_tallies_follow(&db, "organisations moving").await;
+
+    db.execute(
+        "DELETE FROM adoptions WHERE organisation_id = 'commune-75056'",
+        &[],
+    )
+    .await;
+    db.execute("DELETE FROM organisations WHERE id = 'commune-2A011'", &[])
+        .await;
+    assert_tallies_follow(&db, "an adoption withdrawn and an organisation deleted").await;
+
+    db.execute("DELETE FROM projects WHERE slug = 'openelec'", &[])
+        .await;
+    assert_tallies_follow(&db, "a project deleted").await;
+    let left: Vec<(i64,)> = db
+        .fetch(
+            "SELECT COUNT(*) FROM adoption_tallies_departement t \
+             WHERE NOT EXISTS (SELECT 1 FROM projects p WHERE p.id = t.project_id)",
+            &[],
+        )
+        .await;
+    assert_eq!(left, [(0,)], "no tally outlives its project");
+}
+
 on_both_engines!(
     reference_data_loads_idempotently,
     tokens_are_found_by_digest_and_expire,
     an_older_schema_holding_data_is_upgraded,
+    adoption_tallies_follow_every_write,
 );
 
 /// One column as both engines can describe it.

@@ -163,9 +163,10 @@ impl AdoptionStore for Engine {
     ) -> crate::store::StoreResult<Vec<(String, i64)>> {
         let id = self.project_id(slug).await?;
         Ok(sqlx::query_as(
-            "SELECT o.departement, COUNT(*) FROM adoptions a JOIN organisations o ON o.id = a.organisation_id \
-             WHERE a.project_id = $1 AND a.status <> 'stopped' AND o.departement IS NOT NULL \
-             GROUP BY o.departement",
+            // The tally kept on every write (migration 0014), not the project's adoptions.
+            "SELECT departement, CAST(SUM(adopters) AS BIGINT) FROM adoption_tallies_departement \
+             WHERE project_id = $1 AND status <> 'stopped' \
+             GROUP BY departement HAVING SUM(adopters) > 0",
         )
         .bind(id)
         .fetch_all(&self.pool)

@@ -35,19 +35,35 @@ const SAME_GROUPS: &str = used_by_peers!(
      JOIN working_group_members peer ON peer.group_id = mine.group_id \
      WHERE mine.organisation_id = $1 AND peer.role <> 'provider'"
 );
-const SAME_DEPARTEMENT: &str =
-    used_by_peers!("SELECT o.id FROM organisations o WHERE o.departement = $3");
-/// Communes with a population from `$3` up to, not including, `$4`.
-const SAME_BAND: &str = used_by_peers!(
-    "SELECT o.id FROM organisations o WHERE o.kind = 'commune' \
-     AND o.population >= $3 AND o.population < $4"
-);
+/// Projects in use in a tally of adopters (`$3` names the tally's département or band), that
+/// the organisation (`$1`) does not declare, the most used first (`$2` of them). The tallies
+/// are kept by the database on every write (migration 0014): a département or a population
+/// band holds up to hundreds of thousands of adoptions, too many to aggregate per page.
+macro_rules! used_in_tally {
+    ($tally:literal, $key:literal) => {
+        concat!(
+            "SELECT p.slug, p.name, p.summary, t.adopters AS peers FROM ",
+            $tally,
+            " t JOIN projects p ON p.id = t.project_id \
+             WHERE t.",
+            $key,
+            " = $3 AND t.status = 'in_use' AND t.adopters > 0 AND p.hidden = FALSE \
+               AND NOT EXISTS (SELECT 1 FROM adoptions mine WHERE mine.project_id = p.id \
+                               AND mine.organisation_id = $1) \
+             ORDER BY t.adopters DESC, p.name LIMIT $2"
+        )
+    };
+}
+
+const SAME_DEPARTEMENT: &str = used_in_tally!("adoption_tallies_departement", "departement");
+/// Communes of the population band whose lower bound is `$3`.
+const SAME_BAND: &str = used_in_tally!("adoption_tallies_band", "band");
 
 /// What a circle's query binds after the organisation and the limit.
 enum Binds {
     None,
     Text(String),
-    Range(i64, i64),
+    Number(i64),
 }
 
 /// A circle of peers: its name, its query and what it binds, and how its reason reads for a
@@ -81,7 +97,7 @@ impl Engine {
             let query = match &circle.binds {
                 Binds::None => query,
                 Binds::Text(text) => query.bind(text),
-                Binds::Range(low, high) => query.bind(low).bind(high),
+                Binds::Number(number) => query.bind(number),
             };
             let rows = query.fetch_all(&self.pool).await?;
             for (slug, name, summary, peers) in rows {
@@ -174,7 +190,7 @@ impl Engine {
             circles.push(Circle {
                 name: "population",
                 sql: SAME_BAND,
-                binds: Binds::Range(band.low, band.high.unwrap_or(i64::MAX)),
+                binds: Binds::Number(band.low),
                 reason: Box::new(move |n| {
                     format!("utilisé par {} {}", plural(n, "commune"), band.label)
                 }),
