@@ -8,6 +8,7 @@ use crate::corpus::Corpus;
 use crate::engines::breakdown::{Breakdown, RUNS};
 use crate::engines::postgres::PgBuild;
 use crate::engines::{LIMIT, QUERIES, common_mix};
+use crate::measure::http::{HttpRun, SEARCH_MIX};
 use crate::measure::pages::PageTime;
 use crate::measure::process::{ChildBuild, PhaseMemory};
 use crate::measure::{
@@ -30,6 +31,7 @@ pub struct Report {
     pub open_elapsed: Duration,
     pub breakdown: Vec<Breakdown>,
     pub pages: Vec<PageTime>,
+    pub http: HttpRun,
     pub load_start: String,
     pub load_end: String,
     pub total: Duration,
@@ -262,6 +264,7 @@ pub fn print(r: &Report) {
 
     print_breakdown(&r.breakdown);
     print_pages(r);
+    print_http(&r.http);
 
     println!("\n### Bench process memory by phase\n");
     println!("| phase | RSS at start | peak RSS (VmHWM) |");
@@ -339,4 +342,61 @@ fn print_pages(r: &Report) {
             page.bytes / 1024
         );
     }
+}
+
+fn print_http(h: &HttpRun) {
+    println!("\n### Over HTTP: `civiforge serve --no-worker` on loopback\n");
+    println!(
+        "The {}-search mix in turn (counts, ranking, highlights and the 7 facets in each \
+         answer, {} kB for one round of answers); every total and facet count checked against \
+         tantivy's `Count` and terms aggregation on the same query: {} of {} agree (the \
+         others were relaxed).\n",
+        SEARCH_MIX.len(),
+        h.response_bytes / 1024,
+        h.checked,
+        SEARCH_MIX.len()
+    );
+    println!("| measure | p50 | p99 | per second | other |");
+    println!("|---|---:|---:|---:|---|");
+    println!(
+        "| search, 1 client | {} | {} | {:.0} | server CPU per search {} |",
+        fmt_duration(percentile(&h.one, 0.5)),
+        fmt_duration(percentile(&h.one, 0.99)),
+        h.qps_one,
+        h.server_cpu_per_query.map_or("—".into(), fmt_duration)
+    );
+    println!(
+        "| search, 2 clients | {} | {} | {:.0} | |",
+        fmt_duration(percentile(&h.two, 0.5)),
+        fmt_duration(percentile(&h.two, 0.99)),
+        h.qps_two
+    );
+    println!(
+        "| autocomplete, 1 client | {} | {} | {:.0} | {} requests |",
+        fmt_duration(percentile(&h.suggest, 0.5)),
+        fmt_duration(percentile(&h.suggest, 0.99)),
+        h.suggest.len() as f64 / 4.0,
+        h.suggest.len()
+    );
+    println!("\n| page | p50 | p99 | runs | size |");
+    println!("|---|---:|---:|---:|---:|");
+    for page in &h.pages {
+        println!(
+            "| `{}` | {} | {} | {} | {} kB |",
+            page.path,
+            fmt_duration(page.p50),
+            fmt_duration(page.p99),
+            page.runs,
+            page.bytes / 1024
+        );
+    }
+    println!(
+        "\nServer memory: {} resident after the run, peak {}. Start on this catalogue: {}; \
+         cold start on a fresh SQLite (migrations and every reference organisation) to a \
+         healthy `/healthz`: {}.",
+        fmt_kib(h.rss_kib),
+        fmt_kib(h.rss_peak_kib),
+        fmt_duration(h.start),
+        fmt_duration(h.cold_start)
+    );
 }

@@ -44,10 +44,16 @@ pub async fn run() -> anyhow::Result<()> {
              (no server is started)."
         );
     }
-    let dir = tempfile::Builder::new()
+    let temporary = tempfile::Builder::new()
         .prefix("civiforge-bench-search-")
         .tempdir()?;
-    let db_path = dir.path().join("civiforge.db");
+    // Kept from the start when asked, so that a run that fails leaves its files too.
+    let (dir, _removed_at_the_end) = if keep {
+        (temporary.keep(), None)
+    } else {
+        (temporary.path().to_path_buf(), Some(temporary))
+    };
+    let db_path = dir.as_path().join("civiforge.db");
     let url = format!("sqlite://{}", db_path.display());
     let mut phases = Vec::new();
 
@@ -70,7 +76,7 @@ pub async fn run() -> anyhow::Result<()> {
         corpus.elapsed.as_secs_f64()
     );
 
-    let data_dir = dir.path().join("data");
+    let data_dir = dir.as_path().join("data");
     eprintln!("civiforge index: SearchService::rebuild() in a child process");
     let data_dir_text = data_dir.display().to_string();
     let tantivy = run_child(&[TANTIVY_CHILD, &data_dir_text, &url])?;
@@ -78,7 +84,7 @@ pub async fn run() -> anyhow::Result<()> {
     eprintln!("  {:.1} s", tantivy.elapsed.as_secs_f64());
 
     eprintln!("FTS5 table in a child process");
-    let fts_path = dir.path().join("fts5.db");
+    let fts_path = dir.as_path().join("fts5.db");
     let fts_text = fts_path.display().to_string();
     let source_text = db_path.display().to_string();
     let fts5 = run_child(&[FTS5_CHILD, &fts_text, &source_text])?;
@@ -127,6 +133,8 @@ pub async fn run() -> anyhow::Result<()> {
     engines.push(("civiforge", civiforge_run));
     eprintln!("civiforge query breakdown");
     let breakdown = engines::breakdown::measure(&data_dir.join("search"))?;
+    eprintln!("civiforge over HTTP: civiforge serve on the catalogue");
+    let http = measure::http::measure(&url, &data_dir, dir.as_path()).await?;
 
     eprintln!("queries: FTS5");
     let phase = Phase::begin();
@@ -170,6 +178,7 @@ pub async fn run() -> anyhow::Result<()> {
         open_elapsed,
         breakdown,
         pages,
+        http,
         load_start,
         load_end: load_average(),
         total: total_started.elapsed(),
@@ -177,7 +186,7 @@ pub async fn run() -> anyhow::Result<()> {
     if keep {
         eprintln!(
             "kept {} and the PostgreSQL database {}",
-            dir.keep().display(),
+            dir.display(),
             postgres::DATABASE
         );
     }

@@ -35,8 +35,9 @@ CREATE TABLE adoption_tallies_band (
 );
 CREATE INDEX adoption_tallies_band_peers ON adoption_tallies_band (band, status, adopters DESC);
 
--- The versions in use of a project are counted from this index alone.
-CREATE INDEX adoptions_project_status_version ON adoptions (project_id, status, version);
+-- A project's adopters by status and verification (its page's counts) and its versions in
+-- use are counted from this index alone, without reading the adoptions themselves.
+CREATE INDEX adoptions_project_status ON adoptions (project_id, status, verification, version);
 
 INSERT INTO adoption_tallies_departement (project_id, departement, status, adopters)
 SELECT a.project_id, o.departement, a.status, COUNT(*)

@@ -1,7 +1,8 @@
 //! Measurements: each query's latency on one engine (warm-up, then timed runs), the mix of
 //! queries in turn by one and two clients (throughput, CPU per query), and memory by phase
-//! (`process`); the pages' server time (`pages`).
+//! (`process`); the pages' server time (`pages`); the service over HTTP (`http`).
 
+pub mod http;
 pub mod pages;
 pub mod process;
 

@@ -163,12 +163,28 @@ impl Engine<'_> {
             .collect()
     }
 
-    /// The other words of the stems' families, each weighing less than the word typed.
+    /// The other words of the stems' families, each weighing a constant part of the word
+    /// typed: in the name, the categories and the body (summary, publiccode.yml and the
+    /// start of the README in one field), not scored by frequency. A family has up to twenty
+    /// members; looked up in each of seven fields and scored there, they made a common
+    /// word's search several times dearer than the word alone.
     fn family(&self, stems: &[String]) -> Clauses {
+        let (f, w) = (self.fields, &self.weights);
+        let fields = [
+            (f.name, w.name),
+            (f.categories_text, w.categories),
+            (f.body, w.summary),
+        ];
         Thesaurus::shipped()
             .relatives(stems)
             .into_iter()
-            .flat_map(|Member { stems, .. }| self.exact(stems, self.weights.thesaurus))
+            .flat_map(|Member { stems, .. }| {
+                fields.map(|(field, boost)| {
+                    let unscored =
+                        ConstScoreQuery::new(matching(field, stems), boost * w.thesaurus);
+                    (Occur::Should, Box::new(unscored) as Box<dyn Query>)
+                })
+            })
             .collect()
     }
 
@@ -202,6 +218,18 @@ fn in_field(field: Field, stems: &[String]) -> Box<dyn Query> {
                 .map(|s| Term::from_field_text(field, s))
                 .collect(),
         )),
+    }
+}
+
+/// One stem as a term, several as a phrase, in one field, for matching only (no
+/// frequencies read).
+fn matching(field: Field, stems: &[String]) -> Box<dyn Query> {
+    match stems {
+        [one] => Box::new(TermQuery::new(
+            Term::from_field_text(field, one),
+            IndexRecordOption::Basic,
+        )),
+        _ => in_field(field, stems),
     }
 }
 

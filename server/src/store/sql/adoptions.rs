@@ -108,9 +108,14 @@ impl AdoptionStore for Engine {
             .bind(project_id)
             .fetch_one(&self.pool)
             .await?;
+        // The page's adoptions are chosen first, on names alone: the version and
+        // confirmation columns are then worked out for them only, not for every adopter.
         let rows: Vec<crate::store::rows::AdoptionRow> = sqlx::query_as(concat!(
             crate::store::rows::adoption_select!(),
-            " WHERE a.project_id = $1 ORDER BY o.name, o.id LIMIT $2 OFFSET $3"
+            " WHERE a.id IN (SELECT page.id FROM adoptions page \
+               JOIN organisations po ON po.id = page.organisation_id \
+               WHERE page.project_id = $1 ORDER BY po.name, po.id LIMIT $2 OFFSET $3) \
+             ORDER BY o.name, o.id"
         ))
         .bind(project_id)
         .bind(window.limit)

@@ -59,13 +59,17 @@ impl VersionLagStore for Engine {
         };
         let rows: Vec<UsageRow> = sqlx::query_as::<Db, UsageRow>(concat!(
             // Spellings that name one tag (`1.0`, `v1.0`) are one version.
-            "SELECT COALESCE(v.name, t.version) AS declared, COUNT(*) AS adopters, \
+            // Adoptions are counted by version first, so that each version's tag is looked
+            // up once, not once per adopter.
+            "SELECT COALESCE(v.name, t.version) AS declared, \
+             CAST(SUM(t.adopters) AS BIGINT) AS adopters, \
              v.name AS tag, v.date AS tag_date, CASE WHEN v.id IS NULL THEN NULL ELSE ",
             releases_newer!(),
             " END AS releases_behind \
-             FROM (SELECT a.version, ",
+             FROM (SELECT a.version, a.adopters, ",
             declared_tag_id!(),
-            " FROM adoptions a WHERE a.project_id = $1 AND a.status = 'in_use') t \
+            " FROM (SELECT project_id, version, COUNT(*) AS adopters FROM adoptions \
+                   WHERE project_id = $1 AND status = 'in_use' GROUP BY project_id, version) a) t \
              LEFT JOIN versions v ON v.id = t.tag_id \
              GROUP BY COALESCE(v.name, t.version), v.id, v.name, v.date, v.project_id, \
                v.position"

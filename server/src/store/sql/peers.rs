@@ -7,16 +7,21 @@ use crate::model::{Organisation, PeerReason, PeerSuggestion, PopulationBand, STR
 use crate::store::StoreResult;
 
 /// Projects in use by the organisations the subquery names (`$1` is the organisation, `$2`
-/// the limit; the subquery binds what its circle's [`Binds`] gives, from `$3`), that the organisation does not declare.
+/// the limit; the subquery binds what its circle's [`Binds`] gives, from `$3`), that the
+/// organisation does not declare. The peers come first, as a table of their own: a circle
+/// is a few dozen organisations, and a plan that started from the projects instead read
+/// every project's adoptions (167 ms on 20,000 projects).
 macro_rules! used_by_peers {
     ($peers:literal) => {
         concat!(
             "SELECT p.slug, p.name, p.summary, COUNT(DISTINCT a.organisation_id) AS peers \
-             FROM adoptions a JOIN projects p ON p.id = a.project_id \
-             WHERE a.status = 'in_use' AND p.hidden = FALSE AND a.organisation_id <> $1 \
-               AND a.organisation_id IN (",
+             FROM (SELECT DISTINCT circle.id FROM (",
             $peers,
-            ") AND NOT EXISTS (SELECT 1 FROM adoptions mine WHERE mine.project_id = p.id \
+            ") circle) peer \
+             JOIN adoptions a ON a.organisation_id = peer.id \
+             JOIN projects p ON p.id = a.project_id \
+             WHERE a.status = 'in_use' AND p.hidden = FALSE AND a.organisation_id <> $1 \
+               AND NOT EXISTS (SELECT 1 FROM adoptions mine WHERE mine.project_id = p.id \
                                AND mine.organisation_id = $1) \
              GROUP BY p.slug, p.name, p.summary ORDER BY peers DESC, p.name LIMIT $2"
         )
@@ -25,13 +30,13 @@ macro_rules! used_by_peers {
 
 /// Members of the same grouping as the organisation, by relation (`$3`).
 const SAME_PARENT: &str = used_by_peers!(
-    "SELECT peer.member_id FROM organisation_memberships mine \
+    "SELECT peer.member_id AS id FROM organisation_memberships mine \
      JOIN organisation_memberships peer ON peer.parent_id = mine.parent_id \
        AND peer.relation = mine.relation \
      WHERE mine.member_id = $1 AND mine.relation = $3"
 );
 const SAME_GROUPS: &str = used_by_peers!(
-    "SELECT peer.organisation_id FROM working_group_members mine \
+    "SELECT peer.organisation_id AS id FROM working_group_members mine \
      JOIN working_group_members peer ON peer.group_id = mine.group_id \
      WHERE mine.organisation_id = $1 AND peer.role <> 'provider'"
 );
