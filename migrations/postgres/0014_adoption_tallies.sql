@@ -38,6 +38,10 @@ CREATE INDEX adoption_tallies_band_peers ON adoption_tallies_band (band, status,
 -- A project's adopters by status and verification (its page's counts) and its versions in
 -- use are counted from this index alone, without reading the adoptions themselves.
 CREATE INDEX adoptions_project_status ON adoptions (project_id, status, verification, version);
+-- The catalogue's counts (the home page, metrics): adoptions in use and the organisations
+-- behind them, from this index alone rather than from every adoption (3.7 s cold for
+-- 1,000,000 adoptions on SQLite).
+CREATE INDEX adoptions_status_organisation ON adoptions (status, organisation_id);
 
 INSERT INTO adoption_tallies_departement (project_id, departement, status, adopters)
 SELECT a.project_id, o.departement, a.status, COUNT(*)

@@ -302,7 +302,10 @@ macro_rules! organisation_filter {
     };
 }
 
-macro_rules! adoption_select {
+/// The columns of an adoption as the API shows it, over `adoptions a`, `projects p`,
+/// `organisations o` and `users u` joined as [`adoption_select`] joins them; a caller that
+/// must fix the join order (SQLite follows `CROSS JOIN` as written) writes its own `FROM`.
+macro_rules! adoption_columns {
     () => {
         "SELECT p.slug AS project, p.name AS project_name, o.id AS organisation, \
          o.name AS organisation_name, o.kind AS organisation_kind, o.departement, a.version, \
@@ -317,11 +320,19 @@ macro_rules! adoption_select {
          u.name AS declared_by, a.verification, a.declared_by_organisation, \
          EXISTS (SELECT 1 FROM known_users k WHERE k.project_id = a.project_id \
            AND k.organisation_id = a.organisation_id) AS confirmed, \
-         a.declared_at, a.updated_at \
-         FROM adoptions a \
-         JOIN projects p ON p.id = a.project_id \
-         JOIN organisations o ON o.id = a.organisation_id \
-         LEFT JOIN users u ON u.id = a.declared_by "
+         a.declared_at, a.updated_at "
+    };
+}
+
+macro_rules! adoption_select {
+    () => {
+        concat!(
+            crate::store::rows::adoption_columns!(),
+            "FROM adoptions a \
+             JOIN projects p ON p.id = a.project_id \
+             JOIN organisations o ON o.id = a.organisation_id \
+             LEFT JOIN users u ON u.id = a.declared_by "
+        )
     };
 }
 
@@ -342,8 +353,8 @@ macro_rules! page_of_projects {
 }
 
 pub(crate) use {
-    adoption_select, organisation_columns, organisation_filter, page_of_projects, project_filter,
-    project_select, user_columns,
+    adoption_columns, adoption_select, organisation_columns, organisation_filter, page_of_projects,
+    project_filter, project_select, user_columns,
 };
 
 /// Rows per multi-row INSERT when loading reference data: well under both engines' limits

@@ -139,16 +139,22 @@ impl AdoptionStore for Engine {
                 .ok_or(crate::store::StoreError::NotFound(
                     crate::model::Entity::Organisation,
                 ))?;
+        // The organisation's adoptions first (SQLite follows CROSS JOIN as written): left to
+        // itself, its planner walked every project in name order to skip a sort of fifty
+        // rows (430 ms on 100,000 projects).
         let total: i64 = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM adoptions a JOIN projects p ON p.id = a.project_id \
-             WHERE a.organisation_id = $1 AND p.hidden = FALSE",
+            "SELECT COUNT(*) FROM adoptions a CROSS JOIN projects p \
+             WHERE p.id = a.project_id AND a.organisation_id = $1 AND p.hidden = FALSE",
         )
         .bind(&organisation.id)
         .fetch_one(&self.pool)
         .await?;
         let rows: Vec<crate::store::rows::AdoptionRow> = sqlx::query_as(concat!(
-            crate::store::rows::adoption_select!(),
-            " WHERE a.organisation_id = $1 AND p.hidden = FALSE \
+            crate::store::rows::adoption_columns!(),
+            "FROM adoptions a CROSS JOIN projects p \
+             JOIN organisations o ON o.id = a.organisation_id \
+             LEFT JOIN users u ON u.id = a.declared_by \
+             WHERE p.id = a.project_id AND a.organisation_id = $1 AND p.hidden = FALSE \
              ORDER BY lower(p.name), p.id LIMIT $2 OFFSET $3"
         ))
         .bind(&organisation.id)

@@ -10,11 +10,14 @@ use crate::store::prelude::*;
 use crate::store::{ProviderFilter, StoreError, StoreResult};
 
 /// The filter of provider lists: `$1` project slug, `$2` area, `$3` service, `$4` provider.
+/// The providers come first (SQLite follows CROSS JOIN as written): with the optional
+/// filters, its planner walked every project in name order (870 ms on 100,000 projects, for
+/// a table of a few rows).
 macro_rules! provider_filter {
     () => {
-        " FROM project_providers pp JOIN projects p ON p.id = pp.project_id \
+        " FROM project_providers pp CROSS JOIN projects p \
          JOIN organisations o ON o.id = pp.organisation_id \
-         WHERE p.hidden = FALSE AND ($1 IS NULL OR p.slug = $1) \
+         WHERE p.id = pp.project_id AND p.hidden = FALSE AND ($1 IS NULL OR p.slug = $1) \
          AND ($2 IS NULL OR NOT EXISTS (SELECT 1 FROM project_provider_areas a \
                WHERE a.project_id = pp.project_id AND a.organisation_id = pp.organisation_id) \
              OR EXISTS (SELECT 1 FROM project_provider_areas a WHERE a.project_id = pp.project_id \
