@@ -33,10 +33,6 @@ impl SqliteStore {
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
-            // Pages read through a mapping of the file rather than copied by a read call
-            // each: a project page of a project with 30,000 adopters spent a third of its
-            // time in those copies. At most 256 MiB mapped; what is never read costs nothing.
-            .pragma("mmap_size", "268435456")
             .busy_timeout(busy_timeout);
         let file = options.get_filename().to_path_buf();
         let in_memory = file
