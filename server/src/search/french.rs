@@ -129,6 +129,32 @@ impl Thesaurus {
     }
 
     /// The other members of the families of these stems, each once.
+    /// The relatives of these stems in the families not `taken` yet, which they then take:
+    /// two words of one query that belong to the same family must not both be satisfied by
+    /// one word of it (« délibérations conseil municipal » would match any project that says
+    /// « séance »), so only the first of them brings the family.
+    pub fn relatives_untaken<'a>(
+        &'a self,
+        stems: &[String],
+        taken: &mut Vec<usize>,
+    ) -> Vec<&'a Member> {
+        let mut out: Vec<&'a Member> = Vec::new();
+        let mut newly = Vec::new();
+        for (index, family) in self.families.iter().enumerate() {
+            if taken.contains(&index) || !family.members.iter().any(|m| m.stems == stems) {
+                continue;
+            }
+            newly.push(index);
+            for member in &family.members {
+                if member.stems != stems && !out.iter().any(|m| m.stems == member.stems) {
+                    out.push(member);
+                }
+            }
+        }
+        taken.extend(newly);
+        out
+    }
+
     pub fn relatives<'a>(&'a self, stems: &[String]) -> Vec<&'a Member> {
         let mut out: Vec<&'a Member> = Vec::new();
         for family in self.families_of(stems) {
@@ -148,6 +174,21 @@ mod tests {
 
     fn stems(text: &str) -> Vec<String> {
         tokens(&mut french_analyzer(), text)
+    }
+
+    #[test]
+    fn a_family_is_brought_by_the_first_of_its_words_only() {
+        let thesaurus = Thesaurus::shipped();
+        let mut taken = Vec::new();
+        let first = thesaurus.relatives_untaken(&stems("délibérations"), &mut taken);
+        assert!(first.iter().any(|m| m.written == "séance"));
+        let second = thesaurus.relatives_untaken(&stems("conseil municipal"), &mut taken);
+        assert!(
+            second.is_empty(),
+            "the deliberations family is taken already"
+        );
+        let other = thesaurus.relatives_untaken(&stems("cimetière"), &mut taken);
+        assert!(other.iter().any(|m| m.written == "concession"));
     }
 
     #[test]

@@ -38,11 +38,14 @@ impl Engine<'_> {
         let occur = if all { Occur::Must } else { Occur::Should };
         let mut clauses: Clauses = Vec::new();
         let mut run: Vec<&str> = Vec::new();
+        // The thesaurus families already brought by a word of this query.
+        let mut taken = Vec::new();
         for clause in &query.clauses {
             match clause {
                 Clause::Word(word) => run.push(word),
                 Clause::Phrase(words) => {
-                    self.words_query(searcher, &std::mem::take(&mut run), occur, &mut clauses);
+                    let before = std::mem::take(&mut run);
+                    self.words_query(searcher, &before, occur, &mut clauses, &mut taken);
                     // Quotes ask for these words exactly: no family, no typo.
                     let stems: Vec<String> = words.iter().filter_map(|w| stem(w)).collect();
                     if !stems.is_empty() {
@@ -57,7 +60,7 @@ impl Engine<'_> {
                 }
             }
         }
-        self.words_query(searcher, &run, occur, &mut clauses);
+        self.words_query(searcher, &run, occur, &mut clauses, &mut taken);
         if !clauses.iter().any(|(occur, _)| *occur != Occur::MustNot) {
             if !query.is_empty() {
                 // Only function words were typed: they are never enough to match.
@@ -76,18 +79,19 @@ impl Engine<'_> {
         words: &[&str],
         occur: Occur,
         clauses: &mut Clauses,
+        taken: &mut Vec<usize>,
     ) {
         let stems: Vec<String> = words.iter().map(|w| stem(w).unwrap_or_default()).collect();
         let thesaurus = Thesaurus::shipped();
         let mut at = 0;
         while at < words.len() {
             if let Some(length) = thesaurus.expression_at(&stems[at..]) {
-                clauses.push((occur, self.expression_query(&stems[at..at + length])));
+                clauses.push((occur, self.expression_query(&stems[at..at + length], taken)));
                 at += length;
                 continue;
             }
             if !is_stop_word(words[at])
-                && let Some(q) = self.word_query(searcher, words[at], &stems[at])
+                && let Some(q) = self.word_query(searcher, words[at], &stems[at], taken)
             {
                 clauses.push((occur, q));
             }
@@ -97,7 +101,13 @@ impl Engine<'_> {
 
     /// One word: its stem in any field, a near spelling when the word is rare as typed, its
     /// family.
-    fn word_query(&self, searcher: &Searcher, word: &str, stem: &str) -> Option<Box<dyn Query>> {
+    fn word_query(
+        &self,
+        searcher: &Searcher,
+        word: &str,
+        stem: &str,
+        taken: &mut Vec<usize>,
+    ) -> Option<Box<dyn Query>> {
         if stem.is_empty() {
             return None;
         }
@@ -125,7 +135,7 @@ impl Engine<'_> {
                 ));
             }
         }
-        alternatives.extend(self.family(&stems));
+        alternatives.extend(self.family(&stems, taken));
         Some(Box::new(BooleanQuery::new(alternatives)))
     }
 
@@ -143,9 +153,9 @@ impl Engine<'_> {
     }
 
     /// An expression of the thesaurus: its words in order in one field, and its family.
-    fn expression_query(&self, stems: &[String]) -> Box<dyn Query> {
+    fn expression_query(&self, stems: &[String], taken: &mut Vec<usize>) -> Box<dyn Query> {
         let mut alternatives = self.exact(stems, 1.0);
-        alternatives.extend(self.family(stems));
+        alternatives.extend(self.family(stems, taken));
         Box::new(BooleanQuery::new(alternatives))
     }
 
@@ -163,12 +173,13 @@ impl Engine<'_> {
             .collect()
     }
 
-    /// The other words of the stems' families, each weighing a constant part of the word
+    /// The other words of the stems' families not taken by an earlier word of the query (see
+    /// [`Thesaurus::relatives_untaken`]), each weighing a constant part of the word
     /// typed: in the name, the categories and the body (summary, publiccode.yml and the
     /// start of the README in one field), not scored by frequency. A family has up to twenty
     /// members; looked up in each of seven fields and scored there, they made a common
     /// word's search several times dearer than the word alone.
-    fn family(&self, stems: &[String]) -> Clauses {
+    fn family(&self, stems: &[String], taken: &mut Vec<usize>) -> Clauses {
         let (f, w) = (self.fields, &self.weights);
         let fields = [
             (f.name, w.name),
@@ -176,7 +187,7 @@ impl Engine<'_> {
             (f.body, w.summary),
         ];
         Thesaurus::shipped()
-            .relatives(stems)
+            .relatives_untaken(stems, taken)
             .into_iter()
             .flat_map(|Member { stems, .. }| {
                 fields.map(|(field, boost)| {
