@@ -10,7 +10,7 @@ use civiforge::model::{ProjectFilter, ProjectOrder, Window};
 use civiforge::search::SearchService;
 use tower::ServiceExt;
 
-use super::{MAX_RUNS, MIN_RUNS, QUERY_BUDGET, WARMUP};
+use super::{MAX_RUNS, MIN_RUNS, QUERY_BUDGET, WARMUP, percentile};
 
 /// One page's timings.
 #[derive(Debug)]
@@ -56,17 +56,10 @@ pub async fn measure(
     ];
     let mut results = Vec::new();
     for path in paths {
-        let mut samples = Vec::new();
-        let mut bytes = 0;
-        let started = Instant::now();
-        for run in 0..(WARMUP + MAX_RUNS) {
-            if run >= WARMUP + MIN_RUNS && started.elapsed() > QUERY_BUDGET {
-                break;
-            }
+        let page = time_page(&path, || async {
             let request = axum::http::Request::builder()
                 .uri(&path)
                 .body(axum::body::Body::empty())?;
-            let began = Instant::now();
             let response = app.clone().oneshot(request).await?;
             anyhow::ensure!(
                 response.status().is_success(),
@@ -74,21 +67,41 @@ pub async fn measure(
                 response.status()
             );
             let body = axum::body::to_bytes(response.into_body(), 64 * 1024 * 1024).await?;
-            let elapsed = began.elapsed();
-            bytes = body.len();
-            if run >= WARMUP {
-                samples.push(elapsed);
-            }
-        }
-        samples.sort();
-        let at = |q: f64| samples[((samples.len() - 1) as f64 * q).round() as usize];
-        results.push(PageTime {
-            p50: at(0.5),
-            p99: at(0.99),
-            runs: samples.len(),
-            path,
-            bytes,
-        });
+            Ok(body.len())
+        })
+        .await?;
+        results.push(page);
     }
     Ok(results)
+}
+
+/// Times one page, in process or over HTTP: `fetch` gets it whole and says its size; warm-up
+/// runs first, then timed runs until [`MAX_RUNS`], or [`QUERY_BUDGET`] once [`MIN_RUNS`]
+/// are done.
+pub async fn time_page<F, Fut>(path: &str, mut fetch: F) -> anyhow::Result<PageTime>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = anyhow::Result<usize>>,
+{
+    let mut samples = Vec::new();
+    let mut bytes = 0;
+    let started = Instant::now();
+    for run in 0..(WARMUP + MAX_RUNS) {
+        if run >= WARMUP + MIN_RUNS && started.elapsed() > QUERY_BUDGET {
+            break;
+        }
+        let began = Instant::now();
+        bytes = fetch().await?;
+        if run >= WARMUP {
+            samples.push(began.elapsed());
+        }
+    }
+    samples.sort_unstable();
+    Ok(PageTime {
+        path: path.to_string(),
+        p50: percentile(&samples, 0.5),
+        p99: percentile(&samples, 0.99),
+        runs: samples.len(),
+        bytes,
+    })
 }

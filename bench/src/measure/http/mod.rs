@@ -13,9 +13,9 @@ mod server;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use super::pages::PageTime;
+use super::CONCURRENT_BUDGET;
+use super::pages::{PageTime, time_page};
 use super::process::cpu_seconds;
-use super::{CONCURRENT_BUDGET, MAX_RUNS, MIN_RUNS, QUERY_BUDGET, WARMUP, percentile};
 use answers::check_answers;
 use catalogue::pages_to_time;
 use server::{Server, server_binary};
@@ -131,31 +131,6 @@ async fn rounds(
     Ok(samples)
 }
 
-/// One page timed as [`super::pages`] does in process: warm-up, then repeated runs.
-async fn time_page(client: &reqwest::Client, base: &str, path: &str) -> anyhow::Result<PageTime> {
-    let mut samples = Vec::new();
-    let mut bytes = 0;
-    let started = Instant::now();
-    for run in 0..(WARMUP + MAX_RUNS) {
-        if run >= WARMUP + MIN_RUNS && started.elapsed() > QUERY_BUDGET {
-            break;
-        }
-        let began = Instant::now();
-        bytes = get(client, base, path).await?.len();
-        if run >= WARMUP {
-            samples.push(began.elapsed());
-        }
-    }
-    samples.sort_unstable();
-    Ok(PageTime {
-        path: path.to_string(),
-        p50: percentile(&samples, 0.5),
-        p99: percentile(&samples, 0.99),
-        runs: samples.len(),
-        bytes,
-    })
-}
-
 /// The whole HTTP phase, on the catalogue at `database_url` whose index is under
 /// `data_dir/search`; `scratch` holds the fresh database of the cold start.
 pub async fn measure(
@@ -235,7 +210,10 @@ pub async fn measure(
 
     let mut timed = Vec::new();
     for path in &pages {
-        let page = time_page(&client, &server.base, path).await?;
+        let page = time_page(path, || async {
+            Ok(get(&client, &server.base, path).await?.len())
+        })
+        .await?;
         eprintln!("  {path}: p50 {:?}, p99 {:?}", page.p50, page.p99);
         timed.push(page);
     }
