@@ -65,9 +65,7 @@ impl IndexFailure {
 
 impl IndexContext {
     fn mirror_path(&self, project_id: i64) -> PathBuf {
-        self.data_dir
-            .join("mirrors")
-            .join(format!("{project_id}.git"))
+        crate::forge::Repositories::in_data_dir(&self.data_dir).path(project_id)
     }
 
     /// Fetches and indexes one project, and records the outcome on the project.

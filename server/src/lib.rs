@@ -8,6 +8,7 @@ pub mod cli;
 pub mod config;
 pub mod document_files;
 pub mod domain;
+pub mod forge;
 pub mod http;
 pub mod index_command;
 pub mod indexing;

@@ -27,6 +27,8 @@ pub struct AppState {
     pub server_key: Arc<ServerKey>,
     pub search: Arc<SearchService>,
     pub web: Arc<Web>,
+    /// The repositories served to git clients.
+    pub forge: crate::forge::Forge,
     /// Proxies whose `X-Forwarded-For` is believed.
     pub trusted_proxies: Arc<[std::net::IpAddr]>,
     /// The home page's figures, recomputed at most every minute: counting a million
@@ -53,6 +55,7 @@ impl AppState {
             search,
             // Templates are compiled into the binary: an error here is a build defect.
             web: Arc::new(Web::new().expect("the templates compile")),
+            forge: crate::forge::Forge::in_data_dir(data_dir),
             trusted_proxies: Arc::from(Vec::new()),
             counts_cache: Arc::default(),
         }

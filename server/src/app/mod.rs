@@ -19,6 +19,7 @@ pub fn app(state: AppState) -> Router {
     Router::new()
         .nest("/api/v1", crate::http::routes())
         .merge(crate::pages::routes())
+        .merge(crate::forge::routes::routes())
         .merge(crate::http::system_routes())
         .fallback(page_not_found)
         .layer(axum::middleware::from_fn_with_state(
@@ -35,9 +36,18 @@ pub fn app(state: AppState) -> Router {
         ))
         .layer(axum::middleware::from_fn(headers::security_headers))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .layer(tower_http::compression::CompressionLayer::new())
+        .layer(tower_http::compression::CompressionLayer::new().compress_when(compressible()))
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(state)
+}
+
+/// What is worth compressing: not git's packs nor archives, compressed already.
+fn compressible() -> impl tower_http::compression::Predicate {
+    use tower_http::compression::predicate::{DefaultPredicate, NotForContentType, Predicate};
+    DefaultPredicate::new()
+        .and(NotForContentType::const_new("application/x-git"))
+        .and(NotForContentType::const_new("application/gzip"))
+        .and(NotForContentType::const_new("application/zip"))
 }
 
 /// A request whose address carries a NUL character (`%00`) is refused before any handler:

@@ -12,6 +12,7 @@ pub mod claims;
 mod dashboards;
 pub mod documents;
 mod error;
+pub mod forge;
 pub mod groups;
 pub mod known_users;
 mod lag;

@@ -220,6 +220,12 @@ pub async fn project_page(
     }
     let mut cited: Vec<_> = known_users.into_iter().filter(|k| !k.confirmed).collect();
     cited.dedup_by(|a, b| a.organisation == b.organisation);
+    // Once mirrored, the repository is served from here too: it outlives its upstream.
+    let forge_clone_url = state
+        .forge
+        .repositories
+        .exists(project.id)
+        .then(|| format!("{}/git/{slug}.git", state.domain.public_url));
     let mut project = project;
     project.readme_html = project.readme_html.as_deref().map(demote_headings);
     let mut response = state.web.render_for(
@@ -235,6 +241,7 @@ pub async fn project_page(
             adopters_behind => lag.adopters_behind,
             adoptions => Serde(adoptions.items),
             project => Serde(project),
+            forge_clone_url,
             categories => Serde(categories),
             suggested => Serde(suggested),
             versions,

@@ -440,6 +440,19 @@ impl TestApp {
         }
     }
 
+    /// Serves the app on a loopback port, as `civiforge serve` does, for clients that speak
+    /// HTTP themselves (git); answers its address, such as `http://127.0.0.1:41234`.
+    pub async fn serve_http(&self) -> String {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let address = listener.local_addr().expect("address");
+        let router =
+            app(self.state.clone()).into_make_service_with_connect_info::<std::net::SocketAddr>();
+        tokio::spawn(async move { axum::serve(listener, router).await });
+        format!("http://{address}")
+    }
+
     /// Brings the search index up to date with the database, as the follower would.
     pub async fn sync_search(&self) {
         self.search.sync().await.expect("search sync");

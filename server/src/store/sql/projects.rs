@@ -397,6 +397,15 @@ impl ProjectStore for Engine {
         Ok(())
     }
 
+    async fn visible_project_id(&self, slug: &str) -> crate::store::StoreResult<Option<i64>> {
+        Ok(
+            sqlx::query_scalar("SELECT id FROM projects WHERE slug = $1 AND hidden = FALSE")
+                .bind(slug)
+                .fetch_optional(&self.pool)
+                .await?,
+        )
+    }
+
     async fn webhook_identity(&self, slug: &str) -> crate::store::StoreResult<Option<(i64, i64)>> {
         Ok(sqlx::query_as(
             "SELECT id, webhook_generation FROM projects WHERE slug = $1 AND hidden = FALSE",
@@ -459,9 +468,7 @@ impl Engine {
     }
 
     pub(super) async fn project_id(&self, slug: &str) -> crate::store::StoreResult<i64> {
-        sqlx::query_scalar("SELECT id FROM projects WHERE slug = $1 AND hidden = FALSE")
-            .bind(slug)
-            .fetch_optional(&self.pool)
+        self.visible_project_id(slug)
             .await?
             .ok_or(crate::store::StoreError::NotFound(
                 crate::model::Entity::Project,

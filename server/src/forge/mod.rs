@@ -1,0 +1,75 @@
+//! The forge: one bare repository per project under `<data-dir>/mirrors/`, served to stock git
+//! clients over the smart HTTP protocol by `git http-backend` (the real implementation of the
+//! protocol, run as a CGI process), never by a pack writer of our own.
+
+pub mod cgi;
+pub mod routes;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// Where every project's bare repository lives: named by the project's id, never by anything
+/// a request carries, so that no slug or version can reach another path.
+#[derive(Debug, Clone)]
+pub struct Repositories {
+    root: PathBuf,
+}
+
+impl Repositories {
+    pub fn in_data_dir(data_dir: &Path) -> Self {
+        Self {
+            root: data_dir.join("mirrors"),
+        }
+    }
+
+    /// The folder that holds every repository.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// The folder's name of one project's repository, relative to [`Self::root`].
+    pub fn folder_name(project_id: i64) -> String {
+        format!("{project_id}.git")
+    }
+
+    pub fn path(&self, project_id: i64) -> PathBuf {
+        self.root.join(Self::folder_name(project_id))
+    }
+
+    /// True once a first fetch made the repository (its `HEAD` exists).
+    pub fn exists(&self, project_id: i64) -> bool {
+        self.path(project_id).join("HEAD").is_file()
+    }
+}
+
+/// How many `git http-backend` processes may run at once: a clone of a large repository
+/// takes a core, and a burst of clones must not starve the pages.
+const MAX_BACKENDS: usize = 8;
+
+/// The forge's share of the server: the repositories and the processes that serve them.
+#[derive(Clone)]
+pub struct Forge {
+    pub repositories: Repositories,
+    /// The `git` program, found once on the server's `PATH` at start.
+    pub git: PathBuf,
+    pub backends: Arc<tokio::sync::Semaphore>,
+}
+
+impl Forge {
+    pub fn in_data_dir(data_dir: &Path) -> Self {
+        Self {
+            repositories: Repositories::in_data_dir(data_dir),
+            git: find_program("git").unwrap_or_else(|| PathBuf::from("/usr/bin/git")),
+            backends: Arc::new(tokio::sync::Semaphore::new(MAX_BACKENDS)),
+        }
+    }
+}
+
+/// The first executable file called `name` in the server's `PATH`: the CGI process gets an
+/// environment of its own, so the program is located before it is cleared.
+fn find_program(name: &str) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .map(|folder| folder.join(name))
+        .find(|candidate| candidate.is_file())
+}

@@ -1,0 +1,194 @@
+//! `/git/{slug}.git/…`: the smart HTTP protocol's addresses, each checked and handed to
+//! `git http-backend`; every other address under `/git/` (the « dumb » protocol's files,
+//! anything else) is refused before any process starts.
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{any, get, post};
+
+use super::cgi::{self, CgiRequest, Exchange, Service};
+use crate::domain::AppError;
+use crate::forge::Repositories;
+use crate::state::AppState;
+use crate::state::client::ClientIp;
+
+/// Largest body of a clone's or a fetch's exchange: the wants and haves of a negotiation,
+/// never a pack.
+const MAX_UPLOAD_PACK_REQUEST: u64 = 32 * 1024 * 1024;
+
+pub fn routes() -> Router<AppState> {
+    let protocol = Router::new()
+        .route("/{repository}/info/refs", get(advertise))
+        .route("/{repository}/git-upload-pack", post(upload_pack))
+        .route("/{repository}/git-receive-pack", post(receive_pack))
+        .fallback(not_served)
+        .method_not_allowed_fallback(not_served);
+    Router::new()
+        .nest("/git", protocol)
+        .route("/git", any(not_served))
+}
+
+/// `GET /git/{slug}.git/info/refs?service=…`: the refs, the first step of every exchange.
+async fn advertise(
+    State(state): State<AppState>,
+    Path(repository): Path<String>,
+    RawQuery(query): RawQuery,
+    ClientIp(ip): ClientIp,
+    headers: HeaderMap,
+) -> Response {
+    match Service::from_query(query.as_deref()) {
+        Some(Service::UploadPack) => {
+            let exchange = Exchange::Advertise(Service::UploadPack);
+            serve(&state, &repository, exchange, ip, &headers, Body::empty()).await
+        }
+        Some(Service::ReceivePack) => read_only(&state, &repository).await,
+        None => refusal(
+            StatusCode::FORBIDDEN,
+            "seul le protocole « smart HTTP » de git est servi : mettez git à jour",
+        ),
+    }
+}
+
+/// `POST /git/{slug}.git/git-upload-pack`: a clone's or a fetch's negotiation and pack.
+async fn upload_pack(
+    State(state): State<AppState>,
+    Path(repository): Path<String>,
+    ClientIp(ip): ClientIp,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    let exchange = Exchange::Call(Service::UploadPack);
+    serve(&state, &repository, exchange, ip, &headers, body).await
+}
+
+/// `POST /git/{slug}.git/git-receive-pack`: a push.
+async fn receive_pack(State(state): State<AppState>, Path(repository): Path<String>) -> Response {
+    read_only(&state, &repository).await
+}
+
+async fn not_served() -> Response {
+    refusal(
+        StatusCode::NOT_FOUND,
+        "aucun dépôt à cette adresse : clonez https://…/git/<projet>.git",
+    )
+}
+
+/// A push to a mirror: its home is its upstream repository.
+async fn read_only(state: &AppState, repository: &str) -> Response {
+    match state.domain.readable_repository(slug_of(repository)).await {
+        Ok(_) => refusal(
+            StatusCode::FORBIDDEN,
+            "ce dépôt est une copie, en lecture seule, de son dépôt d'origine : \
+             envoyez vos modifications là-bas",
+        ),
+        Err(error) => domain_refusal(&error),
+    }
+}
+
+async fn serve(
+    state: &AppState,
+    repository: &str,
+    exchange: Exchange,
+    ip: Option<std::net::IpAddr>,
+    headers: &HeaderMap,
+    body: Body,
+) -> Response {
+    let project_id = match state.domain.readable_repository(slug_of(repository)).await {
+        Ok(id) => id,
+        Err(error) => return domain_refusal(&error),
+    };
+    let forge = &state.forge;
+    if !forge.repositories.exists(project_id) {
+        return refusal(
+            StatusCode::NOT_FOUND,
+            "ce dépôt n'est pas encore copié : revenez après la première indexation du projet",
+        );
+    }
+    let gzip_body = match headers.get(header::CONTENT_ENCODING) {
+        None => false,
+        Some(value) if value.as_bytes().eq_ignore_ascii_case(b"gzip") => true,
+        Some(_) => {
+            return refusal(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "seul l'encodage gzip est accepté",
+            );
+        }
+    };
+    let Ok(permit) = forge.backends.clone().try_acquire_owned() else {
+        let mut busy = refusal(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "trop de clones en cours : réessayez dans quelques secondes",
+        );
+        busy.headers_mut()
+            .insert(header::RETRY_AFTER, header::HeaderValue::from_static("5"));
+        return busy;
+    };
+    let request = CgiRequest {
+        folder: Repositories::folder_name(project_id),
+        exchange,
+        content_type: headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .filter(|v| v.len() <= 100)
+            .map(str::to_string),
+        gzip_body,
+        protocol: cgi::protocol_header(headers.get("git-protocol")),
+        remote_addr: ip,
+        remote_user: None,
+    };
+    let root = forge.repositories.root();
+    match cgi::run(
+        &forge.git,
+        root,
+        &request,
+        body,
+        MAX_UPLOAD_PACK_REQUEST,
+        permit,
+    )
+    .await
+    {
+        Ok(response) => response,
+        Err(cgi::CgiError::BodyTooLarge(_)) => refusal(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "requête trop grande pour une négociation git",
+        ),
+        Err(error) => {
+            tracing::error!(target: "civiforge::forge", %error, "git http-backend failed");
+            refusal(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "le dépôt n'a pas pu être servi",
+            )
+        }
+    }
+}
+
+/// `openelec.git` and `openelec` name the same repository.
+fn slug_of(repository: &str) -> &str {
+    repository.strip_suffix(".git").unwrap_or(repository)
+}
+
+fn domain_refusal(error: &AppError) -> Response {
+    match error {
+        AppError::NotFound { message, .. } => refusal(StatusCode::NOT_FOUND, message),
+        other => {
+            tracing::warn!(target: "civiforge::forge", error = %other, "repository look-up failed");
+            refusal(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "le catalogue est momentanément indisponible",
+            )
+        }
+    }
+}
+
+/// A refusal git shows to its user as it is: plain text.
+fn refusal(status: StatusCode, message: &str) -> Response {
+    (
+        status,
+        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+        format!("{message}\n"),
+    )
+        .into_response()
+}

@@ -1,0 +1,354 @@
+//! The forge with the stock `git` client over real HTTP on loopback: a registered repository
+//! is cloned from civiforge with the same tags (protocol v2 and v0, shallow, fetch of a new
+//! tag), and every address that is not a repository's, or not a visible one's, is refused.
+
+mod common;
+#[path = "../../indexer/tests/support/mod.rs"]
+mod git_support;
+
+use std::path::Path;
+
+use axum::http::StatusCode;
+use common::{Engine, TestApp};
+use git_support::TestRepo;
+use serde_json::json;
+
+const LOCAL: civiforge_indexer::RepositoryUrlPolicy = civiforge_indexer::RepositoryUrlPolicy {
+    allow_local: true,
+    allow_private_networks: false,
+};
+
+/// Runs the stock `git` off the test's runtime (the server answers on it meanwhile), with
+/// no configuration of the machine's; answers (success, stdout, stderr).
+async fn git(dir: &Path, args: &[&str]) -> (bool, String, String) {
+    let output = tokio::process::Command::new("git")
+        .args(args)
+        .current_dir(dir)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_TERMINAL_PROMPT", "0")
+        .output()
+        .await
+        .expect("git runs");
+    (
+        output.status.success(),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+async fn git_ok(dir: &Path, args: &[&str]) -> String {
+    let (ok, stdout, stderr) = git(dir, args).await;
+    assert!(ok, "git {args:?}: {stderr}");
+    stdout
+}
+
+/// Every tag with the commit it names, as `git show-ref` lists them.
+async fn tags(dir: &Path) -> Vec<String> {
+    let listed = git_ok(dir, &["show-ref", "--tags", "--dereference"]).await;
+    let mut lines: Vec<String> = listed.lines().map(str::to_string).collect();
+    lines.sort();
+    lines
+}
+
+fn electoral_repository() -> TestRepo {
+    let mut repo = TestRepo::new();
+    repo.write(
+        "README.md",
+        "# openElec\n\nGestion des listes électorales.\n",
+    );
+    repo.commit("Import initial");
+    repo.annotated_tag("4.0.0");
+    repo.write("src/bureau.php", "<?php echo 'bureau de vote';\n");
+    repo.commit("Bureaux de vote");
+    repo.tag("4.1.0");
+    repo.symlink("docs", "src");
+    repo.commit("Lien vers les sources");
+    repo.annotated_tag("4.2.0");
+    repo
+}
+
+/// Registers and indexes the repository as `openelec`; answers the maintainer's token.
+async fn registered(app: &TestApp, repo: &TestRepo) -> String {
+    let token = app.user_token("alice@mairie.fr", "Alice").await;
+    app.create(
+        "/api/v1/projects",
+        &token,
+        json!({"repository_url": repo.url(), "name": "openElec"}),
+    )
+    .await;
+    common::index_now(app, "openelec").await;
+    token
+}
+
+async fn a_clone_from_civiforge_has_every_tag(engine: Engine) {
+    let app = TestApp::with_policy(engine, LOCAL).await;
+    let mut repo = electoral_repository();
+    registered(&app, &repo).await;
+    let base = app.serve_http().await;
+    let work = tempfile::tempdir().expect("work dir");
+    let url = format!("{base}/git/openelec.git");
+
+    git_ok(work.path(), &["clone", "-q", &url, "v2"]).await;
+    let clone = work.path().join("v2");
+    assert_eq!(tags(&clone).await, tags(repo.path()).await);
+    let readme = std::fs::read_to_string(clone.join("README.md")).expect("README checked out");
+    assert!(readme.contains("listes électorales"), "{readme}");
+    assert_eq!(
+        git_ok(&clone, &["rev-parse", "HEAD"]).await,
+        git_ok(repo.path(), &["rev-parse", "HEAD"]).await
+    );
+
+    // An older client's protocol, and a shallow clone without the `.git` suffix.
+    git_ok(
+        work.path(),
+        &[
+            "-c",
+            "protocol.version=0",
+            "clone",
+            "-q",
+            "--mirror",
+            &url,
+            "v0.git",
+        ],
+    )
+    .await;
+    assert_eq!(
+        tags(&work.path().join("v0.git")).await,
+        tags(repo.path()).await
+    );
+    let shallow_url = format!("{base}/git/openelec");
+    git_ok(
+        work.path(),
+        &["clone", "-q", "--depth", "1", &shallow_url, "shallow"],
+    )
+    .await;
+    let depth = git_ok(
+        &work.path().join("shallow"),
+        &["rev-list", "--count", "HEAD"],
+    )
+    .await;
+    assert_eq!(depth.trim(), "1");
+
+    // A new tag upstream reaches the clone once civiforge fetched it again.
+    repo.write("src/carte.php", "<?php echo 'carte électorale';\n");
+    repo.commit("Cartes d'électeur");
+    repo.annotated_tag("4.3.0");
+    common::index_now(&app, "openelec").await;
+    git_ok(&clone, &["fetch", "-q", "--tags"]).await;
+    assert!(
+        tags(&clone)
+            .await
+            .iter()
+            .any(|t| t.ends_with("refs/tags/4.3.0"))
+    );
+
+    // Several clients at once.
+    let clones = (0..4).map(|n| {
+        let (dir, url) = (work.path().to_path_buf(), url.clone());
+        async move { git(&dir, &["clone", "-q", "--bare", &url, &format!("c{n}.git")]).await }
+    });
+    for (ok, _, stderr) in futures_util::future::join_all(clones).await {
+        assert!(ok, "{stderr}");
+    }
+
+    // The page gives civiforge's own address to clone.
+    let page = common::html::Page::parse(&app.get("/projets/openelec").await.text);
+    assert_eq!(
+        page.attr("#clone", "value"),
+        "git clone http://127.0.0.1:8080/git/openelec.git"
+    );
+}
+
+async fn only_visible_repositories_are_served(engine: Engine) {
+    let app = TestApp::with_policy(engine, LOCAL).await;
+    let repo = electoral_repository();
+    registered(&app, &repo).await;
+    let base = app.serve_http().await;
+    let work = tempfile::tempdir().expect("work dir");
+
+    let (ok, _, stderr) = git(
+        work.path(),
+        &["clone", "-q", &format!("{base}/git/inconnu.git"), "x"],
+    )
+    .await;
+    assert!(!ok && stderr.contains("not found"), "{stderr}");
+
+    // A push to a mirror is refused with the reason, and nothing changes.
+    let clone = work.path().join("clone");
+    git_ok(
+        work.path(),
+        &["clone", "-q", &format!("{base}/git/openelec.git"), "clone"],
+    )
+    .await;
+    git_ok(&clone, &["tag", "pirate"]).await;
+    let (ok, _, stderr) = git(&clone, &["push", "-q", "origin", "pirate"]).await;
+    assert!(!ok && stderr.contains("403"), "{stderr}");
+    assert!(!tags(repo.path()).await.iter().any(|t| t.contains("pirate")));
+
+    let moderator = app.moderator_token("moderation@civiforge.fr").await;
+    let hidden = app
+        .post(
+            "/api/v1/projects/openelec/visibility",
+            &moderator,
+            json!({"hidden": true}),
+        )
+        .await;
+    assert_eq!(hidden.status, StatusCode::OK, "{}", hidden.text);
+    let refs = app
+        .get("/git/openelec.git/info/refs?service=git-upload-pack")
+        .await;
+    assert_eq!(refs.status, StatusCode::NOT_FOUND, "{}", refs.text);
+}
+
+async fn addresses_outside_the_protocol_are_refused(engine: Engine) {
+    let app = TestApp::with_policy(engine, LOCAL).await;
+    let repo = electoral_repository();
+    registered(&app, &repo).await;
+    // Packs are compressed already: never again on the way out.
+    let advertised = app
+        .send(
+            axum::http::Request::get("/git/openelec.git/info/refs?service=git-upload-pack")
+                .header("accept-encoding", "gzip")
+                .body(axum::body::Body::empty())
+                .expect("request"),
+        )
+        .await;
+    assert_eq!(advertised.status, StatusCode::OK, "{}", advertised.text);
+    assert_eq!(
+        advertised.headers["content-type"],
+        "application/x-git-upload-pack-advertisement"
+    );
+    assert!(advertised.headers.get("content-encoding").is_none());
+    assert!(
+        advertised.text.contains("refs/tags/4.2.0"),
+        "{}",
+        advertised.text
+    );
+    for (uri, status) in [
+        ("/git/openelec.git/info/refs", StatusCode::FORBIDDEN),
+        ("/git/openelec.git/HEAD", StatusCode::NOT_FOUND),
+        (
+            "/git/openelec.git/objects/info/packs",
+            StatusCode::NOT_FOUND,
+        ),
+        ("/git/openelec.git/config", StatusCode::NOT_FOUND),
+        (
+            "/git/..%2F..%2Fetc.git/info/refs?service=git-upload-pack",
+            StatusCode::NOT_FOUND,
+        ),
+        (
+            "/git/%252e%252e%252fmirrors%252f1.git/info/refs?service=git-upload-pack",
+            StatusCode::NOT_FOUND,
+        ),
+        (
+            "/git/..%00.git/info/refs?service=git-upload-pack",
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            "/git/1.git/info/refs?service=git-upload-pack",
+            StatusCode::NOT_FOUND,
+        ),
+        (
+            "/git/openelec.git/info/refs?service=git-upload-archive",
+            StatusCode::FORBIDDEN,
+        ),
+    ] {
+        let answer = app.get(uri).await;
+        assert_eq!(answer.status, status, "{uri}: {}", answer.text);
+    }
+    let other = app.user_token("bob@agglo.fr", "Bob").await;
+    app.create(
+        "/api/v1/projects",
+        &other,
+        json!({"repository_url": "https://git.example.org/agglo/webdelib.git", "name": "webdelib"}),
+    )
+    .await;
+    let not_yet = app
+        .get("/git/webdelib.git/info/refs?service=git-upload-pack")
+        .await;
+    assert_eq!(not_yet.status, StatusCode::NOT_FOUND);
+    assert!(
+        not_yet.text.contains("pas encore copié"),
+        "{}",
+        not_yet.text
+    );
+}
+
+/// The process gets only the protocol's variables: none of the server's own (the test
+/// command's `CIVIFORGE_TEST_POSTGRES_URL`, `HOME`, cargo's), whatever the server has.
+async fn the_backend_sees_no_server_variable(engine: Engine) {
+    let mut app = TestApp::with_policy(engine, LOCAL).await;
+    let repo = electoral_repository();
+    registered(&app, &repo).await;
+    let spy = tempfile::tempdir().expect("spy dir");
+    let seen = spy.path().join("environment");
+    let script = spy.path().join("git");
+    let real_git = app.state.forge.git.clone();
+    std::fs::write(
+        &script,
+        format!(
+            "#!/bin/sh\nenv > '{}'\nexec '{}' \"$@\"\n",
+            seen.display(),
+            real_git.display()
+        ),
+    )
+    .expect("spy script");
+    std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o755))
+        .expect("chmod");
+    app.state.forge.git = script;
+    let base = app.serve_http().await;
+    let work = tempfile::tempdir().expect("work dir");
+    git_ok(
+        work.path(),
+        &["clone", "-q", &format!("{base}/git/openelec.git"), "clone"],
+    )
+    .await;
+    let environment = std::fs::read_to_string(&seen).expect("the spy ran");
+    let allowed = [
+        "PATH",
+        "PWD",
+        "GIT_PROJECT_ROOT",
+        "GIT_HTTP_EXPORT_ALL",
+        "GIT_CONFIG_NOSYSTEM",
+        "GIT_CONFIG_GLOBAL",
+        "GIT_CONFIG_COUNT",
+        "GIT_CONFIG_KEY_0",
+        "GIT_CONFIG_VALUE_0",
+        "GIT_CONFIG_KEY_1",
+        "GIT_CONFIG_VALUE_1",
+        "REQUEST_METHOD",
+        "PATH_INFO",
+        "QUERY_STRING",
+        "CONTENT_TYPE",
+        "HTTP_CONTENT_ENCODING",
+        "GIT_PROTOCOL",
+        "REMOTE_ADDR",
+        // Set by the shell that runs the spy script itself.
+        "SHLVL",
+        "OLDPWD",
+        "_",
+    ];
+    for line in environment.lines() {
+        let name = line.split('=').next().unwrap_or_default();
+        assert!(
+            allowed.contains(&name),
+            "{name} reached the backend: {environment}"
+        );
+    }
+    assert!(
+        environment.contains("GIT_PROTOCOL=version=2"),
+        "{environment}"
+    );
+    assert!(
+        environment.contains("REMOTE_ADDR=127.0.0.1"),
+        "{environment}"
+    );
+}
+
+on_both_engines!(
+    a_clone_from_civiforge_has_every_tag,
+    only_visible_repositories_are_served,
+    addresses_outside_the_protocol_are_refused,
+    the_backend_sees_no_server_variable,
+);
