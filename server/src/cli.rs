@@ -286,10 +286,16 @@ pub async fn ensure_reference_data(store: &dyn Store) -> anyhow::Result<()> {
 
 fn index_context(config: &Config, store: Arc<dyn Store>) -> IndexContext {
     IndexContext {
-        store,
-        data_dir: config.data_dir.clone(),
-        policy: config.url_policy,
-        limits: config.fetch_limits,
+        releases: crate::forge::releases::Releases::in_data_dir(
+            &config.data_dir,
+            config.archive_cache_bytes,
+        ),
+        ..IndexContext::new(
+            store,
+            config.data_dir.clone(),
+            config.url_policy,
+            config.fetch_limits,
+        )
     }
 }
 
@@ -323,6 +329,8 @@ async fn serve(config: Config, no_worker: bool) -> anyhow::Result<()> {
     );
     state.trusted_proxies = config.trusted_proxies.clone().into();
     state.domain = state.domain.with_public_url(config.public_url.clone());
+    state.forge.releases =
+        crate::forge::releases::Releases::in_data_dir(&config.data_dir, config.archive_cache_bytes);
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .with_context(|| {

@@ -35,6 +35,9 @@ pub struct ConfigArgs {
     /// Seconds between two fetches of every repository [default: 3600]
     #[arg(long, env = "CIVIFORGE_REFRESH_INTERVAL", global = true)]
     pub refresh_interval: Option<u64>,
+    /// Room on disk for cached release archives, in MiB [default: 2048]
+    #[arg(long, env = "CIVIFORGE_ARCHIVE_CACHE_MB", global = true)]
+    pub archive_cache_mb: Option<u64>,
     /// Comma-separated addresses of reverse proxies whose X-Forwarded-For is believed
     #[arg(
         long,
@@ -71,6 +74,7 @@ struct ConfigFile {
     allow_local_repositories: Option<toml::Value>,
     allow_private_networks: Option<toml::Value>,
     refresh_interval: Option<u64>,
+    archive_cache_mb: Option<u64>,
     smtp_url: Option<String>,
     mail_from: Option<String>,
     public_url: Option<String>,
@@ -145,6 +149,8 @@ pub struct Config {
     pub database_url: String,
     pub url_policy: RepositoryUrlPolicy,
     pub refresh_interval: Duration,
+    /// Room on disk for cached release archives, in bytes.
+    pub archive_cache_bytes: u64,
     /// Bounds on every fetch of a repository.
     pub fetch_limits: civiforge_indexer::fetch::FetchLimits,
     /// `CIVIFORGE_SECRET_KEY`, read from the environment only (never a command-line
@@ -257,6 +263,12 @@ impl Config {
                 allow_private_networks,
             },
             refresh_interval: Duration::from_secs(refresh_secs),
+            archive_cache_bytes: args
+                .archive_cache_mb
+                .or(file.archive_cache_mb)
+                .map_or(crate::forge::archives::DEFAULT_BUDGET_BYTES, |mb| {
+                    mb.saturating_mul(1024 * 1024)
+                }),
             fetch_limits: civiforge_indexer::fetch::FetchLimits::default(),
             secret_key: env("CIVIFORGE_SECRET_KEY").filter(|k| !k.is_empty()),
             trusted_proxies: args.trusted_proxies.clone(),

@@ -22,6 +22,8 @@ pub struct IndexContext {
     pub data_dir: PathBuf,
     pub policy: RepositoryUrlPolicy,
     pub limits: FetchLimits,
+    /// The latest release's archives are built ahead, after each new snapshot.
+    pub releases: crate::forge::releases::Releases,
 }
 
 /// How a run ended well.
@@ -64,6 +66,26 @@ impl IndexFailure {
 }
 
 impl IndexContext {
+    /// A context whose archive cache has the default budget.
+    pub fn new(
+        store: Arc<dyn Store>,
+        data_dir: PathBuf,
+        policy: RepositoryUrlPolicy,
+        limits: FetchLimits,
+    ) -> Self {
+        let releases = crate::forge::releases::Releases::in_data_dir(
+            &data_dir,
+            crate::forge::archives::DEFAULT_BUDGET_BYTES,
+        );
+        Self {
+            store,
+            data_dir,
+            policy,
+            limits,
+            releases,
+        }
+    }
+
     fn mirror_path(&self, project_id: i64) -> PathBuf {
         crate::forge::Repositories::in_data_dir(&self.data_dir).path(project_id)
     }
@@ -126,6 +148,9 @@ impl IndexContext {
                 self.store
                     .save_snapshot(project_id, snapshot_record(*snapshot, now), now)
                     .await?;
+                self.releases
+                    .prepare_latest(self.store.as_ref(), project_id, &target.slug)
+                    .await;
                 summary
             }
         };

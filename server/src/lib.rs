@@ -9,6 +9,7 @@ pub mod config;
 pub mod document_files;
 pub mod domain;
 pub mod forge;
+pub mod git_http;
 pub mod http;
 pub mod index_command;
 pub mod indexing;

@@ -1,17 +1,23 @@
 //! The forge with the stock `git` client over real HTTP on loopback: a registered repository
 //! is cloned from civiforge with the same tags (protocol v2 and v0, shallow, fetch of a new
 //! tag), and every address that is not a repository's, or not a visible one's, is refused.
+//! Release archives: a version's `.tar.gz` and `.zip`, the same bytes on every download (and
+//! after the cache lost them), their SHA-256 on the project page and in the versions API.
 
 mod common;
 #[path = "../../indexer/tests/support/mod.rs"]
 mod git_support;
 
+use std::io::Read;
 use std::path::Path;
 
 use axum::http::StatusCode;
+use civiforge::forge::archives::{ArchiveCache, ArchiveSpec};
+use civiforge::model::ArchiveFormat;
 use common::{Engine, TestApp};
 use git_support::TestRepo;
-use serde_json::json;
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
 
 const LOCAL: civiforge_indexer::RepositoryUrlPolicy = civiforge_indexer::RepositoryUrlPolicy {
     allow_local: true,
@@ -55,10 +61,14 @@ fn electoral_repository() -> TestRepo {
     let mut repo = TestRepo::new();
     repo.write(
         "README.md",
-        "# openElec\n\nGestion des listes électorales.\n",
+        "# openElec 4.0\n\nGestion des listes électorales.\n",
     );
     repo.commit("Import initial");
     repo.annotated_tag("4.0.0");
+    repo.write(
+        "README.md",
+        "# openElec 4.1\n\nGestion des listes électorales.\n",
+    );
     repo.write("src/bureau.php", "<?php echo 'bureau de vote';\n");
     repo.commit("Bureaux de vote");
     repo.tag("4.1.0");
@@ -79,6 +89,19 @@ async fn registered(app: &TestApp, repo: &TestRepo) -> String {
     .await;
     common::index_now(app, "openelec").await;
     token
+}
+
+/// A moderator hides the project.
+async fn hide(app: &TestApp) {
+    let moderator = app.moderator_token("moderation@civiforge.fr").await;
+    let hidden = app
+        .post(
+            "/api/v1/projects/openelec/visibility",
+            &moderator,
+            json!({"hidden": true}),
+        )
+        .await;
+    assert_eq!(hidden.status, StatusCode::OK, "{}", hidden.text);
 }
 
 async fn a_clone_from_civiforge_has_every_tag(engine: Engine) {
@@ -186,15 +209,7 @@ async fn only_visible_repositories_are_served(engine: Engine) {
     assert!(!ok && stderr.contains("403"), "{stderr}");
     assert!(!tags(repo.path()).await.iter().any(|t| t.contains("pirate")));
 
-    let moderator = app.moderator_token("moderation@civiforge.fr").await;
-    let hidden = app
-        .post(
-            "/api/v1/projects/openelec/visibility",
-            &moderator,
-            json!({"hidden": true}),
-        )
-        .await;
-    assert_eq!(hidden.status, StatusCode::OK, "{}", hidden.text);
+    hide(&app).await;
     let refs = app
         .get("/git/openelec.git/info/refs?service=git-upload-pack")
         .await;
@@ -346,9 +361,212 @@ async fn the_backend_sees_no_server_variable(engine: Engine) {
     );
 }
 
+fn sha256(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}
+
+/// The versions API's entry for one version.
+async fn version(app: &TestApp, name: &str) -> Value {
+    let versions = app.get("/api/v1/projects/openelec/versions").await;
+    assert_eq!(versions.status, StatusCode::OK, "{}", versions.text);
+    versions.body["items"]
+        .as_array()
+        .and_then(|items| items.iter().find(|v| v["name"] == name).cloned())
+        .unwrap_or_else(|| panic!("no version {name}: {}", versions.text))
+}
+
+/// A file of a `.tar.gz`, read with the stock `tar`.
+fn file_in_tarball(bytes: &[u8], path: &str) -> String {
+    let dir = tempfile::tempdir().expect("dir");
+    let archive = dir.path().join("a.tar.gz");
+    std::fs::write(&archive, bytes).expect("write");
+    let output = std::process::Command::new("tar")
+        .arg("-xzOf")
+        .arg(&archive)
+        .arg(path)
+        .output()
+        .expect("tar");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+async fn a_versions_archive_is_the_same_on_every_download(engine: Engine) {
+    let app = TestApp::with_policy(engine, LOCAL).await;
+    let repo = electoral_repository();
+    registered(&app, &repo).await;
+
+    // The latest release's archives were built with the snapshot: their digests show.
+    let latest = version(&app, "4.2.0").await;
+    let tarball_digest = latest["archives"][0]["sha256"].as_str().map(str::to_string);
+    assert_eq!(latest["archives"][0]["format"], "tar.gz");
+    assert!(tarball_digest.is_some(), "{latest}");
+    assert_eq!(
+        latest["archives"][1]["url"],
+        "/projets/openelec/archive/4.2.0.zip"
+    );
+
+    let first = app.get("/projets/openelec/archive/4.2.0.tar.gz").await;
+    assert_eq!(first.status, StatusCode::OK, "{}", first.text);
+    assert_eq!(first.headers["content-type"], "application/gzip");
+    assert!(first.headers.get("content-encoding").is_none());
+    let disposition = first.headers["content-disposition"]
+        .to_str()
+        .expect("ascii");
+    assert!(
+        disposition.contains("openelec-4.2.0.tar.gz"),
+        "{disposition}"
+    );
+    let digest = sha256(&first.bytes);
+    assert_eq!(Some(digest.clone()), tarball_digest);
+    assert_eq!(first.headers["etag"], format!("\"{digest}\""));
+    let readme = file_in_tarball(&first.bytes, "openelec-4.2.0/README.md");
+    assert!(readme.contains("openElec 4.1"), "{readme}");
+
+    // An older version, built on its first download, then recorded.
+    assert!(version(&app, "4.0.0").await["archives"][1]["sha256"].is_null());
+    let zip = app.get("/projets/openelec/archive/4.0.0.zip").await;
+    assert_eq!(zip.status, StatusCode::OK, "{}", zip.text);
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(zip.bytes.to_vec())).expect("zip");
+    let mut text = String::new();
+    archive
+        .by_name("openelec-4.0.0/README.md")
+        .expect("README in the zip")
+        .read_to_string(&mut text)
+        .expect("read");
+    assert!(text.contains("openElec 4.0"), "{text}");
+    assert!(archive.by_name("openelec-4.0.0/src/bureau.php").is_err());
+    assert_eq!(
+        version(&app, "4.0.0").await["archives"][1]["sha256"],
+        sha256(&zip.bytes)
+    );
+
+    // The cache lost everything: the archives come back with the same bytes.
+    std::fs::remove_dir_all(app.data_dir.path().join("archives")).expect("cache emptied");
+    let again = app.get("/projets/openelec/archive/4.2.0.tar.gz").await;
+    assert_eq!(sha256(&again.bytes), digest);
+    let zip_again = app.get("/projets/openelec/archive/4.0.0.zip").await;
+    assert_eq!(zip_again.bytes, zip.bytes);
+
+    // A client that has it already.
+    let cached = app
+        .send(
+            axum::http::Request::get("/projets/openelec/archive/4.2.0.tar.gz")
+                .header("if-none-match", format!("\"{digest}\""))
+                .body(axum::body::Body::empty())
+                .expect("request"),
+        )
+        .await;
+    assert_eq!(cached.status, StatusCode::NOT_MODIFIED);
+
+    // The page links both formats of every version, with the digests known.
+    let page = common::html::Page::parse(&app.get("/projets/openelec").await.text);
+    let links: Vec<String> = page
+        .all("a[download]")
+        .iter()
+        .filter_map(|a| a.value().attr("href").map(str::to_string))
+        .collect();
+    assert!(
+        links.contains(&"/projets/openelec/archive/4.0.0.tar.gz".to_string()),
+        "{links:?}"
+    );
+    assert!(
+        page.texts("code.digest").contains(&digest),
+        "{:?}",
+        page.texts("code.digest")
+    );
+}
+
+async fn bad_versions_and_paths_are_refused(engine: Engine) {
+    let app = TestApp::with_policy(engine, LOCAL).await;
+    let repo = electoral_repository();
+    registered(&app, &repo).await;
+    for (uri, status) in [
+        (
+            "/projets/openelec/archive/9.9.9.tar.gz",
+            StatusCode::NOT_FOUND,
+        ),
+        ("/projets/openelec/archive/4.1.0.tar", StatusCode::NOT_FOUND),
+        ("/projets/openelec/archive/4.1.0.rar", StatusCode::NOT_FOUND),
+        ("/projets/openelec/archive/.zip", StatusCode::NOT_FOUND),
+        (
+            "/projets/openelec/archive/..%2F..%2Fciviforge.db.zip",
+            StatusCode::NOT_FOUND,
+        ),
+        (
+            "/projets/openelec/archive/%252e%252e%252f4.2.0.zip",
+            StatusCode::NOT_FOUND,
+        ),
+        (
+            "/projets/openelec/archive/4.1.0%00.zip",
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            "/projets/..%2Fopenelec/archive/4.2.0.zip",
+            StatusCode::NOT_FOUND,
+        ),
+        ("/projets/inconnu/archive/4.2.0.zip", StatusCode::NOT_FOUND),
+    ] {
+        let answer = app.get(uri).await;
+        assert_eq!(answer.status, status, "{uri}: {}", answer.text);
+    }
+    hide(&app).await;
+    let answer = app.get("/projets/openelec/archive/4.2.0.zip").await;
+    assert_eq!(answer.status, StatusCode::NOT_FOUND);
+}
+
+/// The cache keeps within its budget, dropping the least recently served archive first,
+/// and never hands out a commit that is not a full object id.
+#[tokio::test]
+async fn the_cache_keeps_within_its_budget() {
+    let repo = electoral_repository();
+    let data = tempfile::tempdir().expect("data dir");
+    let cache = ArchiveCache::in_data_dir(data.path(), 1);
+    let spec = |commit: String, format| ArchiveSpec {
+        git: civiforge::forge::git_program(),
+        repository: repo.path().join(".git"),
+        project_id: 7,
+        commit,
+        prefix: "openelec".into(),
+        format,
+    };
+    let head = repo.git(&["rev-parse", "HEAD"]).trim().to_string();
+    let first = cache
+        .get_or_build(spec(head.clone(), ArchiveFormat::TarGz))
+        .await
+        .expect("first archive");
+    assert!(first.built && first.path.is_file());
+    let second = cache
+        .get_or_build(spec(head.clone(), ArchiveFormat::Zip))
+        .await
+        .expect("second archive");
+    assert!(second.path.is_file());
+    assert!(!first.path.exists(), "the older archive was evicted");
+    let again = cache
+        .get_or_build(spec(head.clone(), ArchiveFormat::Zip))
+        .await
+        .expect("cached");
+    assert!(!again.built && again.sha256 == second.sha256);
+
+    for commit in ["HEAD", "--output=/tmp/x", &head[..12]] {
+        assert!(
+            cache
+                .get_or_build(spec(commit.to_string(), ArchiveFormat::Zip))
+                .await
+                .is_err(),
+            "{commit}"
+        );
+    }
+}
+
 on_both_engines!(
     a_clone_from_civiforge_has_every_tag,
     only_visible_repositories_are_served,
     addresses_outside_the_protocol_are_refused,
     the_backend_sees_no_server_variable,
+    a_versions_archive_is_the_same_on_every_download,
+    bad_versions_and_paths_are_refused,
 );

@@ -83,12 +83,12 @@ fn cimetiere_repository() -> TestRepo {
 }
 
 fn context(app: &TestApp, data_dir: &std::path::Path, policy: RepositoryUrlPolicy) -> IndexContext {
-    IndexContext {
-        store: app.store.clone(),
-        data_dir: data_dir.to_path_buf(),
+    IndexContext::new(
+        app.store.clone(),
+        data_dir.to_path_buf(),
         policy,
-        limits: FetchLimits::default(),
-    }
+        FetchLimits::default(),
+    )
 }
 
 async fn register(app: &TestApp, token: &str, url: &str) -> Value {

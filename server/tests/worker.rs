@@ -100,12 +100,12 @@ fn start_worker(
     tokio::task::JoinHandle<()>,
 ) {
     let (stop, stopped) = tokio::sync::watch::channel(false);
-    let context = IndexContext {
-        store: app.store.clone(),
-        data_dir: data_dir.to_path_buf(),
+    let context = IndexContext::new(
+        app.store.clone(),
+        data_dir.to_path_buf(),
         policy,
-        limits: FetchLimits::default(),
-    };
+        FetchLimits::default(),
+    );
     (
         stop,
         tokio::spawn(civiforge::worker::run(context, settings, stopped)),
@@ -300,12 +300,12 @@ async fn due_refreshes_follow_the_last_fetch_and_skip_hidden_projects(engine: En
     let app = TestApp::with_policy(engine, LOCAL).await;
     let token = app.user_token("julien@agglo.fr", "Julien").await;
     let data = tempfile::tempdir().expect("data dir");
-    let context = IndexContext {
-        store: app.store.clone(),
-        data_dir: data.path().to_path_buf(),
-        policy: LOCAL,
-        limits: FetchLimits::default(),
-    };
+    let context = IndexContext::new(
+        app.store.clone(),
+        data.path().to_path_buf(),
+        LOCAL,
+        FetchLimits::default(),
+    );
     let repos: Vec<TestRepo> = ["stale", "fresh", "hidden"]
         .iter()
         .map(|name| small_repository(name))
@@ -379,12 +379,12 @@ async fn the_worker_refreshes_on_its_own_but_not_hidden_projects(engine: Engine)
     let app = TestApp::with_policy(engine, LOCAL).await;
     let token = app.user_token("julien@agglo.fr", "Julien").await;
     let data = tempfile::tempdir().expect("data dir");
-    let context = IndexContext {
-        store: app.store.clone(),
-        data_dir: data.path().to_path_buf(),
-        policy: LOCAL,
-        limits: FetchLimits::default(),
-    };
+    let context = IndexContext::new(
+        app.store.clone(),
+        data.path().to_path_buf(),
+        LOCAL,
+        FetchLimits::default(),
+    );
     let mut visible = small_repository("openelec");
     let mut masked = small_repository("masque");
     let visible_id = register(&app, &token, &visible.url(), "openelec").await;

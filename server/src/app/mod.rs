@@ -19,7 +19,7 @@ pub fn app(state: AppState) -> Router {
     Router::new()
         .nest("/api/v1", crate::http::routes())
         .merge(crate::pages::routes())
-        .merge(crate::forge::routes::routes())
+        .merge(crate::git_http::routes())
         .merge(crate::http::system_routes())
         .fallback(page_not_found)
         .layer(axum::middleware::from_fn_with_state(

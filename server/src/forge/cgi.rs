@@ -85,12 +85,10 @@ pub fn environment(root: &Path, request: &CgiRequest) -> Vec<(&'static str, OsSt
         Exchange::Call(service) => ("POST", service.name(), String::new()),
     };
     let receive = request.remote_user.is_some();
-    let mut env: Vec<(&'static str, OsString)> = vec![
-        ("PATH", "/usr/local/bin:/usr/bin:/bin".into()),
+    let mut env = super::base_environment();
+    env.extend([
         ("GIT_PROJECT_ROOT", root.as_os_str().to_owned()),
         ("GIT_HTTP_EXPORT_ALL", "1".into()),
-        ("GIT_CONFIG_NOSYSTEM", "1".into()),
-        ("GIT_CONFIG_GLOBAL", "/dev/null".into()),
         ("GIT_CONFIG_COUNT", "2".into()),
         ("GIT_CONFIG_KEY_0", "http.receivepack".into()),
         (
@@ -103,7 +101,7 @@ pub fn environment(root: &Path, request: &CgiRequest) -> Vec<(&'static str, OsSt
         ("REQUEST_METHOD", method.into()),
         ("PATH_INFO", format!("/{}/{path}", request.folder).into()),
         ("QUERY_STRING", query.into()),
-    ];
+    ]);
     if let Some(content_type) = &request.content_type {
         env.push(("CONTENT_TYPE", content_type.into()));
     }

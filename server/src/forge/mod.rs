@@ -1,10 +1,13 @@
 //! The forge: one bare repository per project under `<data-dir>/mirrors/`, served to stock git
 //! clients over the smart HTTP protocol by `git http-backend` (the real implementation of the
-//! protocol, run as a CGI process), never by a pack writer of our own.
+//! protocol, run as a CGI process, `cgi.rs`; its addresses are `git_http`'s), never by a pack
+//! writer of our own; and release archives built from it (`archives.rs`, `releases.rs`).
 
+pub mod archives;
 pub mod cgi;
-pub mod routes;
+pub mod releases;
 
+use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -53,16 +56,33 @@ pub struct Forge {
     /// The `git` program, found once on the server's `PATH` at start.
     pub git: PathBuf,
     pub backends: Arc<tokio::sync::Semaphore>,
+    pub releases: releases::Releases,
 }
 
 impl Forge {
     pub fn in_data_dir(data_dir: &Path) -> Self {
         Self {
             repositories: Repositories::in_data_dir(data_dir),
-            git: find_program("git").unwrap_or_else(|| PathBuf::from("/usr/bin/git")),
+            releases: releases::Releases::in_data_dir(data_dir, archives::DEFAULT_BUDGET_BYTES),
+            git: git_program(),
             backends: Arc::new(tokio::sync::Semaphore::new(MAX_BACKENDS)),
         }
     }
+}
+
+/// What every git process civiforge runs starts from, instead of the server's environment:
+/// a plain `PATH`, and neither the system's nor the server user's git configuration read.
+pub fn base_environment() -> Vec<(&'static str, OsString)> {
+    vec![
+        ("PATH", "/usr/local/bin:/usr/bin:/bin".into()),
+        ("GIT_CONFIG_NOSYSTEM", "1".into()),
+        ("GIT_CONFIG_GLOBAL", "/dev/null".into()),
+    ]
+}
+
+/// The `git` program, found once on the server's `PATH`.
+pub fn git_program() -> PathBuf {
+    find_program("git").unwrap_or_else(|| PathBuf::from("/usr/bin/git"))
 }
 
 /// The first executable file called `name` in the server's `PATH`: the CGI process gets an

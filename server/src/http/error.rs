@@ -97,6 +97,7 @@ impl From<AppError> for ApiError {
                     Entity::Token => "unknown_token",
                     Entity::Group => "unknown_group",
                     Entity::Document => "unknown_document",
+                    Entity::Version => "unknown_version",
                 };
                 ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, code, message)
             }

@@ -7,6 +7,7 @@ use utoipa::ToSchema;
 // First: the others declare their vocabularies with its `text_values!`.
 #[macro_use]
 mod values;
+mod archives;
 mod dashboards;
 mod documents;
 mod groups;
@@ -16,6 +17,7 @@ mod peers;
 mod providers;
 mod reports;
 mod structures;
+pub use archives::*;
 pub use dashboards::*;
 pub use documents::*;
 pub use groups::*;
@@ -186,6 +188,8 @@ pub struct Version {
     pub is_release: bool,
     pub commit_date: Option<DateTime<Utc>>,
     pub tagger_date: Option<DateTime<Utc>>,
+    /// The version's release archives, built from civiforge's copy of the repository.
+    pub archives: Vec<VersionArchive>,
 }
 
 /// A public body or company: commune, EPCI, département, région, or another organisation.

@@ -193,6 +193,7 @@ pub enum Entity {
     Token,
     Group,
     Document,
+    Version,
 }
 
 impl Entity {
@@ -206,6 +207,7 @@ impl Entity {
             Entity::Token => "jeton",
             Entity::Group => "groupe de travail",
             Entity::Document => "document",
+            Entity::Version => "version",
         }
     }
 }

@@ -241,33 +241,56 @@ pub async fn download(State(state): State<AppState>, PagePath(id): PagePath<i64>
             return state.web.error(StatusCode::NOT_FOUND);
         }
     };
-    let body = Body::from_stream(tokio_util::io::ReaderStream::new(opened));
-    let mut response = (StatusCode::OK, body).into_response();
-    let headers = response.headers_mut();
     let media_type = HeaderValue::from_str(&file.media_type)
         .unwrap_or(HeaderValue::from_static("application/octet-stream"));
-    headers.insert(header::CONTENT_TYPE, media_type);
-    headers.insert(header::CONTENT_LENGTH, HeaderValue::from(file.size_bytes));
-    if let Ok(disposition) = HeaderValue::from_str(&attachment(&file.filename)) {
-        headers.insert(header::CONTENT_DISPOSITION, disposition);
+    let download = Download {
+        media_type,
+        size: u64::try_from(file.size_bytes).unwrap_or(0),
+        filename: &file.filename,
+        sha256: &file.sha256,
+        cache_control: "private, max-age=300",
+    };
+    download.response(opened)
+}
+
+/// A file sent as an attachment, never shown in civiforge's origin.
+pub(super) struct Download<'a> {
+    pub media_type: HeaderValue,
+    pub size: u64,
+    pub filename: &'a str,
+    /// Its digest, as its `ETag`.
+    pub sha256: &'a str,
+    pub cache_control: &'static str,
+}
+
+impl Download<'_> {
+    pub(super) fn response(&self, opened: tokio::fs::File) -> Response {
+        let body = Body::from_stream(tokio_util::io::ReaderStream::new(opened));
+        let mut response = (StatusCode::OK, body).into_response();
+        let headers = response.headers_mut();
+        headers.insert(header::CONTENT_TYPE, self.media_type.clone());
+        headers.insert(header::CONTENT_LENGTH, HeaderValue::from(self.size));
+        if let Ok(disposition) = HeaderValue::from_str(&attachment(self.filename)) {
+            headers.insert(header::CONTENT_DISPOSITION, disposition);
+        }
+        // No script, no plugin, no frame, a sandbox, whatever the file holds.
+        headers.insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static("default-src 'none'; sandbox"),
+        );
+        headers.insert(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        );
+        if let Ok(etag) = HeaderValue::from_str(&format!("\"{}\"", self.sha256)) {
+            headers.insert(header::ETAG, etag);
+        }
+        headers.insert(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static(self.cache_control),
+        );
+        response
     }
-    // Never shown in civiforge's origin: no script, no plugin, no frame, a sandbox.
-    headers.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static("default-src 'none'; sandbox"),
-    );
-    headers.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    if let Ok(etag) = HeaderValue::from_str(&format!("\"{}\"", file.sha256)) {
-        headers.insert(header::ETAG, etag);
-    }
-    headers.insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("private, max-age=300"),
-    );
-    response
 }
 
 /// `Content-Disposition` for a download under `filename`: an ASCII fallback for old

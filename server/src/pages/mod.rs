@@ -2,6 +2,7 @@
 
 mod account;
 mod agent;
+mod archives;
 mod assets;
 mod charts;
 mod dashboards;
@@ -32,6 +33,7 @@ pub fn routes() -> Router<AppState> {
         .route("/", get(home::home))
         .route("/recherche", get(search_page::search))
         .route("/projets/{slug}", get(project_page::project))
+        .route("/projets/{slug}/archive/{file}", get(archives::archive))
         .route("/feeds/projects/{file}", get(feeds::project_releases))
         .route("/feeds/projects.atom", get(feeds::new_projects))
         .route("/feeds/groups/{file}", get(feeds::group_actions))

@@ -172,6 +172,7 @@ pub async fn project_page(
                 is_release => v.is_release,
                 date_label => french_datetime(v.date).unwrap_or_else(|| "—".into()),
                 short_commit => v.commit.as_deref().map(|c| c.chars().take(10).collect::<String>()).unwrap_or_default(),
+                archives => Serde(&v.archives),
             }
         })
         .collect();

@@ -6,6 +6,7 @@
 
 mod accounts;
 mod adoptions;
+pub mod archives;
 mod audit;
 mod catalogue;
 mod claims;
@@ -28,6 +29,7 @@ mod structures;
 
 pub use accounts::{AccountStore, LASTING_ATTEMPT_DAYS, LASTING_ATTEMPT_PREFIX};
 pub use adoptions::AdoptionStore;
+pub use archives::ArchiveStore;
 pub use audit::AuditStore;
 pub use catalogue::CatalogueStore;
 pub use claims::ClaimStore;
@@ -48,10 +50,10 @@ pub use structures::StructureStore;
 /// Every store interface, for callers of their methods.
 pub mod prelude {
     pub use super::{
-        AccountStore, AdoptionStore, AuditStore, CatalogueStore, ClaimStore, DashboardStore,
-        DocumentStore, GroupStore, ImportStore, JobStore, MailStore, OrganisationStore,
-        ProjectStore, ProviderStore, SearchFeedStore, SnapshotStore, Store, StructureStore,
-        VersionLagStore,
+        AccountStore, AdoptionStore, ArchiveStore, AuditStore, CatalogueStore, ClaimStore,
+        DashboardStore, DocumentStore, GroupStore, ImportStore, JobStore, MailStore,
+        OrganisationStore, ProjectStore, ProviderStore, SearchFeedStore, SnapshotStore, Store,
+        StructureStore, VersionLagStore,
     };
 }
 
@@ -129,6 +131,7 @@ pub trait Store:
     + ProviderStore
     + DashboardStore
     + DocumentStore
+    + ArchiveStore
     + Send
     + Sync
     + 'static

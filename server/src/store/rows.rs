@@ -233,6 +233,7 @@ impl From<VersionRow> for Version {
             is_release: row.is_release,
             commit_date: row.commit_date,
             tagger_date: row.tagger_date,
+            archives: Vec::new(),
         }
     }
 }

@@ -338,6 +338,8 @@ pub struct TestResponse {
     pub headers: axum::http::HeaderMap,
     pub body: Value,
     pub text: String,
+    /// The body as sent, for downloads.
+    pub bytes: axum::body::Bytes,
 }
 
 impl TestResponse {
@@ -437,6 +439,7 @@ impl TestApp {
             headers,
             body,
             text,
+            bytes,
         }
     }
 
@@ -632,15 +635,15 @@ pub async fn verify_claim(app: &TestApp, moderator: &str, claim: &Value) {
 /// Fetches and indexes a project now, as the worker would, its mirror kept under the app's
 /// data directory (local repositories allowed).
 pub async fn index_now(app: &TestApp, slug: &str) {
-    let indexer = civiforge::indexing::IndexContext {
-        store: app.store.clone(),
-        data_dir: app.data_dir.path().to_path_buf(),
-        policy: RepositoryUrlPolicy {
+    let indexer = civiforge::indexing::IndexContext::new(
+        app.store.clone(),
+        app.data_dir.path().to_path_buf(),
+        RepositoryUrlPolicy {
             allow_local: true,
             allow_private_networks: false,
         },
-        limits: civiforge_indexer::fetch::FetchLimits::default(),
-    };
+        civiforge_indexer::fetch::FetchLimits::default(),
+    );
     let id = app
         .store
         .project_ids(&[slug.to_string()])

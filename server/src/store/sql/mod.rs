@@ -6,6 +6,7 @@
 
 mod accounts;
 mod adoptions;
+mod archives;
 mod audit;
 mod catalogue;
 mod claims;

@@ -371,7 +371,9 @@ impl ProjectStore for Engine {
         .bind(id)
         .fetch_all(&self.pool)
         .await?;
-        Ok(rows.into_iter().map(Into::into).collect())
+        let mut versions: Vec<crate::model::Version> = rows.into_iter().map(Into::into).collect();
+        self.attach_archives(id, slug, &mut versions).await?;
+        Ok(versions)
     }
 
     async fn request_index(

@@ -9,9 +9,9 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get, post};
 
-use super::cgi::{self, CgiRequest, Exchange, Service};
 use crate::domain::AppError;
 use crate::forge::Repositories;
+use crate::forge::cgi::{self, CgiRequest, Exchange, Service};
 use crate::state::AppState;
 use crate::state::client::ClientIp;
 

@@ -1,0 +1,34 @@
+//! Release archives: the part of the [`Store`](super::Store) interface that keeps their
+//! digests (their files are a cache kept by `forge::archives`).
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+use super::*;
+use crate::model::*;
+
+/// One archive's record, once built.
+#[derive(Debug, Clone)]
+pub struct BuiltArchive {
+    pub project_id: i64,
+    pub version: String,
+    pub format: ArchiveFormat,
+    pub commit: String,
+    pub sha256: String,
+    pub size_bytes: i64,
+    pub built_at: DateTime<Utc>,
+}
+
+/// Release archives' digests.
+#[async_trait]
+pub trait ArchiveStore: Send + Sync {
+    /// The project's id and the commit its version `version` names; none when the project
+    /// is hidden or unknown, or has no such version.
+    async fn version_commit(
+        &self,
+        slug: &str,
+        version: &str,
+    ) -> StoreResult<Option<(i64, Option<String>)>>;
+    /// Records an archive's digest, replacing the record of an earlier commit.
+    async fn record_archive(&self, archive: &BuiltArchive) -> StoreResult<()>;
+}
