@@ -90,6 +90,8 @@ pub struct FetchOutcome {
     /// The remote's default branch, such as `main`.
     pub default_branch: Option<String>,
     pub bytes_received: usize,
+    /// Old targets of refs the upstream removed or rewrote, kept under civiforge's refs.
+    pub kept: Vec<crate::preserve::Kept>,
 }
 
 /// Fetches `repository_url` into the bare mirror at `mirror`, unless its refs still have
@@ -153,9 +155,12 @@ pub fn fetch_mirror(
             changed: false,
             default_branch: short_branch(default_branch),
             bytes_received: 0,
+            kept: Vec::new(),
         });
     }
 
+    // What the upstream removes or rewrites is kept under civiforge's own refs.
+    let published = crate::preserve::published_refs(&repo);
     let received = Cell::new(0usize);
     let mut options = FetchOptions::new();
     options
@@ -170,6 +175,7 @@ pub fn fetch_mirror(
             None,
         )
         .map_err(|e| classify(e, limits, started))?;
+    let kept = crate::preserve::keep_what_went(&repo, &published).map_err(git_error)?;
     if let Some(branch) = &default_branch {
         // HEAD of the mirror follows the remote's default branch.
         if repo.find_reference(branch).is_ok() {
@@ -181,6 +187,7 @@ pub fn fetch_mirror(
         changed: true,
         default_branch: short_branch(default_branch),
         bytes_received: received.get(),
+        kept,
     })
 }
 

@@ -5,6 +5,7 @@
 pub mod activity;
 pub mod fetch;
 pub mod licence;
+pub mod preserve;
 pub mod publiccode;
 pub mod readme;
 pub mod snapshot;

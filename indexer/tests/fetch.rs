@@ -102,8 +102,83 @@ fn fetches_then_skips_unchanged_then_follows_new_and_removed_tags() {
     assert_eq!(
         tag_names(&mirror),
         ["v1.1.0", "v1.2.0"],
-        "removed tags are pruned"
+        "removed tags leave the upstream's names"
     );
+    let kept = git2::Repository::open_bare(&mirror).expect("mirror");
+    assert!(
+        kept.refname_to_id("refs/civiforge/withdrawn-tags/v1.0.0")
+            .is_ok(),
+        "but the mirror keeps what they named"
+    );
+}
+
+/// An upstream that deletes a tag, moves another and force-pushes its branch loses nothing
+/// from the mirror: each old target stays under civiforge's refs; a fast-forward keeps none.
+#[test]
+fn rewritten_history_is_kept_under_civiforges_refs() {
+    init_timeouts();
+    let mut repo = TestRepo::new();
+    repo.write("README.md", "# openCourrier\n");
+    let first = repo.commit("Première version").trim().to_string();
+    repo.annotated_tag("2.0.0");
+    repo.write("src/courrier.php", "<?php\n");
+    let published = repo.commit("Courrier entrant").trim().to_string();
+    repo.tag("2.1.0");
+    let (_keep, mirror) = mirror_dir();
+    let fetched = fetch_mirror(&repo.url(), &mirror, &LOCAL, &short_limits(), None).expect("fetch");
+    assert!(fetched.kept.is_empty());
+    let annotated = git2::Repository::open_bare(&mirror)
+        .expect("mirror")
+        .refname_to_id("refs/tags/2.0.0")
+        .expect("annotated tag");
+
+    // A fast-forward: nothing to keep.
+    repo.write("src/courrier.php", "<?php echo 'registre';\n");
+    let ahead = repo.commit("Registre").trim().to_string();
+    let grown = fetch_mirror(&repo.url(), &mirror, &LOCAL, &short_limits(), None).expect("fetch");
+    assert!(grown.kept.is_empty(), "{:?}", grown.kept);
+
+    // The upstream rewrites: a tag deleted, a tag moved, the branch reset and committed on.
+    repo.git(&["tag", "-d", "2.0.0"]);
+    repo.git(&["reset", "-q", "--hard", &first]);
+    repo.write("src/autre.php", "<?php\n");
+    repo.commit("Histoire réécrite");
+    repo.git(&["tag", "-f", "2.1.0"]);
+    let rewritten =
+        fetch_mirror(&repo.url(), &mirror, &LOCAL, &short_limits(), None).expect("fetch");
+    let mut kept: Vec<&str> = rewritten.kept.iter().map(|k| k.kept_as.as_str()).collect();
+    kept.sort();
+    let expected = [
+        format!("refs/civiforge/previous-heads/{ahead}/main"),
+        format!("refs/civiforge/replaced-tags/{published}/2.1.0"),
+        "refs/civiforge/withdrawn-tags/2.0.0".to_string(),
+    ];
+    assert_eq!(
+        kept,
+        expected.iter().map(String::as_str).collect::<Vec<_>>()
+    );
+    let mirror = git2::Repository::open_bare(&mirror).expect("mirror");
+    assert_eq!(
+        mirror
+            .refname_to_id("refs/civiforge/withdrawn-tags/2.0.0")
+            .expect("kept tag"),
+        annotated,
+        "the tag object itself is kept, with its message and date"
+    );
+    for commit in [&first, &published, &ahead] {
+        let oid = git2::Oid::from_str(commit).expect("oid");
+        assert!(
+            mirror.find_commit(oid).is_ok(),
+            "{commit} still in the mirror"
+        );
+    }
+    assert_eq!(tag_names_of(&mirror), ["2.1.0"]);
+}
+
+fn tag_names_of(repo: &git2::Repository) -> Vec<String> {
+    let mut names: Vec<String> = read_tags(repo).into_iter().map(|t| t.name).collect();
+    names.sort();
+    names
 }
 
 #[test]

@@ -331,6 +331,7 @@ async fn serve(config: Config, no_worker: bool) -> anyhow::Result<()> {
     state.domain = state.domain.with_public_url(config.public_url.clone());
     state.forge.releases =
         crate::forge::releases::Releases::in_data_dir(&config.data_dir, config.archive_cache_bytes);
+    state.forge.upstream_grace = config.upstream_grace;
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .with_context(|| {

@@ -35,6 +35,10 @@ pub struct ConfigArgs {
     /// Seconds between two fetches of every repository [default: 3600]
     #[arg(long, env = "CIVIFORGE_REFRESH_INTERVAL", global = true)]
     pub refresh_interval: Option<u64>,
+    /// Seconds an upstream repository may fail to answer before its project's page says it
+    /// is unavailable [default: 86400]
+    #[arg(long, env = "CIVIFORGE_UPSTREAM_GRACE", global = true)]
+    pub upstream_grace: Option<u64>,
     /// Room on disk for cached release archives, in MiB [default: 2048]
     #[arg(long, env = "CIVIFORGE_ARCHIVE_CACHE_MB", global = true)]
     pub archive_cache_mb: Option<u64>,
@@ -75,6 +79,7 @@ struct ConfigFile {
     allow_private_networks: Option<toml::Value>,
     refresh_interval: Option<u64>,
     archive_cache_mb: Option<u64>,
+    upstream_grace: Option<u64>,
     smtp_url: Option<String>,
     mail_from: Option<String>,
     public_url: Option<String>,
@@ -151,6 +156,8 @@ pub struct Config {
     pub refresh_interval: Duration,
     /// Room on disk for cached release archives, in bytes.
     pub archive_cache_bytes: u64,
+    /// How long an upstream may fail before its page says it is unavailable.
+    pub upstream_grace: Duration,
     /// Bounds on every fetch of a repository.
     pub fetch_limits: civiforge_indexer::fetch::FetchLimits,
     /// `CIVIFORGE_SECRET_KEY`, read from the environment only (never a command-line
@@ -263,6 +270,10 @@ impl Config {
                 allow_private_networks,
             },
             refresh_interval: Duration::from_secs(refresh_secs),
+            upstream_grace: args
+                .upstream_grace
+                .or(file.upstream_grace)
+                .map_or(crate::forge::DEFAULT_UPSTREAM_GRACE, Duration::from_secs),
             archive_cache_bytes: args
                 .archive_cache_mb
                 .or(file.archive_cache_mb)

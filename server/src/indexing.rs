@@ -51,6 +51,19 @@ pub enum IndexFailure {
 }
 
 impl IndexFailure {
+    /// The upstream repository does not answer, or is gone: the project lives on from its
+    /// mirror, and the page says since when past a delay.
+    pub fn is_upstream_outage(&self) -> bool {
+        matches!(
+            self,
+            IndexFailure::Fetch(
+                FetchError::Unreachable(_)
+                    | FetchError::Unresolvable(_)
+                    | FetchError::DeadlineExceeded(_)
+            )
+        )
+    }
+
     /// Failures that trying again cannot fix.
     pub fn is_permanent(&self) -> bool {
         matches!(
@@ -119,17 +132,16 @@ impl IndexContext {
         .map_err(|e| IndexFailure::Crashed(e.to_string()));
         let now = Utc::now();
         let outcome = match outcome {
-            Ok(Ok(outcome)) => outcome,
-            Ok(Err(error)) => {
-                let failure = IndexFailure::Fetch(error);
-                self.store
-                    .record_index_failure(project_id, &failure.to_string(), now)
-                    .await?;
-                return Err(failure);
-            }
+            Ok(Ok(outcome)) => Ok(outcome),
+            Ok(Err(error)) => Err(IndexFailure::Fetch(error)),
+            Err(failure) => Err(failure),
+        };
+        let outcome = match outcome {
+            Ok(outcome) => outcome,
             Err(failure) => {
+                let outage = failure.is_upstream_outage();
                 self.store
-                    .record_index_failure(project_id, &failure.to_string(), now)
+                    .record_index_failure(project_id, &failure.to_string(), outage, now)
                     .await?;
                 return Err(failure);
             }

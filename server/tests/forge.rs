@@ -361,6 +361,95 @@ async fn the_backend_sees_no_server_variable(engine: Engine) {
     );
 }
 
+/// An upstream that withdraws a tag, then disappears: every version stays listed and
+/// downloadable, the clone from civiforge still works, and past the grace delay the page says
+/// since when the upstream is unavailable.
+async fn an_upstream_that_goes_away_loses_nothing(engine: Engine) {
+    let mut app = TestApp::with_policy(engine, LOCAL).await;
+    let repo = electoral_repository();
+    registered(&app, &repo).await;
+
+    repo.git(&["tag", "-d", "4.0.0"]);
+    common::index_now(&app, "openelec").await;
+    let withdrawn = version(&app, "4.0.0").await;
+    assert!(withdrawn["withdrawn_at"].is_string(), "{withdrawn}");
+    assert!(version(&app, "4.2.0").await["withdrawn_at"].is_null());
+    let zip = app.get("/projets/openelec/archive/4.0.0.zip").await;
+    assert_eq!(zip.status, StatusCode::OK, "{}", zip.text);
+    let page = app.get("/projets/openelec").await;
+    assert!(
+        page.text.contains("retirée du dépôt d'origine le"),
+        "{}",
+        page.text
+    );
+    let project = app.get("/api/v1/projects/openelec").await;
+    assert_eq!(project.body["latest_version"]["name"], "4.2.0");
+
+    std::fs::remove_dir_all(repo.path()).expect("upstream deleted");
+    let id = app
+        .store
+        .project_ids(&["openelec".to_string()])
+        .await
+        .expect("ids")[0]
+        .0;
+    let indexer = civiforge::indexing::IndexContext::new(
+        app.store.clone(),
+        app.data_dir.path().to_path_buf(),
+        LOCAL,
+        civiforge_indexer::fetch::FetchLimits::default(),
+    );
+    let failure = indexer
+        .index_project(id)
+        .await
+        .expect_err("the upstream is gone");
+    assert!(failure.is_upstream_outage(), "{failure}");
+    let project = app.get("/api/v1/projects/openelec").await;
+    assert!(
+        project.body["upstream_unavailable_since"].is_string(),
+        "{}",
+        project.text
+    );
+    assert_eq!(project.body["latest_version"]["name"], "4.2.0");
+    // Within the grace delay, a host's maintenance is not an outage.
+    let page = common::html::Page::parse(&app.get("/projets/openelec").await.text);
+    assert!(!page.has("#depot-indisponible"));
+    app.state.forge.upstream_grace = std::time::Duration::ZERO;
+    let page = common::html::Page::parse(&app.get("/projets/openelec").await.text);
+    assert!(
+        page.text("#depot-indisponible")
+            .contains("Dépôt d'origine indisponible depuis le"),
+        "{}",
+        page.text("#depot-indisponible")
+    );
+
+    let base = app.serve_http().await;
+    let work = tempfile::tempdir().expect("work dir");
+    let url = format!("{base}/git/openelec.git");
+    git_ok(work.path(), &["clone", "-q", &url, "clone"]).await;
+    let clone = work.path().join("clone");
+    let names: Vec<String> = tags(&clone).await;
+    assert!(
+        names.iter().any(|t| t.ends_with("refs/tags/4.2.0")),
+        "{names:?}"
+    );
+    let listed = git_ok(work.path(), &["ls-remote", &url]).await;
+    assert!(
+        listed.contains("refs/civiforge/withdrawn-tags/4.0.0"),
+        "{listed}"
+    );
+    for version in ["4.0.0", "4.1.0", "4.2.0"] {
+        let archive = app
+            .get(&format!("/projets/openelec/archive/{version}.tar.gz"))
+            .await;
+        assert_eq!(
+            archive.status,
+            StatusCode::OK,
+            "{version}: {}",
+            archive.text
+        );
+    }
+}
+
 fn sha256(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
 }
@@ -569,4 +658,5 @@ on_both_engines!(
     the_backend_sees_no_server_variable,
     a_versions_archive_is_the_same_on_every_download,
     bad_versions_and_paths_are_refused,
+    an_upstream_that_goes_away_loses_nothing,
 );

@@ -57,7 +57,13 @@ pub struct Forge {
     pub git: PathBuf,
     pub backends: Arc<tokio::sync::Semaphore>,
     pub releases: releases::Releases,
+    /// How long the upstream may fail to answer before the page says it is unavailable (a
+    /// host's maintenance is not an outage).
+    pub upstream_grace: std::time::Duration,
 }
+
+/// The default of [`Forge::upstream_grace`]: a day.
+pub const DEFAULT_UPSTREAM_GRACE: std::time::Duration = std::time::Duration::from_secs(86_400);
 
 impl Forge {
     pub fn in_data_dir(data_dir: &Path) -> Self {
@@ -65,6 +71,7 @@ impl Forge {
             repositories: Repositories::in_data_dir(data_dir),
             releases: releases::Releases::in_data_dir(data_dir, archives::DEFAULT_BUDGET_BYTES),
             git: git_program(),
+            upstream_grace: DEFAULT_UPSTREAM_GRACE,
             backends: Arc::new(tokio::sync::Semaphore::new(MAX_BACKENDS)),
         }
     }

@@ -11,7 +11,7 @@ use super::Repositories;
 use super::archives::{Archive, ArchiveCache, ArchiveError, ArchiveSpec};
 use crate::model::ArchiveFormat;
 use crate::store::Store;
-use crate::store::archives::BuiltArchive;
+use crate::store::forge::BuiltArchive;
 
 /// One version's archive to obtain.
 #[derive(Debug, Clone)]
@@ -80,7 +80,10 @@ impl Releases {
         let Ok(versions) = store.versions(slug).await else {
             return;
         };
-        let Some(latest) = versions.iter().find(|v| v.is_release) else {
+        let latest = versions
+            .iter()
+            .find(|v| v.is_release && v.withdrawn_at.is_none());
+        let Some(latest) = latest else {
             return;
         };
         let Some(commit) = latest.commit.as_deref() else {

@@ -119,6 +119,9 @@ pub struct Project {
     pub default_branch: Option<String>,
     /// What the indexer could not read, in French.
     pub index_problems: Vec<String>,
+    /// Since when the upstream repository does not answer or is gone; null while it answers.
+    /// The project lives on from civiforge's copy meanwhile.
+    pub upstream_unavailable_since: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -188,6 +191,8 @@ pub struct Version {
     pub is_release: bool,
     pub commit_date: Option<DateTime<Utc>>,
     pub tagger_date: Option<DateTime<Utc>>,
+    /// When the upstream removed its tag; civiforge keeps serving it. Null for a current tag.
+    pub withdrawn_at: Option<DateTime<Utc>>,
     /// The version's release archives, built from civiforge's copy of the repository.
     pub archives: Vec<VersionArchive>,
 }

@@ -34,7 +34,7 @@ pub async fn project_releases(State(state): State<AppState>, Path(file): Path<St
     let page = format!("{base}/projets/{slug}");
     let entries = versions
         .iter()
-        .filter(|v| v.is_release)
+        .filter(|v| v.is_release && v.withdrawn_at.is_none())
         .take(ENTRIES)
         .map(|v| {
             entry(

@@ -14,6 +14,7 @@ use super::format::{french_datetime, status_label};
 use crate::categories;
 use crate::model::Window;
 use crate::state::AppState;
+use chrono::Utc;
 
 /// Adoptions listed in the page's table; the rest are in the API, by pages.
 const MAX_ADOPTIONS: i64 = 100;
@@ -173,6 +174,7 @@ pub async fn project_page(
                 date_label => french_datetime(v.date).unwrap_or_else(|| "—".into()),
                 short_commit => v.commit.as_deref().map(|c| c.chars().take(10).collect::<String>()).unwrap_or_default(),
                 archives => Serde(&v.archives),
+                withdrawn_label => french_datetime(v.withdrawn_at),
             }
         })
         .collect();
@@ -221,6 +223,14 @@ pub async fn project_page(
     }
     let mut cited: Vec<_> = known_users.into_iter().filter(|k| !k.confirmed).collect();
     cited.dedup_by(|a, b| a.organisation == b.organisation);
+    // An upstream gone for longer than the grace delay: the page says the copy lives on.
+    let upstream_unavailable_since = project
+        .upstream_unavailable_since
+        .filter(|since| {
+            Utc::now().signed_duration_since(*since)
+                >= chrono::Duration::from_std(state.forge.upstream_grace).unwrap_or_default()
+        })
+        .and_then(|since| french_datetime(Some(since)));
     // Once mirrored, the repository is served from here too: it outlives its upstream.
     let forge_clone_url = state
         .forge
@@ -243,6 +253,7 @@ pub async fn project_page(
             adoptions => Serde(adoptions.items),
             project => Serde(project),
             forge_clone_url,
+            upstream_unavailable_since,
             categories => Serde(categories),
             suggested => Serde(suggested),
             versions,

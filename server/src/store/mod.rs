@@ -6,12 +6,12 @@
 
 mod accounts;
 mod adoptions;
-pub mod archives;
 mod audit;
 mod catalogue;
 mod claims;
 mod dashboards;
 mod documents;
+pub mod forge;
 mod groups;
 mod imports;
 mod jobs;
@@ -29,12 +29,12 @@ mod structures;
 
 pub use accounts::{AccountStore, LASTING_ATTEMPT_DAYS, LASTING_ATTEMPT_PREFIX};
 pub use adoptions::AdoptionStore;
-pub use archives::ArchiveStore;
 pub use audit::AuditStore;
 pub use catalogue::CatalogueStore;
 pub use claims::ClaimStore;
 pub use dashboards::DashboardStore;
 pub use documents::DocumentStore;
+pub use forge::ForgeStore;
 pub use groups::{GroupFilter, GroupStore};
 pub use imports::{ImportRefusal, ImportStore, ImportedAdoption, ImportedProject};
 pub use jobs::JobStore;
@@ -50,10 +50,10 @@ pub use structures::StructureStore;
 /// Every store interface, for callers of their methods.
 pub mod prelude {
     pub use super::{
-        AccountStore, AdoptionStore, ArchiveStore, AuditStore, CatalogueStore, ClaimStore,
-        DashboardStore, DocumentStore, GroupStore, ImportStore, JobStore, MailStore,
-        OrganisationStore, ProjectStore, ProviderStore, SearchFeedStore, SnapshotStore, Store,
-        StructureStore, VersionLagStore,
+        AccountStore, AdoptionStore, AuditStore, CatalogueStore, ClaimStore, DashboardStore,
+        DocumentStore, ForgeStore, GroupStore, ImportStore, JobStore, MailStore, OrganisationStore,
+        ProjectStore, ProviderStore, SearchFeedStore, SnapshotStore, Store, StructureStore,
+        VersionLagStore,
     };
 }
 
@@ -131,7 +131,7 @@ pub trait Store:
     + ProviderStore
     + DashboardStore
     + DocumentStore
-    + ArchiveStore
+    + ForgeStore
     + Send
     + Sync
     + 'static

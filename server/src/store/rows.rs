@@ -31,6 +31,7 @@ pub(crate) struct ProjectRow {
     pub confirmed_adopters_count: i64,
     pub latest_version_name: Option<String>,
     pub latest_version_date: Option<DateTime<Utc>>,
+    pub upstream_failing_since: Option<DateTime<Utc>>,
 }
 
 impl ProjectRow {
@@ -71,6 +72,7 @@ impl ProjectRow {
                 .problems_json
                 .and_then(|json| serde_json::from_str(&json).ok())
                 .unwrap_or_default(),
+            upstream_unavailable_since: self.upstream_failing_since,
             created_at: self.created_at,
             updated_at: self.updated_at,
         }
@@ -233,6 +235,7 @@ impl From<VersionRow> for Version {
             is_release: row.is_release,
             commit_date: row.commit_date,
             tagger_date: row.tagger_date,
+            withdrawn_at: None,
             archives: Vec::new(),
         }
     }
@@ -259,7 +262,8 @@ macro_rules! project_select {
          (SELECT COUNT(DISTINCT k.organisation_id) FROM known_users k JOIN adoptions a \
            ON a.project_id = k.project_id AND a.organisation_id = k.organisation_id \
            WHERE k.project_id = p.id AND a.status = 'in_use') AS confirmed_adopters_count, \
-         lv.name AS latest_version_name, lv.date AS latest_version_date \
+         lv.name AS latest_version_name, lv.date AS latest_version_date, \
+         p.upstream_failing_since \
          FROM projects p \
          LEFT JOIN versions lv ON lv.id = (SELECT v.id FROM versions v \
            WHERE v.project_id = p.id AND v.is_release = TRUE \

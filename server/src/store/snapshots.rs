@@ -23,11 +23,14 @@ pub trait SnapshotStore: Send + Sync {
     ) -> StoreResult<()>;
     /// Records a fetch that found the refs unchanged.
     async fn record_unchanged(&self, project_id: i64, at: DateTime<Utc>) -> StoreResult<()>;
-    /// Records a failed fetch or extraction; the last good snapshot stays.
+    /// Records a failed fetch or extraction; the last good snapshot stays. An
+    /// `upstream_outage` (the repository does not answer or is gone) starts the count of how
+    /// long the upstream has been unavailable, unless it runs already.
     async fn record_index_failure(
         &self,
         project_id: i64,
         error: &str,
+        upstream_outage: bool,
         at: DateTime<Utc>,
     ) -> StoreResult<()>;
 }

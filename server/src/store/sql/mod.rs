@@ -6,12 +6,12 @@
 
 mod accounts;
 mod adoptions;
-mod archives;
 mod audit;
 mod catalogue;
 mod claims;
 mod dashboards;
 mod documents;
+mod forge;
 mod groups;
 mod imports;
 mod jobs;

@@ -372,6 +372,7 @@ impl ProjectStore for Engine {
         .fetch_all(&self.pool)
         .await?;
         let mut versions: Vec<crate::model::Version> = rows.into_iter().map(Into::into).collect();
+        versions.extend(self.withdrawn_versions(id).await?);
         self.attach_archives(id, slug, &mut versions).await?;
         Ok(versions)
     }

@@ -86,6 +86,28 @@ impl SnapshotStore for Engine {
             );
             query.build().execute(&mut *tx).await?;
         }
+        // Tags the upstream removed: their commits stay in the mirror, so they stay listed.
+        sqlx::query(
+            "INSERT INTO withdrawn_versions (project_id, name, semver, is_release, date, \
+             commit_id, commit_date, tagger_date, withdrawn_at) \
+             SELECT project_id, name, semver, is_release, date, commit_id, commit_date, \
+             tagger_date, $2 FROM versions WHERE project_id = $1 AND position = -1 \
+             ON CONFLICT (project_id, name) DO UPDATE SET semver = excluded.semver, \
+             is_release = excluded.is_release, date = excluded.date, \
+             commit_id = excluded.commit_id, commit_date = excluded.commit_date, \
+             tagger_date = excluded.tagger_date, withdrawn_at = excluded.withdrawn_at",
+        )
+        .bind(project_id)
+        .bind(at)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(
+            "DELETE FROM withdrawn_versions WHERE project_id = $1 AND name IN \
+             (SELECT name FROM versions WHERE project_id = $1 AND position >= 0)",
+        )
+        .bind(project_id)
+        .execute(&mut *tx)
+        .await?;
         sqlx::query("DELETE FROM versions WHERE project_id = $1 AND position = -1")
             .bind(project_id)
             .execute(&mut *tx)
@@ -96,6 +118,7 @@ impl SnapshotStore for Engine {
              publiccode_report_json = $7, health_json = $8, \
              license = COALESCE($9, license), license_source = COALESCE($10, license_source), \
              problems_json = $11, index_state = 'ok', index_error = NULL, \
+             upstream_failing_since = NULL, \
              last_indexed_at = $12, last_fetch_at = $12, updated_at = $12 WHERE id = $13",
         )
         .bind(&snapshot.refs_digest)
@@ -129,7 +152,8 @@ impl SnapshotStore for Engine {
     ) -> crate::store::StoreResult<()> {
         sqlx::query(
             "UPDATE projects SET index_state = 'ok', index_error = NULL, \
-             last_indexed_at = $1, last_fetch_at = $1 WHERE id = $2",
+             upstream_failing_since = NULL, last_indexed_at = $1, last_fetch_at = $1 \
+             WHERE id = $2",
         )
         .bind(at)
         .bind(project_id)
@@ -142,15 +166,18 @@ impl SnapshotStore for Engine {
         &self,
         project_id: i64,
         error: &str,
+        upstream_outage: bool,
         at: chrono::DateTime<chrono::Utc>,
     ) -> crate::store::StoreResult<()> {
         sqlx::query(
-            "UPDATE projects SET index_state = 'failed', index_error = $1, last_fetch_at = $2 \
-             WHERE id = $3",
+            "UPDATE projects SET index_state = 'failed', index_error = $1, last_fetch_at = $2, \
+             upstream_failing_since = CASE WHEN $4 THEN COALESCE(upstream_failing_since, $2) \
+             ELSE upstream_failing_since END WHERE id = $3",
         )
         .bind(error)
         .bind(at)
         .bind(project_id)
+        .bind(upstream_outage)
         .execute(&self.pool)
         .await?;
         Ok(())

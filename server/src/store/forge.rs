@@ -1,5 +1,6 @@
-//! Release archives: the part of the [`Store`](super::Store) interface that keeps their
-//! digests (their files are a cache kept by `forge::archives`).
+//! The forge: the part of the [`Store`](super::Store) interface that keeps release archives'
+//! digests (their files are a cache kept by `forge::archives`) and finds versions' commits,
+//! withdrawn ones included.
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -19,11 +20,11 @@ pub struct BuiltArchive {
     pub built_at: DateTime<Utc>,
 }
 
-/// Release archives' digests.
+/// Release archives' digests, versions' commits.
 #[async_trait]
-pub trait ArchiveStore: Send + Sync {
-    /// The project's id and the commit its version `version` names; none when the project
-    /// is hidden or unknown, or has no such version.
+pub trait ForgeStore: Send + Sync {
+    /// The project's id and the commit its version `version` names (a version the upstream
+    /// withdrew included); none when the project is hidden or unknown, or has no such version.
     async fn version_commit(
         &self,
         slug: &str,
