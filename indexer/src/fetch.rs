@@ -248,7 +248,7 @@ fn check_resolved_addresses(
     Ok(())
 }
 
-fn open_or_init_mirror(path: &Path) -> Result<Repository, FetchError> {
+pub(crate) fn open_or_init_mirror(path: &Path) -> Result<Repository, FetchError> {
     let repo = match Repository::open_bare(path) {
         Ok(repo) => repo,
         Err(_) => {
@@ -331,6 +331,17 @@ fn classify(error: git2::Error, limits: &FetchLimits, started: Instant) -> Fetch
 
 fn git_error(error: git2::Error) -> FetchError {
     FetchError::Git(error.message().to_string())
+}
+
+/// The digest of a local repository's branches and tags, as [`fetch_mirror`] computes the
+/// upstream's.
+pub(crate) fn local_refs_digest(repo: &Repository) -> String {
+    let mut refs: Vec<(String, String)> = crate::preserve::published_refs(repo)
+        .into_iter()
+        .map(|(name, oid)| (name, oid.to_string()))
+        .collect();
+    refs.sort();
+    digest(&refs)
 }
 
 fn digest(refs: &[(String, String)]) -> String {

@@ -4,6 +4,7 @@
 
 pub mod activity;
 pub mod fetch;
+pub mod hosted;
 pub mod licence;
 pub mod preserve;
 pub mod publiccode;

@@ -34,3 +34,9 @@ CREATE TABLE withdrawn_versions (
 -- Since when fetching the upstream repository fails because it does not answer or is gone
 -- (NULL while it answers): past a delay, the page says the project lives on from its copy.
 ALTER TABLE projects ADD COLUMN upstream_failing_since TIMESTAMPTZ;
+
+-- A hosted project's repository lives on civiforge: maintainers push to it, nothing is
+-- fetched (its repository_url is civiforge's own address). imported_from is the address it
+-- was imported from once, or the upstream it had before its home moved to civiforge.
+ALTER TABLE projects ADD COLUMN hosted BOOLEAN NOT NULL DEFAULT FALSE;
+ALTER TABLE projects ADD COLUMN imported_from TEXT;

@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 use chrono::Utc;
 use civiforge_indexer::RepositoryUrlPolicy;
 use civiforge_indexer::fetch::{FetchError, FetchLimits};
+use civiforge_indexer::hosted::{Import, index_hosted};
 use civiforge_indexer::snapshot::{IndexOutcome, RepositorySnapshot, index_repository};
 use serde_json::json;
 
@@ -118,7 +119,17 @@ impl IndexContext {
             self.limits,
             target.refs_digest.clone(),
         );
+        let (hosted, imported_from) = (target.hosted, target.imported_from.clone());
         let outcome = tokio::task::spawn_blocking(move || {
+            if hosted {
+                // Its home is here: read where it is (imported once when still empty).
+                let import = imported_from.as_deref().map(|url| Import {
+                    url,
+                    policy: &policy,
+                    limits: &limits,
+                });
+                return index_hosted(&mirror, &url, import, digest.as_deref(), Utc::now());
+            }
             index_repository(
                 &url,
                 &mirror,

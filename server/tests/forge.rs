@@ -33,6 +33,10 @@ async fn git(dir: &Path, args: &[&str]) -> (bool, String, String) {
         .env("GIT_CONFIG_NOSYSTEM", "1")
         .env("GIT_CONFIG_GLOBAL", "/dev/null")
         .env("GIT_TERMINAL_PROMPT", "0")
+        .env("GIT_AUTHOR_NAME", "Alice")
+        .env("GIT_AUTHOR_EMAIL", "alice@mairie.fr")
+        .env("GIT_COMMITTER_NAME", "Alice")
+        .env("GIT_COMMITTER_EMAIL", "alice@mairie.fr")
         .output()
         .await
         .expect("git runs");
@@ -319,7 +323,30 @@ async fn the_backend_sees_no_server_variable(engine: Engine) {
         &["clone", "-q", &format!("{base}/git/openelec.git"), "clone"],
     )
     .await;
-    let environment = std::fs::read_to_string(&seen).expect("the spy ran");
+    let cloned = std::fs::read_to_string(&seen).expect("the spy ran");
+    assert_only_protocol_variables(&cloned);
+    assert!(cloned.contains("GIT_PROTOCOL=version=2"), "{cloned}");
+    assert!(cloned.contains("REMOTE_ADDR=127.0.0.1"), "{cloned}");
+
+    // A push: the hooks git runs then inherit this environment too.
+    let token = app.user_token("bob@agglo.fr", "Bob").await;
+    app.create(
+        "/api/v1/hosted-projects",
+        &token,
+        json!({"name": "openCimetière"}),
+    )
+    .await;
+    let local = work.path().join("local");
+    working_copy(&local).await;
+    let remote = with_token(&base, "opencimetiere", &token);
+    git_ok(&local, &["push", "-q", &remote, "main"]).await;
+    let pushed = std::fs::read_to_string(&seen).expect("the spy ran");
+    assert_only_protocol_variables(&pushed);
+    assert!(pushed.contains("REMOTE_USER=bob@agglo.fr"), "{pushed}");
+    assert!(!pushed.contains(&token), "the token never reaches git");
+}
+
+fn assert_only_protocol_variables(environment: &str) {
     let allowed = [
         "PATH",
         "PWD",
@@ -328,10 +355,6 @@ async fn the_backend_sees_no_server_variable(engine: Engine) {
         "GIT_CONFIG_NOSYSTEM",
         "GIT_CONFIG_GLOBAL",
         "GIT_CONFIG_COUNT",
-        "GIT_CONFIG_KEY_0",
-        "GIT_CONFIG_VALUE_0",
-        "GIT_CONFIG_KEY_1",
-        "GIT_CONFIG_VALUE_1",
         "REQUEST_METHOD",
         "PATH_INFO",
         "QUERY_STRING",
@@ -339,6 +362,7 @@ async fn the_backend_sees_no_server_variable(engine: Engine) {
         "HTTP_CONTENT_ENCODING",
         "GIT_PROTOCOL",
         "REMOTE_ADDR",
+        "REMOTE_USER",
         // Set by the shell that runs the spy script itself.
         "SHLVL",
         "OLDPWD",
@@ -346,19 +370,12 @@ async fn the_backend_sees_no_server_variable(engine: Engine) {
     ];
     for line in environment.lines() {
         let name = line.split('=').next().unwrap_or_default();
+        let config = name.starts_with("GIT_CONFIG_KEY_") || name.starts_with("GIT_CONFIG_VALUE_");
         assert!(
-            allowed.contains(&name),
+            config || allowed.contains(&name),
             "{name} reached the backend: {environment}"
         );
     }
-    assert!(
-        environment.contains("GIT_PROTOCOL=version=2"),
-        "{environment}"
-    );
-    assert!(
-        environment.contains("REMOTE_ADDR=127.0.0.1"),
-        "{environment}"
-    );
 }
 
 /// An upstream that withdraws a tag, then disappears: every version stays listed and
@@ -448,6 +465,271 @@ async fn an_upstream_that_goes_away_loses_nothing(engine: Engine) {
             archive.text
         );
     }
+}
+
+/// A working copy of a new application, one commit tagged `v1.0.0`, in `dir`.
+async fn working_copy(dir: &Path) {
+    std::fs::create_dir_all(dir).expect("dir");
+    git_ok(dir, &["init", "-q", "-b", "main"]).await;
+    std::fs::write(
+        dir.join("README.md"),
+        "# openCimetière\n\nConcessions funéraires.\n",
+    )
+    .expect("README");
+    git_ok(dir, &["add", "-A"]).await;
+    commit(dir, "Première version").await;
+    git_ok(dir, &["tag", "-a", "v1.0.0", "-m", "Version 1.0.0"]).await;
+}
+
+async fn commit(dir: &Path, message: &str) {
+    git_ok(dir, &["commit", "-q", "--allow-empty", "-m", message]).await;
+}
+
+/// The repository's address with a token as the password.
+fn with_token(base: &str, slug: &str, token: &str) -> String {
+    format!(
+        "{}//git:{token}@{}/git/{slug}.git",
+        "http:",
+        base.trim_start_matches("http://")
+    )
+}
+
+/// A hosted project takes its maintainers' pushes, each queuing its indexing: the pushed tag
+/// is a version within seconds, and the repository clones back from civiforge.
+async fn a_hosted_project_takes_its_maintainers_pushes(engine: Engine) {
+    let app = TestApp::with_policy(engine, LOCAL).await;
+    let token = app.user_token("alice@mairie.fr", "Alice").await;
+    let created = app
+        .create(
+            "/api/v1/hosted-projects",
+            &token,
+            json!({"name": "openCimetière", "summary": "Concessions funéraires"}),
+        )
+        .await;
+    assert_eq!(created.body["slug"], "opencimetiere");
+    assert_eq!(created.body["hosted"], true);
+    assert_eq!(
+        created.body["repository_url"],
+        "http://127.0.0.1:8080/git/opencimetiere.git"
+    );
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let context = civiforge::indexing::IndexContext::new(
+        app.store.clone(),
+        app.data_dir.path().to_path_buf(),
+        LOCAL,
+        civiforge_indexer::fetch::FetchLimits::default(),
+    );
+    let mut settings = civiforge::worker::WorkerSettings::new(
+        std::time::Duration::from_secs(3600),
+        std::time::Duration::from_secs(60),
+    );
+    settings.idle_poll = std::time::Duration::from_millis(50);
+    let worker = tokio::spawn(civiforge::worker::run(context, settings, stopped));
+
+    let base = app.serve_http().await;
+    let work = tempfile::tempdir().expect("work dir");
+    let local = work.path().join("local");
+    working_copy(&local).await;
+    let remote = with_token(&base, "opencimetiere", &token);
+    git_ok(&local, &["push", "-q", &remote, "main", "--tags"]).await;
+
+    let mut seen = Value::Null;
+    for _ in 0..100 {
+        seen = app.get("/api/v1/projects/opencimetiere").await.body;
+        if seen["latest_version"]["name"] == "v1.0.0" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(seen["latest_version"]["name"], "v1.0.0", "{seen}");
+    assert!(
+        seen["readme_html"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("Concessions"),
+        "{seen}"
+    );
+    git_ok(
+        work.path(),
+        &[
+            "clone",
+            "-q",
+            &format!("{base}/git/opencimetiere.git"),
+            "back",
+        ],
+    )
+    .await;
+    assert_eq!(tags(&work.path().join("back")).await, tags(&local).await);
+    let audit = app.db.fetch::<(String,)>(
+        "SELECT action FROM audit_log WHERE target = 'opencimetiere' AND action = 'project.push'",
+        &[],
+    ).await;
+    assert!(!audit.is_empty(), "the push is in the audit log");
+    let _ = stop.send(true);
+    let _ = worker.await;
+}
+
+/// Only a maintainer's valid token with `projects:write` pushes; what was published stays
+/// (no deletion, no rewrite); a push over the size or refs limits writes nothing.
+async fn pushes_are_refused_cleanly(engine: Engine) {
+    let mut app = TestApp::with_policy(engine, LOCAL).await;
+    let token = app.user_token("alice@mairie.fr", "Alice").await;
+    app.create(
+        "/api/v1/hosted-projects",
+        &token,
+        json!({"name": "openCimetière"}),
+    )
+    .await;
+    let other = app.user_token("bob@agglo.fr", "Bob").await;
+    let read_only = common::create_token_with_scopes(
+        &app.store,
+        "alice@mairie.fr",
+        "lecture",
+        None,
+        &["adoptions:write".to_string()],
+    )
+    .await
+    .expect("read-only token");
+    let expired = common::create_token(&app.store, "alice@mairie.fr", "ancien", Some(1))
+        .await
+        .expect("token");
+    let aged = app
+        .db
+        .execute(
+            "UPDATE api_tokens SET expires_at = $1 WHERE label = 'ancien'",
+            &[common::Bind::Time(
+                chrono::Utc::now() - chrono::Duration::days(1),
+            )],
+        )
+        .await;
+    assert_eq!(aged, 1);
+    app.state.forge.max_push_bytes = 1024 * 1024;
+    let base = app.serve_http().await;
+    let work = tempfile::tempdir().expect("work dir");
+    let local = work.path().join("local");
+    working_copy(&local).await;
+    let anonymous = format!("{base}/git/opencimetiere.git");
+    for (remote, expected) in [
+        // git asks for credentials on a 401, and cannot here.
+        (anonymous.clone(), "could not read Username"),
+        (
+            with_token(&base, "opencimetiere", "civiforge_inconnu"),
+            "401",
+        ),
+        (with_token(&base, "opencimetiere", &expired), "401"),
+        (with_token(&base, "opencimetiere", &read_only), "403"),
+        (with_token(&base, "opencimetiere", &other), "403"),
+    ] {
+        let (ok, _, stderr) = git(&local, &["push", "-q", &remote, "main"]).await;
+        assert!(!ok, "{remote}");
+        assert!(
+            stderr.contains(expected) || stderr.contains("Authentication failed"),
+            "{remote}: {stderr}"
+        );
+    }
+    let (_, listed, _) = git(work.path(), &["ls-remote", &anonymous]).await;
+    assert!(listed.trim().is_empty(), "nothing was written: {listed}");
+
+    let remote = with_token(&base, "opencimetiere", &token);
+    git_ok(&local, &["push", "-q", &remote, "main", "--tags"]).await;
+    // No deletion and no rewrite of what was published.
+    let (ok, _, stderr) = git(&local, &["push", "-q", &remote, ":refs/tags/v1.0.0"]).await;
+    assert!(
+        !ok && stderr.contains("ne peut pas être supprimée"),
+        "{stderr}"
+    );
+    git_ok(
+        &local,
+        &["commit", "-q", "--amend", "-m", "Réécrite", "--allow-empty"],
+    )
+    .await;
+    let (ok, _, stderr) = git(&local, &["push", "-q", "--force", &remote, "main"]).await;
+    assert!(!ok, "{stderr}");
+    git_ok(&local, &["tag", "-f", "-a", "v1.0.0", "-m", "Déplacée"]).await;
+    let (ok, _, stderr) = git(&local, &["push", "-q", "--force", &remote, "v1.0.0"]).await;
+    assert!(!ok && stderr.contains("déjà publiée"), "{stderr}");
+    // Outside branches and tags.
+    let (ok, _, stderr) = git(&local, &["push", "-q", &remote, "HEAD:refs/civiforge/x"]).await;
+    assert!(!ok && stderr.contains("seules les branches"), "{stderr}");
+    // Too many refs at once: refused whole.
+    git_ok(&local, &["reset", "-q", "--hard", "v1.0.0"]).await;
+    let mut refs = String::new();
+    let head = git_ok(&local, &["rev-parse", "HEAD"]).await;
+    for n in 0..1001 {
+        refs.push_str(&format!("{} refs/tags/masse-{n}\n", head.trim()));
+    }
+    std::fs::write(
+        local.join(".git/packed-refs"),
+        format!("# pack-refs with: peeled\n{refs}"),
+    )
+    .expect("many tags");
+    let (ok, _, stderr) = git(&local, &["push", "-q", &remote, "--tags"]).await;
+    assert!(!ok && stderr.contains("au plus 1000"), "{stderr}");
+    // A blob over the size limit.
+    std::fs::write(
+        local.join("gros.bin"),
+        git_support::incompressible(3 * 1024 * 1024),
+    )
+    .expect("blob");
+    git_ok(&local, &["add", "gros.bin"]).await;
+    commit(&local, "Gros fichier").await;
+    let (ok, _, stderr) = git(&local, &["push", "-q", &remote, "main:refs/heads/gros"]).await;
+    assert!(!ok, "{stderr}");
+    let listed = git_ok(work.path(), &["ls-remote", &anonymous]).await;
+    assert!(
+        !listed.contains("masse-") && !listed.contains("gros"),
+        "{listed}"
+    );
+    assert!(listed.contains("refs/tags/v1.0.0"), "{listed}");
+}
+
+/// A mirrored project takes no push; its maintainer moves its home to civiforge in one
+/// action, and it takes them from then on.
+async fn a_projects_home_moves_to_civiforge(engine: Engine) {
+    let app = TestApp::with_policy(engine, LOCAL).await;
+    let repo = electoral_repository();
+    let token = registered(&app, &repo).await;
+    let base = app.serve_http().await;
+    let work = tempfile::tempdir().expect("work dir");
+    let remote = with_token(&base, "openelec", &token);
+    git_ok(work.path(), &["clone", "-q", &remote, "clone"]).await;
+    let clone = work.path().join("clone");
+    commit(&clone, "Nouveautés").await;
+    git_ok(&clone, &["tag", "-a", "4.3.0", "-m", "4.3.0"]).await;
+    let (ok, _, stderr) = git(&clone, &["push", "-q", &remote, "main", "4.3.0"]).await;
+    assert!(!ok && stderr.contains("403"), "{stderr}");
+
+    let stranger = app.user_token("bob@agglo.fr", "Bob").await;
+    let refused = app
+        .post("/api/v1/projects/openelec/host", &stranger, json!({}))
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN, "{}", refused.text);
+    let moved = app
+        .post("/api/v1/projects/openelec/host", &token, json!({}))
+        .await;
+    assert_eq!(moved.status, StatusCode::OK, "{}", moved.text);
+    assert_eq!(moved.body["hosted"], true);
+    assert_eq!(
+        moved.body["repository_url"],
+        "http://127.0.0.1:8080/git/openelec.git"
+    );
+    git_ok(&clone, &["push", "-q", &remote, "main", "4.3.0"]).await;
+    // The upstream is no longer fetched: it may go, the versions stay and grow.
+    std::fs::remove_dir_all(repo.path()).expect("upstream deleted");
+    common::index_now(&app, "openelec").await;
+    let names: Vec<String> = app.get("/api/v1/projects/openelec/versions").await.body["items"]
+        .as_array()
+        .map(|items| {
+            items
+                .iter()
+                .filter_map(|v| v["name"].as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default();
+    assert!(
+        names.contains(&"4.3.0".to_string()) && names.contains(&"4.0.0".to_string()),
+        "{names:?}"
+    );
 }
 
 fn sha256(bytes: &[u8]) -> String {
@@ -659,4 +941,7 @@ on_both_engines!(
     a_versions_archive_is_the_same_on_every_download,
     bad_versions_and_paths_are_refused,
     an_upstream_that_goes_away_loses_nothing,
+    a_hosted_project_takes_its_maintainers_pushes,
+    pushes_are_refused_cleanly,
+    a_projects_home_moves_to_civiforge,
 );

@@ -1,7 +1,11 @@
-//! The forge's rules: whose repository a git client may read.
+//! The forge's rules: whose repository a git client may read or push to, hosted projects'
+//! registration, a project's home moved to civiforge, a version's archive.
 
-use super::{AppError, AppResult, Domain, shorten};
-use crate::model::Entity;
+use serde_json::json;
+
+use super::{Actor, AppError, AppResult, Domain, shorten};
+use crate::model::{AuditAction, Entity, Project, Scope};
+use crate::validation::{self, RegisterHostedProjectRequest};
 
 impl Domain {
     /// The id of the project whose repository a client asks for by `slug`: every visible
@@ -33,5 +37,80 @@ impl Domain {
                 ),
             )),
         }
+    }
+
+    /// Registers a project whose repository lives on civiforge, empty or imported once: the
+    /// registrant becomes its maintainer, and its repository is made (or imported) at once.
+    pub async fn register_hosted_project(
+        &self,
+        actor: &Actor,
+        request: RegisterHostedProjectRequest,
+    ) -> AppResult<Project> {
+        let user = actor.require(Scope::ProjectsWrite)?;
+        let project =
+            validation::register_hosted_project(request, &self.url_policy, &self.public_url)
+                .map_err(AppError::Invalid)?;
+        let imported_from = project
+            .hosted
+            .as_ref()
+            .and_then(|h| h.imported_from.clone());
+        let details = json!({"hosted": true, "imported_from": imported_from});
+        let audit = actor.audit(AuditAction::ProjectRegister, &project.slug, Some(details));
+        let project = self
+            .store
+            .register_project(project, user.id, &audit)
+            .await?;
+        tracing::info!(project = %project.slug, user = user.id, "hosted project registered");
+        Ok(project)
+    }
+
+    /// Moves a mirrored project's home to civiforge: it becomes hosted, its mirror its
+    /// repository, its upstream kept as where it was imported from (its maintainers).
+    pub async fn move_home_to_civiforge(&self, actor: &Actor, slug: &str) -> AppResult<Project> {
+        actor.require(Scope::ProjectsWrite)?;
+        self.require_maintainer(actor, slug).await?;
+        let home = format!("{}/git/{slug}.git", self.public_url);
+        let audit = actor.audit(AuditAction::ProjectHost, slug, Some(json!({"home": home})));
+        if !self.store.move_home(slug, &home, &audit).await? {
+            return Err(super::projects::unknown_project(slug));
+        }
+        self.store
+            .project(slug)
+            .await?
+            .ok_or_else(|| super::projects::unknown_project(slug))
+    }
+
+    /// The id of the project `slug` when its repository takes pushes at all: a hosted one.
+    /// A mirror answers that its home is elsewhere, whoever asks.
+    pub async fn pushable_repository(&self, slug: &str) -> AppResult<i64> {
+        let id = self.readable_repository(slug).await?;
+        let hosted = self.store.project(slug).await?.is_some_and(|p| p.hosted);
+        if !hosted {
+            return Err(AppError::forbidden(
+                "ce dépôt est une copie, en lecture seule, de son dépôt d'origine : \
+                 envoyez vos modifications là-bas",
+            ));
+        }
+        Ok(id)
+    }
+
+    /// The id of the hosted project `slug` when the actor may push to it: one of its
+    /// maintainers, with a token that may write projects.
+    pub async fn writable_repository(&self, actor: &Actor, slug: &str) -> AppResult<i64> {
+        let user = actor.require(Scope::ProjectsWrite)?;
+        let id = self.pushable_repository(slug).await?;
+        if !self.store.is_maintainer(slug, user.id).await? {
+            return Err(AppError::forbidden(
+                "seuls les mainteneurs du projet peuvent envoyer des modifications",
+            ));
+        }
+        Ok(id)
+    }
+
+    /// A push was received: the repository is indexed again at once.
+    pub async fn push_received(&self, actor: &Actor, slug: &str) -> AppResult<()> {
+        let audit = actor.audit(AuditAction::ProjectPush, slug, None);
+        self.store.request_index(slug, Some(&audit)).await?;
+        Ok(())
     }
 }

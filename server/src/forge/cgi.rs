@@ -62,8 +62,21 @@ pub struct CgiRequest {
     /// The client's `Git-Protocol` header (`version=2`), when well formed.
     pub protocol: Option<String>,
     pub remote_addr: Option<IpAddr>,
-    /// The maintainer who pushes, once authenticated.
-    pub remote_user: Option<String>,
+    /// The maintainer who pushes and the rules of the push, once authenticated; none for a
+    /// clone or a fetch, and then no push is accepted.
+    pub push: Option<Push>,
+}
+
+/// What a push may do.
+#[derive(Debug, Clone)]
+pub struct Push {
+    /// Who pushes, for git's logs.
+    pub user: String,
+    /// Largest pack received.
+    pub max_bytes: u64,
+    /// civiforge's hooks (`pre-receive` refuses too many refs, or refs outside branches
+    /// and tags).
+    pub hooks: std::path::PathBuf,
 }
 
 /// Accepted `Git-Protocol` values: short, of the characters the protocol uses.
@@ -79,43 +92,54 @@ pub fn protocol_header(value: Option<&HeaderValue>) -> Option<String> {
 
 /// The process's whole environment. Git's own configuration files are not read (neither the
 /// system's nor the server user's): what it needs is set here.
-pub fn environment(root: &Path, request: &CgiRequest) -> Vec<(&'static str, OsString)> {
+pub fn environment(root: &Path, request: &CgiRequest) -> Vec<(OsString, OsString)> {
     let (method, path, query) = match request.exchange {
         Exchange::Advertise(service) => ("GET", "info/refs", format!("service={}", service.name())),
         Exchange::Call(service) => ("POST", service.name(), String::new()),
     };
-    let receive = request.remote_user.is_some();
-    let mut env = super::base_environment();
-    env.extend([
-        ("GIT_PROJECT_ROOT", root.as_os_str().to_owned()),
-        ("GIT_HTTP_EXPORT_ALL", "1".into()),
-        ("GIT_CONFIG_COUNT", "2".into()),
-        ("GIT_CONFIG_KEY_0", "http.receivepack".into()),
-        (
-            "GIT_CONFIG_VALUE_0",
-            if receive { "true" } else { "false" }.into(),
-        ),
-        // Partial clones (`--filter=blob:none`) of large repositories.
-        ("GIT_CONFIG_KEY_1", "uploadpack.allowFilter".into()),
-        ("GIT_CONFIG_VALUE_1", "true".into()),
-        ("REQUEST_METHOD", method.into()),
-        ("PATH_INFO", format!("/{}/{path}", request.folder).into()),
-        ("QUERY_STRING", query.into()),
-    ]);
+    // Partial clones (`--filter=blob:none`) of large repositories.
+    let mut config = vec![("uploadpack.allowFilter", "true".to_string())];
+    match &request.push {
+        None => config.push(("http.receivepack", "false".into())),
+        Some(push) => config.extend([
+            ("http.receivepack", "true".into()),
+            ("receive.maxInputSize", push.max_bytes.to_string()),
+            // What was published stays: no deleted ref, no rewritten branch.
+            ("receive.denyDeletes", "true".into()),
+            ("receive.denyNonFastForwards", "true".into()),
+            ("receive.fsckObjects", "true".into()),
+            ("core.hooksPath", push.hooks.display().to_string()),
+        ]),
+    }
+    let mut env: Vec<(OsString, OsString)> = super::base_environment()
+        .into_iter()
+        .map(|(name, value)| (name.into(), value))
+        .collect();
+    let mut set = |name: &str, value: OsString| env.push((name.into(), value));
+    set("GIT_PROJECT_ROOT", root.as_os_str().to_owned());
+    set("GIT_HTTP_EXPORT_ALL", "1".into());
+    set("GIT_CONFIG_COUNT", config.len().to_string().into());
+    for (n, (key, value)) in config.into_iter().enumerate() {
+        set(&format!("GIT_CONFIG_KEY_{n}"), key.into());
+        set(&format!("GIT_CONFIG_VALUE_{n}"), value.into());
+    }
+    set("REQUEST_METHOD", method.into());
+    set("PATH_INFO", format!("/{}/{path}", request.folder).into());
+    set("QUERY_STRING", query.into());
     if let Some(content_type) = &request.content_type {
-        env.push(("CONTENT_TYPE", content_type.into()));
+        set("CONTENT_TYPE", content_type.into());
     }
     if request.gzip_body {
-        env.push(("HTTP_CONTENT_ENCODING", "gzip".into()));
+        set("HTTP_CONTENT_ENCODING", "gzip".into());
     }
     if let Some(protocol) = &request.protocol {
-        env.push(("GIT_PROTOCOL", protocol.into()));
+        set("GIT_PROTOCOL", protocol.into());
     }
     if let Some(address) = request.remote_addr {
-        env.push(("REMOTE_ADDR", address.to_string().into()));
+        set("REMOTE_ADDR", address.to_string().into());
     }
-    if let Some(user) = &request.remote_user {
-        env.push(("REMOTE_USER", user.into()));
+    if let Some(push) = &request.push {
+        set("REMOTE_USER", push.user.clone().into());
     }
     env
 }
@@ -143,6 +167,7 @@ pub async fn run(
     body: Body,
     max_body: u64,
     permit: tokio::sync::OwnedSemaphorePermit,
+    on_complete: Option<OnComplete>,
 ) -> Result<Response, CgiError> {
     let mut child = Command::new(git)
         .arg("http-backend")
@@ -177,6 +202,7 @@ pub async fn run(
         _child: child,
         _feeder: feeder,
         _permit: permit,
+        on_complete,
     }));
     *response.status_mut() = head.status;
     for (name, value) in head.headers {
@@ -286,13 +312,23 @@ struct Streamed {
     _child: Child,
     _feeder: AbortOnDrop,
     _permit: tokio::sync::OwnedSemaphorePermit,
+    on_complete: Option<OnComplete>,
 }
+
+/// What to do once the process's whole answer was sent (a push's indexing).
+pub type OnComplete = Box<dyn FnOnce() + Send + Sync>;
 
 impl Stream for Streamed {
     type Item = std::io::Result<Bytes>;
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        Pin::new(&mut self.reader).poll_next(cx)
+        let next = Pin::new(&mut self.reader).poll_next(cx);
+        if let Poll::Ready(None) = next
+            && let Some(complete) = self.on_complete.take()
+        {
+            complete();
+        }
+        next
     }
 }
 
@@ -308,7 +344,7 @@ mod tests {
             gzip_body: false,
             protocol: Some("version=2".into()),
             remote_addr: None,
-            remote_user: None,
+            push: None,
         }
     }
 
@@ -318,11 +354,14 @@ mod tests {
             Path::new("/srv/mirrors"),
             &request(Exchange::Advertise(Service::UploadPack)),
         );
-        let names: Vec<&str> = env.iter().map(|(name, _)| *name).collect();
-        assert!(!names.contains(&"HOME"), "{names:?}");
+        let names: Vec<String> = env
+            .iter()
+            .map(|(name, _)| name.to_string_lossy().into_owned())
+            .collect();
+        assert!(!names.iter().any(|n| n == "HOME"), "{names:?}");
         let value = |wanted: &str| {
             env.iter()
-                .find(|(name, _)| *name == wanted)
+                .find(|(name, _)| name.as_os_str() == wanted)
                 .map(|(_, v)| v.to_string_lossy().into_owned())
         };
         assert_eq!(value("PATH_INFO").as_deref(), Some("/7.git/info/refs"));
@@ -330,7 +369,11 @@ mod tests {
             value("QUERY_STRING").as_deref(),
             Some("service=git-upload-pack")
         );
-        assert_eq!(value("GIT_CONFIG_VALUE_0").as_deref(), Some("false"));
+        assert_eq!(
+            value("GIT_CONFIG_KEY_1").as_deref(),
+            Some("http.receivepack")
+        );
+        assert_eq!(value("GIT_CONFIG_VALUE_1").as_deref(), Some("false"));
     }
 
     #[test]

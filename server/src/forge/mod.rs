@@ -5,6 +5,7 @@
 
 pub mod archives;
 pub mod cgi;
+pub mod hooks;
 pub mod releases;
 
 use std::ffi::OsString;
@@ -60,7 +61,14 @@ pub struct Forge {
     /// How long the upstream may fail to answer before the page says it is unavailable (a
     /// host's maintenance is not an outage).
     pub upstream_grace: std::time::Duration,
+    /// Largest pack a push may send.
+    pub max_push_bytes: u64,
+    /// civiforge's git hooks, run by every push (`hooks.rs`).
+    pub hooks: PathBuf,
 }
+
+/// The default of [`Forge::max_push_bytes`].
+pub const DEFAULT_MAX_PUSH_BYTES: u64 = 512 * 1024 * 1024;
 
 /// The default of [`Forge::upstream_grace`]: a day.
 pub const DEFAULT_UPSTREAM_GRACE: std::time::Duration = std::time::Duration::from_secs(86_400);
@@ -72,6 +80,8 @@ impl Forge {
             releases: releases::Releases::in_data_dir(data_dir, archives::DEFAULT_BUDGET_BYTES),
             git: git_program(),
             upstream_grace: DEFAULT_UPSTREAM_GRACE,
+            max_push_bytes: DEFAULT_MAX_PUSH_BYTES,
+            hooks: data_dir.join("hooks"),
             backends: Arc::new(tokio::sync::Semaphore::new(MAX_BACKENDS)),
         }
     }

@@ -8,6 +8,7 @@ mod documents;
 pub mod error;
 pub mod extract;
 mod groups;
+mod hosted;
 pub mod known_users;
 pub mod openapi;
 mod organisations;
@@ -37,6 +38,7 @@ pub fn system_routes() -> Router<AppState> {
 pub fn routes() -> Router<AppState> {
     Router::new()
         .merge(projects::routes())
+        .merge(hosted::routes())
         .merge(organisations::routes())
         .merge(adoptions::routes())
         .merge(webhooks::routes())

@@ -5,8 +5,8 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use super::{
-    adoptions, audit, claims, documents, groups, known_users, organisations, projects, providers,
-    search, structures, system, webhooks,
+    adoptions, audit, claims, documents, groups, hosted, known_users, organisations, projects,
+    providers, search, structures, system, webhooks,
 };
 
 #[derive(OpenApi)]
@@ -16,7 +16,7 @@ use super::{
         webhooks::show_secret, webhooks::receive,
         search::search, search::suggest, system::readyz, audit::list,
         claims::file, claims::list, claims::decide, claims::set_domains, claims::set_visibility,
-        projects::register, projects::list, projects::show, projects::update, projects::versions,
+        projects::register, hosted::register_hosted, hosted::move_home, projects::list, projects::show, projects::update, projects::versions,
         projects::version_lag, organisations::updates,
         projects::adoptions, projects::refresh, projects::categories, projects::invite_maintainer,
         known_users::list, known_users::replace,

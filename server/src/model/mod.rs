@@ -13,6 +13,7 @@ mod documents;
 mod groups;
 mod lag;
 mod mail;
+mod new_project;
 mod peers;
 mod providers;
 mod reports;
@@ -23,6 +24,7 @@ pub use documents::*;
 pub use groups::*;
 pub use lag::*;
 pub use mail::*;
+pub use new_project::*;
 pub use peers::*;
 pub use providers::*;
 pub use reports::*;
@@ -122,51 +124,10 @@ pub struct Project {
     /// Since when the upstream repository does not answer or is gone; null while it answers.
     /// The project lives on from civiforge's copy meanwhile.
     pub upstream_unavailable_since: Option<DateTime<Utc>>,
+    /// Its repository lives on civiforge: maintainers push to it, nothing is fetched.
+    pub hosted: bool,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
-}
-
-/// A project as registered, already validated. Its repository comes only from a location
-/// the URL policy accepted, so that every way in (a form, the API, an import) stores the
-/// canonical spelling that the uniqueness check compares.
-#[derive(Debug, Clone)]
-pub struct NewProject {
-    pub slug: String,
-    pub name: String,
-    pub summary: String,
-    repository_url: String,
-    repository_twin: Option<String>,
-    pub categories: Vec<String>,
-}
-
-impl NewProject {
-    pub fn new(
-        slug: String,
-        name: String,
-        summary: String,
-        repository: &civiforge_indexer::RepositoryLocation,
-        categories: Vec<String>,
-    ) -> NewProject {
-        let mut spellings = repository.spellings().into_iter();
-        NewProject {
-            slug,
-            name,
-            summary,
-            repository_url: spellings.next().unwrap_or_default(),
-            repository_twin: spellings.next(),
-            categories,
-        }
-    }
-
-    /// The canonical spelling (`RepositoryLocation::as_string`).
-    pub fn repository_url(&self) -> &str {
-        &self.repository_url
-    }
-
-    /// The other spelling a project may hold the same repository under (`/x` for `/x.git`).
-    pub fn repository_twin(&self) -> Option<&str> {
-        self.repository_twin.as_deref()
-    }
 }
 
 /// A change to a project's editable fields; `None` leaves a field as it is.
@@ -375,6 +336,9 @@ pub struct IndexTarget {
     pub slug: String,
     pub repository_url: String,
     pub refs_digest: Option<String>,
+    /// Read where it is, never fetched; imported once from `imported_from` when still empty.
+    pub hosted: bool,
+    pub imported_from: Option<String>,
 }
 
 /// An indexing job taken by a worker.

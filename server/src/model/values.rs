@@ -150,6 +150,10 @@ text_values! {
         ProjectVisibility = "project.visibility",
         ProjectWebhookRotate = "project.webhook_rotate",
         ProjectWebhook = "project.webhook",
+        /// A maintainer's push to a hosted project's repository.
+        ProjectPush = "project.push",
+        /// A project's home moved to civiforge: it became hosted.
+        ProjectHost = "project.host",
         /// A provider's offer of services for the project.
         ProjectProvider = "project.provider",
         /// A repository URL stored before canonicalisation, rewritten in its canonical form.

@@ -32,4 +32,7 @@ pub trait ForgeStore: Send + Sync {
     ) -> StoreResult<Option<(i64, Option<String>)>>;
     /// Records an archive's digest, replacing the record of an earlier commit.
     async fn record_archive(&self, archive: &BuiltArchive) -> StoreResult<()>;
+    /// Makes a mirrored project hosted at `home`, its upstream kept as `imported_from`;
+    /// false when there is no such visible project. A hosted one is left as it is.
+    async fn move_home(&self, slug: &str, home: &str, audit: &Audit) -> StoreResult<bool>;
 }

@@ -32,6 +32,7 @@ pub(crate) struct ProjectRow {
     pub latest_version_name: Option<String>,
     pub latest_version_date: Option<DateTime<Utc>>,
     pub upstream_failing_since: Option<DateTime<Utc>>,
+    pub hosted: bool,
 }
 
 impl ProjectRow {
@@ -73,6 +74,7 @@ impl ProjectRow {
                 .and_then(|json| serde_json::from_str(&json).ok())
                 .unwrap_or_default(),
             upstream_unavailable_since: self.upstream_failing_since,
+            hosted: self.hosted,
             created_at: self.created_at,
             updated_at: self.updated_at,
         }
@@ -263,7 +265,7 @@ macro_rules! project_select {
            ON a.project_id = k.project_id AND a.organisation_id = k.organisation_id \
            WHERE k.project_id = p.id AND a.status = 'in_use') AS confirmed_adopters_count, \
          lv.name AS latest_version_name, lv.date AS latest_version_date, \
-         p.upstream_failing_since \
+         p.upstream_failing_since, p.hosted \
          FROM projects p \
          LEFT JOIN versions lv ON lv.id = (SELECT v.id FROM versions v \
            WHERE v.project_id = p.id AND v.is_release = TRUE \

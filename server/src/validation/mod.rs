@@ -62,6 +62,21 @@ pub struct RegisterProjectRequest {
     pub slug: Option<String>,
 }
 
+/// `POST /api/v1/hosted-projects`: a project whose repository lives on civiforge.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RegisterHostedProjectRequest {
+    pub name: String,
+    pub summary: Option<String>,
+    /// Category slugs, see `GET /api/v1/categories`.
+    pub categories: Option<Vec<String>>,
+    /// Defaults to a slug made from the name.
+    pub slug: Option<String>,
+    /// A repository to import once, under the same rules as `repository_url`; without it the
+    /// repository starts empty.
+    pub import_from: Option<String>,
+}
+
 /// `PATCH /api/v1/projects/{slug}`
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -99,14 +114,8 @@ pub fn register_project(
         Some(name) => checked_text("name", &name, 1, MAX_NAME_CHARS, &mut errors),
         None => location.as_ref().map(repository_name).unwrap_or_default(),
     };
-    let summary = checked_text(
-        "summary",
-        request.summary.as_deref().unwrap_or(""),
-        0,
-        MAX_SUMMARY_CHARS,
-        &mut errors,
-    );
-    let categories = checked_categories(request.categories.unwrap_or_default(), &mut errors);
+    let (summary, categories) =
+        checked_description(request.summary, request.categories, &mut errors);
     // The name defaults from the URL: no slug to suggest when the URL was refused.
     let slug = checked_slug(
         request.slug,
@@ -120,6 +129,60 @@ pub fn register_project(
         }
         _ => Err(errors),
     }
+}
+
+/// Checks a hosted project's registration; its repository's address is `{public_url}/git/{slug}.git`.
+pub fn register_hosted_project(
+    request: RegisterHostedProjectRequest,
+    policy: &RepositoryUrlPolicy,
+    public_url: &str,
+) -> Result<NewProject, Vec<FieldError>> {
+    let mut errors = Vec::new();
+    let import = request
+        .import_from
+        .as_deref()
+        .filter(|url| !url.trim().is_empty())
+        .and_then(|url| {
+            policy
+                .check(url)
+                .map_err(|e| errors.push(FieldError::new("import_from", e.to_string())))
+                .ok()
+        });
+    let name = checked_text("name", &request.name, 1, MAX_NAME_CHARS, &mut errors);
+    let (summary, categories) =
+        checked_description(request.summary, request.categories, &mut errors);
+    let slug = checked_slug(request.slug, &name, "mon-logiciel", &mut errors);
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    let home = format!("{public_url}/git/{slug}.git");
+    Ok(NewProject::hosted(
+        slug,
+        name,
+        summary,
+        home,
+        import.as_ref(),
+        categories,
+    ))
+}
+
+/// A registration's optional summary and categories, checked.
+fn checked_description(
+    summary: Option<String>,
+    categories: Option<Vec<String>>,
+    errors: &mut Vec<FieldError>,
+) -> (String, Vec<String>) {
+    let summary = checked_text(
+        "summary",
+        summary.as_deref().unwrap_or(""),
+        0,
+        MAX_SUMMARY_CHARS,
+        errors,
+    );
+    (
+        summary,
+        checked_categories(categories.unwrap_or_default(), errors),
+    )
 }
 
 /// Checks a country filter: `FR` or `BE`, in any case; empty means any.

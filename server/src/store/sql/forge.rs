@@ -3,8 +3,8 @@
 
 use chrono::{DateTime, Utc};
 
-use super::dialect::Engine;
-use crate::model::{ArchiveFormat, Version, VersionArchive};
+use super::dialect::{BEGIN_WRITE, Engine};
+use crate::model::{ArchiveFormat, Audit, Version, VersionArchive};
 use crate::store::StoreResult;
 use crate::store::forge::BuiltArchive;
 
@@ -27,6 +27,32 @@ impl crate::store::ForgeStore for Engine {
         .bind(version)
         .fetch_optional(&self.pool)
         .await?)
+    }
+
+    async fn move_home(&self, slug: &str, home: &str, audit: &Audit) -> StoreResult<bool> {
+        let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
+        let visible: Option<bool> =
+            sqlx::query_scalar("SELECT hosted FROM projects WHERE slug = $1 AND hidden = FALSE")
+                .bind(slug)
+                .fetch_optional(&mut *tx)
+                .await?;
+        match visible {
+            None => return Ok(false),
+            Some(true) => return Ok(true),
+            Some(false) => {}
+        }
+        sqlx::query(
+            "UPDATE projects SET hosted = TRUE, imported_from = repository_url, \
+             repository_url = $2, upstream_failing_since = NULL, updated_at = $3 WHERE slug = $1",
+        )
+        .bind(slug)
+        .bind(home)
+        .bind(chrono::Utc::now())
+        .execute(&mut *tx)
+        .await?;
+        super::audit::append(&mut tx, audit).await?;
+        tx.commit().await?;
+        Ok(true)
     }
 
     async fn record_archive(&self, archive: &BuiltArchive) -> StoreResult<()> {

@@ -136,3 +136,40 @@ impl JobStore for Engine {
         .rows_affected())
     }
 }
+
+impl Engine {
+    /// Queues the project's indexing to run now, audited when someone asked for it (a
+    /// refresh, a push): a job waiting to be retried later runs now too.
+    pub(super) async fn queue_index_now(
+        &self,
+        id: i64,
+        audit: Option<&crate::model::Audit>,
+    ) -> crate::store::StoreResult<()> {
+        let now = chrono::Utc::now();
+        let kind = crate::model::JobKind::Index.as_str();
+        let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
+        sqlx::query(
+            "INSERT INTO jobs (kind, project_id, state, run_after, created_at, updated_at) \
+             VALUES ($3, $1, 'queued', $2, $2, $2) ON CONFLICT DO NOTHING",
+        )
+        .bind(id)
+        .bind(now)
+        .bind(kind)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(
+            "UPDATE jobs SET run_after = $2, updated_at = $2 \
+             WHERE project_id = $1 AND kind = $3 AND state = 'queued' AND run_after > $2",
+        )
+        .bind(id)
+        .bind(now)
+        .bind(kind)
+        .execute(&mut *tx)
+        .await?;
+        if let Some(audit) = audit {
+            super::audit::append(&mut tx, audit).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+}

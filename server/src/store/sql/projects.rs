@@ -144,7 +144,8 @@ impl ProjectStore for Engine {
         }
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO projects (slug, name, summary, repository_url, registered_by, \
-             created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING id",
+             created_at, updated_at, hosted, imported_from) \
+             VALUES ($1, $2, $3, $4, $5, $6, $6, $7, $8) RETURNING id",
         )
         .bind(&project.slug)
         .bind(&project.name)
@@ -152,6 +153,13 @@ impl ProjectStore for Engine {
         .bind(project.repository_url())
         .bind(registrant)
         .bind(now)
+        .bind(project.hosted.is_some())
+        .bind(
+            project
+                .hosted
+                .as_ref()
+                .and_then(|h| h.imported_from.clone()),
+        )
         .fetch_one(&mut *tx)
         .await
         .map_err(|e| {
@@ -383,21 +391,7 @@ impl ProjectStore for Engine {
         audit: Option<&crate::model::Audit>,
     ) -> crate::store::StoreResult<()> {
         let id = self.project_id(slug).await?;
-        let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
-        sqlx::query(
-            "INSERT INTO jobs (kind, project_id, state, run_after, created_at, updated_at) \
-             VALUES ($3, $1, 'queued', $2, $2, $2) ON CONFLICT DO NOTHING",
-        )
-        .bind(id)
-        .bind(chrono::Utc::now())
-        .bind(crate::model::JobKind::Index.as_str())
-        .execute(&mut *tx)
-        .await?;
-        if let Some(audit) = audit {
-            super::audit::append(&mut tx, audit).await?;
-        }
-        tx.commit().await?;
-        Ok(())
+        self.queue_index_now(id, audit).await
     }
 
     async fn visible_project_id(&self, slug: &str) -> crate::store::StoreResult<Option<i64>> {

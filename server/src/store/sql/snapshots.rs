@@ -4,24 +4,31 @@
 use super::dialect::{BEGIN_WRITE, Db, Engine};
 use crate::store::prelude::*;
 
+type IndexTargetRow = (i64, String, String, Option<String>, bool, Option<String>);
+
 #[async_trait::async_trait]
 impl SnapshotStore for Engine {
     async fn index_target(
         &self,
         project_id: i64,
     ) -> crate::store::StoreResult<Option<crate::model::IndexTarget>> {
-        let row: Option<(i64, String, String, Option<String>)> = sqlx::query_as(
-            "SELECT id, slug, repository_url, refs_digest FROM projects WHERE id = $1",
+        let row: Option<IndexTargetRow> = sqlx::query_as(
+            "SELECT id, slug, repository_url, refs_digest, hosted, imported_from FROM projects \
+             WHERE id = $1",
         )
         .bind(project_id)
         .fetch_optional(&self.pool)
         .await?;
         Ok(row.map(
-            |(id, slug, repository_url, refs_digest)| crate::model::IndexTarget {
-                id,
-                slug,
-                repository_url,
-                refs_digest,
+            |(id, slug, repository_url, refs_digest, hosted, imported_from)| {
+                crate::model::IndexTarget {
+                    id,
+                    slug,
+                    repository_url,
+                    refs_digest,
+                    hosted,
+                    imported_from,
+                }
             },
         ))
     }

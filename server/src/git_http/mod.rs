@@ -1,6 +1,9 @@
 //! `/git/{slug}.git/…`: the smart HTTP protocol's addresses, each checked and handed to
 //! `git http-backend`; every other address under `/git/` (the « dumb » protocol's files,
-//! anything else) is refused before any process starts.
+//! anything else) is refused before any process starts. Clones and fetches here, pushes to
+//! hosted projects in `push.rs`.
+
+mod push;
 
 use axum::Router;
 use axum::body::Body;
@@ -44,7 +47,10 @@ async fn advertise(
             let exchange = Exchange::Advertise(Service::UploadPack);
             serve(&state, &repository, exchange, ip, &headers, Body::empty()).await
         }
-        Some(Service::ReceivePack) => read_only(&state, &repository).await,
+        Some(Service::ReceivePack) => {
+            let exchange = Exchange::Advertise(Service::ReceivePack);
+            push::serve(&state, &repository, exchange, ip, &headers, Body::empty()).await
+        }
         None => refusal(
             StatusCode::FORBIDDEN,
             "seul le protocole « smart HTTP » de git est servi : mettez git à jour",
@@ -65,8 +71,15 @@ async fn upload_pack(
 }
 
 /// `POST /git/{slug}.git/git-receive-pack`: a push.
-async fn receive_pack(State(state): State<AppState>, Path(repository): Path<String>) -> Response {
-    read_only(&state, &repository).await
+async fn receive_pack(
+    State(state): State<AppState>,
+    Path(repository): Path<String>,
+    ClientIp(ip): ClientIp,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    let exchange = Exchange::Call(Service::ReceivePack);
+    push::serve(&state, &repository, exchange, ip, &headers, body).await
 }
 
 async fn not_served() -> Response {
@@ -76,18 +89,7 @@ async fn not_served() -> Response {
     )
 }
 
-/// A push to a mirror: its home is its upstream repository.
-async fn read_only(state: &AppState, repository: &str) -> Response {
-    match state.domain.readable_repository(slug_of(repository)).await {
-        Ok(_) => refusal(
-            StatusCode::FORBIDDEN,
-            "ce dépôt est une copie, en lecture seule, de son dépôt d'origine : \
-             envoyez vos modifications là-bas",
-        ),
-        Err(error) => domain_refusal(&error),
-    }
-}
-
+/// A clone's or a fetch's exchange with a visible project's repository.
 async fn serve(
     state: &AppState,
     repository: &str,
@@ -100,13 +102,40 @@ async fn serve(
         Ok(id) => id,
         Err(error) => return domain_refusal(&error),
     };
-    let forge = &state.forge;
-    if !forge.repositories.exists(project_id) {
+    if !state.forge.repositories.exists(project_id) {
         return refusal(
             StatusCode::NOT_FOUND,
             "ce dépôt n'est pas encore copié : revenez après la première indexation du projet",
         );
     }
+    let exchange = Backend {
+        project_id,
+        exchange,
+        ip,
+        push: None,
+        max_body: MAX_UPLOAD_PACK_REQUEST,
+        on_complete: None,
+    };
+    run_backend(state, exchange, headers, body).await
+}
+
+/// One exchange with `git http-backend`, its caller having checked who may do it.
+struct Backend {
+    project_id: i64,
+    exchange: Exchange,
+    ip: Option<std::net::IpAddr>,
+    push: Option<cgi::Push>,
+    max_body: u64,
+    on_complete: Option<cgi::OnComplete>,
+}
+
+async fn run_backend(
+    state: &AppState,
+    backend: Backend,
+    headers: &HeaderMap,
+    body: Body,
+) -> Response {
+    let forge = &state.forge;
     let gzip_body = match headers.get(header::CONTENT_ENCODING) {
         None => false,
         Some(value) if value.as_bytes().eq_ignore_ascii_case(b"gzip") => true,
@@ -120,15 +149,15 @@ async fn serve(
     let Ok(permit) = forge.backends.clone().try_acquire_owned() else {
         let mut busy = refusal(
             StatusCode::SERVICE_UNAVAILABLE,
-            "trop de clones en cours : réessayez dans quelques secondes",
+            "trop d'échanges git en cours : réessayez dans quelques secondes",
         );
         busy.headers_mut()
             .insert(header::RETRY_AFTER, header::HeaderValue::from_static("5"));
         return busy;
     };
     let request = CgiRequest {
-        folder: Repositories::folder_name(project_id),
-        exchange,
+        folder: Repositories::folder_name(backend.project_id),
+        exchange: backend.exchange,
         content_type: headers
             .get(header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
@@ -136,24 +165,24 @@ async fn serve(
             .map(str::to_string),
         gzip_body,
         protocol: cgi::protocol_header(headers.get("git-protocol")),
-        remote_addr: ip,
-        remote_user: None,
+        remote_addr: backend.ip,
+        push: backend.push,
     };
     let root = forge.repositories.root();
-    match cgi::run(
+    let answer = cgi::run(
         &forge.git,
         root,
         &request,
         body,
-        MAX_UPLOAD_PACK_REQUEST,
+        backend.max_body,
         permit,
-    )
-    .await
-    {
+        backend.on_complete,
+    );
+    match answer.await {
         Ok(response) => response,
-        Err(cgi::CgiError::BodyTooLarge(_)) => refusal(
+        Err(cgi::CgiError::BodyTooLarge(limit)) => refusal(
             StatusCode::PAYLOAD_TOO_LARGE,
-            "requête trop grande pour une négociation git",
+            &format!("envoi trop grand : {} Mio au plus", limit / (1024 * 1024)),
         ),
         Err(error) => {
             tracing::error!(target: "civiforge::forge", %error, "git http-backend failed");
@@ -173,6 +202,8 @@ fn slug_of(repository: &str) -> &str {
 fn domain_refusal(error: &AppError) -> Response {
     match error {
         AppError::NotFound { message, .. } => refusal(StatusCode::NOT_FOUND, message),
+        AppError::Forbidden { message, .. } => refusal(StatusCode::FORBIDDEN, message),
+        AppError::Unauthorised { message, .. } => push::challenge(message),
         other => {
             tracing::warn!(target: "civiforge::forge", error = %other, "repository look-up failed");
             refusal(
