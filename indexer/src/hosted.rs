@@ -67,7 +67,9 @@ pub fn create_empty(repository: &Path) -> Result<(), FetchError> {
     if repository.join("HEAD").is_file() {
         return Ok(());
     }
-    let staging = repository.with_extension(format!("new-{}", std::process::id()));
+    static MADE: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let attempt = MADE.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let staging = repository.with_extension(format!("new-{}-{attempt}", std::process::id()));
     let _ = std::fs::remove_dir_all(&staging);
     let repo = crate::fetch::open_or_init_mirror(&staging)?;
     repo.set_head("refs/heads/main").map_err(git_error)?;

@@ -100,6 +100,18 @@ impl IndexContext {
         }
     }
 
+    /// `git gc --auto` after a change: git packs and merges past its own thresholds only.
+    async fn keep_in_shape(&self, project_id: i64) {
+        let (git, repository) = (self.releases.git.clone(), self.mirror_path(project_id));
+        let ran = tokio::task::spawn_blocking(move || {
+            crate::forge::maintenance::gc_auto(&git, &repository)
+        })
+        .await;
+        if let Ok(Err(error)) = ran {
+            tracing::warn!(project_id, %error, "git gc failed");
+        }
+    }
+
     fn mirror_path(&self, project_id: i64) -> PathBuf {
         crate::forge::Repositories::in_data_dir(&self.data_dir).path(project_id)
     }
@@ -174,6 +186,7 @@ impl IndexContext {
                 self.releases
                     .prepare_latest(self.store.as_ref(), project_id, &target.slug)
                     .await;
+                self.keep_in_shape(project_id).await;
                 summary
             }
         };

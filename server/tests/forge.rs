@@ -732,6 +732,100 @@ async fn a_projects_home_moves_to_civiforge(engine: Engine) {
     );
 }
 
+/// After each indexing that changed a repository, `git gc --auto` packs it past git's own
+/// thresholds (set low here), keeping what civiforge preserves; `/metrics` counts the
+/// repositories and their bytes.
+async fn repositories_are_kept_in_shape_and_counted(engine: Engine) {
+    let app = TestApp::with_policy(engine, LOCAL).await;
+    let mut repo = electoral_repository();
+    registered(&app, &repo).await;
+    let id = app
+        .store
+        .project_ids(&["openelec".to_string()])
+        .await
+        .expect("ids")[0]
+        .0;
+    let mirror = app.data_dir.path().join(format!("mirrors/{id}.git"));
+    assert!(mirror.join("HEAD").is_file(), "the project's repository");
+    git_ok(&mirror, &["config", "gc.autoPackLimit", "2"]).await;
+    repo.git(&["tag", "-d", "4.0.0"]);
+    let packs = |dir: &Path| {
+        std::fs::read_dir(dir.join("objects/pack"))
+            .map(|entries| {
+                entries
+                    .flatten()
+                    .filter(|e| e.path().extension().is_some_and(|x| x == "pack"))
+                    .count()
+            })
+            .unwrap_or(0)
+    };
+    for round in 0..4 {
+        repo.write("src/tour.php", format!("<?php echo {round};\n"));
+        repo.commit(&format!("Tour {round}"));
+        repo.annotated_tag(&format!("5.{round}.0"));
+        common::index_now(&app, "openelec").await;
+    }
+    assert!(packs(&mirror) <= 2, "{} packs", packs(&mirror));
+    let refs = git_ok(&mirror, &["show-ref"]).await;
+    assert!(
+        refs.contains("refs/civiforge/withdrawn-tags/4.0.0"),
+        "{refs}"
+    );
+    git_ok(&mirror, &["fsck", "--no-progress"]).await;
+
+    let metrics = app.get("/metrics").await;
+    assert!(
+        metrics.text.contains("civiforge_repositories 1\n"),
+        "{}",
+        metrics.text
+    );
+    let bytes: u64 = metrics
+        .text
+        .lines()
+        .find_map(|l| l.strip_prefix("civiforge_repositories_bytes "))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    assert!(bytes > 1000, "{bytes}");
+}
+
+/// The same move from the project page, by its maintainer signed in; a stranger is refused.
+async fn the_page_moves_a_projects_home(engine: Engine) {
+    let app = TestApp::with_policy(engine, LOCAL).await;
+    let repo = electoral_repository();
+    registered(&app, &repo).await;
+    app.user_token("bob@agglo.fr", "Bob").await;
+    let mut stranger = common::browser::Browser::default();
+    stranger
+        .sign_in(&app, "bob@agglo.fr", "mot-de-passe-long")
+        .await;
+    stranger.get(&app, "/projets/openelec").await;
+    let refused = stranger
+        .submit(&app, "/projets/openelec/heberger", &[])
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN, "{}", refused.text);
+
+    let mut maintainer = common::browser::Browser::default();
+    maintainer
+        .sign_in(&app, "alice@mairie.fr", "mot-de-passe-long")
+        .await;
+    let page = common::html::Page::parse(&maintainer.get(&app, "/projets/openelec").await.text);
+    page.assert_form_token("/projets/openelec/heberger", &maintainer.csrf());
+    let moved = maintainer
+        .submit(&app, "/projets/openelec/heberger", &[])
+        .await;
+    assert_eq!(moved.status, StatusCode::SEE_OTHER, "{}", moved.text);
+    assert_eq!(
+        common::browser::location(&moved),
+        "/projets/openelec#titre-code"
+    );
+    let page = common::html::Page::parse(&maintainer.get(&app, "/projets/openelec").await.text);
+    assert!(
+        page.text("#titre-code + p")
+            .contains("Dépôt hébergé par civiforge")
+    );
+    assert!(page.forms("/projets/openelec/heberger").is_empty());
+}
+
 fn sha256(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
 }
@@ -944,4 +1038,6 @@ on_both_engines!(
     a_hosted_project_takes_its_maintainers_pushes,
     pushes_are_refused_cleanly,
     a_projects_home_moves_to_civiforge,
+    repositories_are_kept_in_shape_and_counted,
+    the_page_moves_a_projects_home,
 );

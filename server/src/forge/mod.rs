@@ -6,6 +6,7 @@
 pub mod archives;
 pub mod cgi;
 pub mod hooks;
+pub mod maintenance;
 pub mod releases;
 
 use std::ffi::OsString;
@@ -65,7 +66,16 @@ pub struct Forge {
     pub max_push_bytes: u64,
     /// civiforge's git hooks, run by every push (`hooks.rs`).
     pub hooks: PathBuf,
+    /// How many repositories and bytes, measured at most every [`USAGE_EVERY`]: walking
+    /// every repository on each scrape of `/metrics` would cost more than it tells.
+    usage: Arc<tokio::sync::Mutex<Option<MeasuredUsage>>>,
 }
+
+/// When the repositories were measured, and (count, bytes).
+type MeasuredUsage = (std::time::Instant, (u64, u64));
+
+/// How often the repositories' size is measured again.
+pub const USAGE_EVERY: std::time::Duration = std::time::Duration::from_secs(300);
 
 /// The default of [`Forge::max_push_bytes`].
 pub const DEFAULT_MAX_PUSH_BYTES: u64 = 512 * 1024 * 1024;
@@ -82,8 +92,27 @@ impl Forge {
             upstream_grace: DEFAULT_UPSTREAM_GRACE,
             max_push_bytes: DEFAULT_MAX_PUSH_BYTES,
             hooks: data_dir.join("hooks"),
+            usage: Arc::default(),
             backends: Arc::new(tokio::sync::Semaphore::new(MAX_BACKENDS)),
         }
+    }
+}
+
+impl Forge {
+    /// How many repositories there are and their size on disk in bytes (cached).
+    pub async fn usage(&self) -> (u64, u64) {
+        let mut cached = self.usage.lock().await;
+        if let Some((at, usage)) = *cached
+            && at.elapsed() < USAGE_EVERY
+        {
+            return usage;
+        }
+        let root = self.repositories.root().to_path_buf();
+        let usage = tokio::task::spawn_blocking(move || maintenance::usage(&root))
+            .await
+            .unwrap_or((0, 0));
+        *cached = Some((std::time::Instant::now(), usage));
+        usage
     }
 }
 

@@ -105,6 +105,11 @@ pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
         state.search.documents(),
         u8::from(state.search.is_ready())
     );
+    let (repositories, bytes) = state.forge.usage().await;
+    let _ = write!(
+        out,
+        "# HELP civiforge_repositories Repositories kept (mirrors and hosted), measured every 5 minutes.\n# TYPE civiforge_repositories gauge\nciviforge_repositories {repositories}\n# HELP civiforge_repositories_bytes Their size on disk.\n# TYPE civiforge_repositories_bytes gauge\nciviforge_repositories_bytes {bytes}\n"
+    );
     state.metrics.render(&mut out);
     (
         [(

@@ -1,6 +1,6 @@
 //! What a project's maintainers do from its page: keep the list of organisations known to use
-//! it (the publiccode.yml `usedBy` part follows the repository). The rules are the domain's
-//! (`domain::known_users`).
+//! it (the publiccode.yml `usedBy` part follows the repository), and move its home to
+//! civiforge. The rules are the domain's (`domain::known_users`, `domain::forge`).
 
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -41,5 +41,26 @@ pub async fn set_known_users(
             }
             None => state.web.refusal(&error),
         },
+    }
+}
+
+/// `POST /projets/{slug}/heberger`: the project's home moves to civiforge in one action.
+pub async fn move_home(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Path(slug): Path<String>,
+    GenuineForm(_form): GenuineForm,
+) -> Response {
+    let here = format!("/projets/{slug}");
+    if visitor.user.is_none() {
+        return sign_in_first(&here);
+    }
+    match state
+        .domain
+        .move_home_to_civiforge(&visitor.actor(), &slug)
+        .await
+    {
+        Ok(_) => Redirect::to(&format!("{here}#titre-code")).into_response(),
+        Err(error) => state.web.refusal(&error),
     }
 }

@@ -116,6 +116,7 @@ pub fn routes() -> Router<AppState> {
             "/projets/{slug}/utilisateurs-connus",
             post(maintainers::set_known_users),
         )
+        .route("/projets/{slug}/heberger", post(maintainers::move_home))
         .route("/organisations/{id}/demande", post(agent::request))
         .route("/organisations/{id}/domaines", post(agent::set_domains))
         .route("/moderation", get(moderation::page))
