@@ -36,7 +36,9 @@ const RUNS: usize = 5;
 
 fn main() -> anyhow::Result<()> {
     let work = tempfile::tempdir()?;
-    generate(&SHAPE, work.path());
+    let source = generate(&SHAPE, work.path());
+    // One pack, as a forge's repository would be: both servers then send from a pack.
+    repositories::git(&source, &["repack", "-a", "-d", "-q"]);
     let daemon = GitDaemon::start(work.path());
     let data = work.path().join("civiforge-data");
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -54,6 +56,9 @@ fn main() -> anyhow::Result<()> {
         &work.path().join("from-daemon-0.git"),
         &work.path().join("from-civiforge-0.git"),
     )?;
+    // The same daemon serving civiforge's own copy: what the HTTP path adds, pack for pack.
+    let mirror_url = daemon.url("civiforge-data/mirrors/1.git");
+    let mirror_clone = clone_times(&mirror_url, &work.path().join("from-mirror"))?;
 
     // The worker built the latest release's archives with the snapshot: the cache is
     // emptied so that the first download builds.
@@ -67,6 +72,7 @@ fn main() -> anyhow::Result<()> {
         .collect::<anyhow::Result<_>>()?;
 
     let (daemon_s, forge_s) = (seconds(&daemon_clone), seconds(&forge_clone));
+    let mirror_s = seconds(&mirror_clone);
     println!(
         "| clone of {} commits, {} tags | median of {RUNS} | peak RSS of the client |",
         SHAPE.commits, SHAPE.tags
@@ -80,7 +86,18 @@ fn main() -> anyhow::Result<()> {
         "| `git clone --bare` from civiforge (smart HTTP) | {forge_s:.2} s | {} MiB |",
         forge_clone.1 / 1024
     );
-    println!("| ratio | {:.2}× | |", forge_s / daemon_s);
+    println!(
+        "| `git clone --bare` from `git daemon` of civiforge's copy | {mirror_s:.2} s | {} MiB |",
+        mirror_clone.1 / 1024
+    );
+    println!(
+        "| ratio civiforge / `git daemon` | {:.2}× | |",
+        forge_s / daemon_s
+    );
+    println!(
+        "| ratio civiforge / `git daemon` of the same copy | {:.2}× | |",
+        forge_s / mirror_s
+    );
     println!();
     println!(
         "| archive `{latest}.tar.gz` ({:.1} MiB) | time |",

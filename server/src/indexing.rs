@@ -100,11 +100,11 @@ impl IndexContext {
         }
     }
 
-    /// `git gc --auto` after a change: git packs and merges past its own thresholds only.
+    /// After a change: a bitmap once, then `git gc --auto` (`forge::maintenance`).
     async fn keep_in_shape(&self, project_id: i64) {
         let (git, repository) = (self.releases.git.clone(), self.mirror_path(project_id));
         let ran = tokio::task::spawn_blocking(move || {
-            crate::forge::maintenance::gc_auto(&git, &repository)
+            crate::forge::maintenance::keep_in_shape(&git, &repository)
         })
         .await;
         if let Ok(Err(error)) = ran {

@@ -155,6 +155,10 @@ pub enum CgiError {
     BadOutput(String),
 }
 
+/// Bytes read from the process at once: a pack streams in chunks this large, not in the
+/// default 4 KiB ones (each a frame through hyper).
+const OUTPUT_CHUNK: usize = 64 * 1024;
+
 /// Largest block of headers read from the process.
 const MAX_HEADER_BYTES: usize = 16 * 1024;
 
@@ -187,7 +191,7 @@ pub async fn run(
     };
     tokio::spawn(log_errors(stderr));
     let mut feeder = AbortOnDrop(tokio::spawn(feed(stdin, body, max_body)));
-    let mut reader = BufReader::new(stdout);
+    let mut reader = BufReader::with_capacity(OUTPUT_CHUNK, stdout);
     let head = tokio::select! {
         head = read_head(&mut reader) => head?,
         fed = &mut feeder.0 => {
@@ -198,7 +202,7 @@ pub async fn run(
         }
     };
     let mut response = Response::new(Body::from_stream(Streamed {
-        reader: ReaderStream::new(reader),
+        reader: ReaderStream::with_capacity(reader, OUTPUT_CHUNK),
         _child: child,
         _feeder: feeder,
         _permit: permit,

@@ -1,22 +1,49 @@
 //! Keeping repositories in shape: after each indexing that changed a repository, the worker
-//! runs `git gc --auto` on it — git's own policy, which packs loose objects and merges packs
-//! only past its thresholds, so that most runs cost a look at a few files. Nothing reachable
-//! is dropped: what an upstream removed is kept under `refs/civiforge/`. And the figures
-//! `/metrics` gives: how many repositories, how many bytes.
+//! repacks it once with a reachability bitmap if it has none (a pack as a fetch received it
+//! makes every clone count its objects one by one: 1.4× slower to serve, measured in
+//! docs/benchmarks.md), and otherwise runs `git gc --auto` — git's own policy, which packs
+//! loose objects and merges packs only past its thresholds, so that most runs cost a look at
+//! a few files. Nothing reachable is dropped: what an upstream removed is kept under
+//! `refs/civiforge/`. And the figures `/metrics` gives: how many repositories, how many bytes.
 
 use std::path::Path;
 use std::process::{Command, Stdio};
 
-/// Runs `git gc --auto --quiet` in `repository`, with the bare environment of every git
-/// process civiforge runs; answers git's error output when it fails.
-pub fn gc_auto(git: &Path, repository: &Path) -> Result<(), String> {
+/// Repacks `repository` with a bitmap when it has none, else runs `git gc --auto`, with the
+/// bare environment of every git process civiforge runs; answers git's error output when it
+/// fails.
+pub fn keep_in_shape(git: &Path, repository: &Path) -> Result<(), String> {
+    if has_bitmap(repository) {
+        // In the worker's own time, not in a process left behind.
+        run_git(
+            git,
+            repository,
+            &["-c", "gc.autoDetach=false", "gc", "--auto", "--quiet"],
+        )
+    } else {
+        run_git(
+            git,
+            repository,
+            &["repack", "-a", "-d", "-q", "--write-bitmap-index"],
+        )
+    }
+}
+
+fn has_bitmap(repository: &Path) -> bool {
+    std::fs::read_dir(repository.join("objects/pack")).is_ok_and(|entries| {
+        entries
+            .flatten()
+            .any(|e| e.path().extension().is_some_and(|x| x == "bitmap"))
+    })
+}
+
+fn run_git(git: &Path, repository: &Path, args: &[&str]) -> Result<(), String> {
     let output = Command::new(git)
         .env_clear()
         .envs(super::base_environment())
         .arg("--git-dir")
         .arg(repository)
-        // In the worker's own time, not in a process left behind.
-        .args(["-c", "gc.autoDetach=false", "gc", "--auto", "--quiet"])
+        .args(args)
         .stdin(Stdio::null())
         .output()
         .map_err(|e| e.to_string())?;
