@@ -580,7 +580,14 @@ async fn pushes_are_refused_cleanly(engine: Engine) {
         json!({"name": "openCimetière"}),
     )
     .await;
+    // Bob maintains another project: that gives him no push here.
     let other = app.user_token("bob@agglo.fr", "Bob").await;
+    app.create(
+        "/api/v1/hosted-projects",
+        &other,
+        json!({"name": "webdelib"}),
+    )
+    .await;
     let read_only = common::create_token_with_scopes(
         &app.store,
         "alice@mairie.fr",
@@ -627,8 +634,9 @@ async fn pushes_are_refused_cleanly(engine: Engine) {
             "{remote}: {stderr}"
         );
     }
-    let (_, listed, _) = git(work.path(), &["ls-remote", &anonymous]).await;
+    let (_, listed, stderr) = git(work.path(), &["ls-remote", &anonymous]).await;
     assert!(listed.trim().is_empty(), "nothing was written: {listed}");
+    assert!(stderr.contains("encore vide"), "{stderr}");
 
     let remote = with_token(&base, "opencimetiere", &token);
     git_ok(&local, &["push", "-q", &remote, "main", "--tags"]).await;
@@ -824,6 +832,71 @@ async fn the_page_moves_a_projects_home(engine: Engine) {
             .contains("Dépôt hébergé par civiforge")
     );
     assert!(page.forms("/projets/openelec/heberger").is_empty());
+}
+
+/// Pushes and clones at once on one repository, and a client of the protocol's version 0:
+/// every push lands whole, every clone is consistent.
+async fn concurrent_pushes_and_fetches_stay_consistent(engine: Engine) {
+    let app = TestApp::with_policy(engine, LOCAL).await;
+    let token = app.user_token("alice@mairie.fr", "Alice").await;
+    app.create(
+        "/api/v1/hosted-projects",
+        &token,
+        json!({"name": "openCimetière"}),
+    )
+    .await;
+    let base = app.serve_http().await;
+    let work = tempfile::tempdir().expect("work dir");
+    let local = work.path().join("local");
+    working_copy(&local).await;
+    let remote = with_token(&base, "opencimetiere", &token);
+    git_ok(
+        &local,
+        &[
+            "-c",
+            "protocol.version=0",
+            "push",
+            "-q",
+            &remote,
+            "main",
+            "--tags",
+        ],
+    )
+    .await;
+    for n in 0..4 {
+        git_ok(&local, &["branch", &format!("equipe-{n}")]).await;
+    }
+    let url = format!("{base}/git/opencimetiere.git");
+    let pushes = (0..4).map(|n| {
+        let (local, remote) = (local.clone(), remote.clone());
+        async move {
+            let branch = format!("equipe-{n}");
+            git(&local, &["push", "-q", &remote, &branch]).await
+        }
+    });
+    let clones = (0..4).map(|n| {
+        let (dir, url) = (work.path().to_path_buf(), url.clone());
+        async move { git(&dir, &["clone", "-q", "--bare", &url, &format!("c{n}.git")]).await }
+    });
+    let (pushed, cloned) = futures_util::future::join(
+        futures_util::future::join_all(pushes),
+        futures_util::future::join_all(clones),
+    )
+    .await;
+    for (ok, _, stderr) in pushed.into_iter().chain(cloned) {
+        assert!(ok, "{stderr}");
+    }
+    for n in 0..4 {
+        let clone = work.path().join(format!("c{n}.git"));
+        git_ok(&clone, &["fsck", "--no-progress"]).await;
+    }
+    let listed = git_ok(work.path(), &["ls-remote", &url]).await;
+    for n in 0..4 {
+        assert!(
+            listed.contains(&format!("refs/heads/equipe-{n}")),
+            "{listed}"
+        );
+    }
 }
 
 fn sha256(bytes: &[u8]) -> String {
@@ -1040,4 +1113,5 @@ on_both_engines!(
     a_projects_home_moves_to_civiforge,
     repositories_are_kept_in_shape_and_counted,
     the_page_moves_a_projects_home,
+    concurrent_pushes_and_fetches_stay_consistent,
 );

@@ -103,10 +103,14 @@ async fn serve(
         Err(error) => return domain_refusal(&error),
     };
     if !state.forge.repositories.exists(project_id) {
-        return refusal(
-            StatusCode::NOT_FOUND,
-            "ce dépôt n'est pas encore copié : revenez après la première indexation du projet",
-        );
+        let slug = slug_of(repository);
+        let hosted = matches!(state.store.project(slug).await, Ok(Some(p)) if p.hosted);
+        let message = if hosted {
+            "ce dépôt est encore vide : ses mainteneurs n'y ont rien envoyé"
+        } else {
+            "ce dépôt n'est pas encore copié : revenez après la première indexation du projet"
+        };
+        return refusal(StatusCode::NOT_FOUND, message);
     }
     let exchange = Backend {
         project_id,
