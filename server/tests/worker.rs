@@ -207,9 +207,12 @@ async fn a_failing_repository_is_retried_with_back_off_then_given_up(engine: Eng
         )
         .await;
     assert_eq!(refresh.status, StatusCode::ACCEPTED, "{}", refresh.text);
+    // The snapshot is saved before the job ends (the latest release's archives and a repack
+    // come between): wait for both.
     eventually(20, "indexed after the refresh", async || {
         let project = app.get("/api/v1/projects/openelec").await.body;
-        (project["index_status"]["state"] == "ok").then_some(project)
+        let done = project["index_status"]["state"] == "ok" && jobs_of(&app, id).await.is_empty();
+        done.then_some(project)
     })
     .await;
     let project = app.get("/api/v1/projects/openelec").await.body;

@@ -7,17 +7,27 @@ use super::{Actor, AppError, AppResult, Domain, shorten};
 use crate::model::{AuditAction, Entity, Project, Scope};
 use crate::validation::{self, RegisterHostedProjectRequest};
 
+/// A project's repository as the forge serves it.
+#[derive(Debug, Clone, Copy)]
+pub struct ServedRepository {
+    pub project_id: i64,
+    /// Its home is civiforge: it takes its maintainers' pushes.
+    pub hosted: bool,
+}
+
 impl Domain {
-    /// The id of the project whose repository a client asks for by `slug`: every visible
-    /// project's repository is public, like its page; a hidden one is unknown.
-    pub async fn readable_repository(&self, slug: &str) -> AppResult<i64> {
+    /// The repository a client asks for by `slug`: every visible project's repository is
+    /// public, like its page; a hidden one is unknown.
+    pub async fn readable_repository(&self, slug: &str) -> AppResult<ServedRepository> {
         if !crate::text::is_slug(slug) {
             return Err(super::projects::unknown_project(slug));
         }
-        self.store
-            .visible_project_id(slug)
+        let (project_id, hosted) = self
+            .store
+            .served_repository(slug)
             .await?
-            .ok_or_else(|| super::projects::unknown_project(slug))
+            .ok_or_else(|| super::projects::unknown_project(slug))?;
+        Ok(ServedRepository { project_id, hosted })
     }
 
     /// The project's id and the commit of its version `version`, for its release archive:
@@ -83,15 +93,14 @@ impl Domain {
     /// The id of the project `slug` when its repository takes pushes at all: a hosted one.
     /// A mirror answers that its home is elsewhere, whoever asks.
     pub async fn pushable_repository(&self, slug: &str) -> AppResult<i64> {
-        let id = self.readable_repository(slug).await?;
-        let hosted = self.store.project(slug).await?.is_some_and(|p| p.hosted);
-        if !hosted {
+        let repository = self.readable_repository(slug).await?;
+        if !repository.hosted {
             return Err(AppError::forbidden(
                 "ce dépôt est une copie, en lecture seule, de son dépôt d'origine : \
                  envoyez vos modifications là-bas",
             ));
         }
-        Ok(id)
+        Ok(repository.project_id)
     }
 
     /// The id of the hosted project `slug` when the actor may push to it: one of its

@@ -98,14 +98,13 @@ async fn serve(
     headers: &HeaderMap,
     body: Body,
 ) -> Response {
-    let project_id = match state.domain.readable_repository(slug_of(repository)).await {
-        Ok(id) => id,
+    let served = match state.domain.readable_repository(slug_of(repository)).await {
+        Ok(served) => served,
         Err(error) => return domain_refusal(&error),
     };
+    let project_id = served.project_id;
     if !state.forge.repositories.exists(project_id) {
-        let slug = slug_of(repository);
-        let hosted = matches!(state.store.project(slug).await, Ok(Some(p)) if p.hosted);
-        let message = if hosted {
+        let message = if served.hosted {
             "ce dépôt est encore vide : ses mainteneurs n'y ont rien envoyé"
         } else {
             "ce dépôt n'est pas encore copié : revenez après la première indexation du projet"

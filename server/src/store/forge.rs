@@ -30,6 +30,9 @@ pub trait ForgeStore: Send + Sync {
         slug: &str,
         version: &str,
     ) -> StoreResult<Option<(i64, Option<String>)>>;
+    /// The id of the visible project `slug` and whether it is hosted: what the forge needs to
+    /// serve its repository.
+    async fn served_repository(&self, slug: &str) -> StoreResult<Option<(i64, bool)>>;
     /// Records an archive's digest, replacing the record of an earlier commit.
     async fn record_archive(&self, archive: &BuiltArchive) -> StoreResult<()>;
     /// Makes a mirrored project hosted at `home`, its upstream kept as `imported_from`;

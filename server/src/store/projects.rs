@@ -62,8 +62,6 @@ pub trait ProjectStore: Send + Sync {
     /// Queues an indexing job for the project unless one is already waiting; a request made
     /// by someone is audited.
     async fn request_index(&self, slug: &str, audit: Option<&Audit>) -> StoreResult<()>;
-    /// The id of the project called `slug`, unless hidden: the name of its repository.
-    async fn visible_project_id(&self, slug: &str) -> StoreResult<Option<i64>>;
     /// The project's id and webhook secret generation.
     async fn webhook_identity(&self, slug: &str) -> StoreResult<Option<(i64, i64)>>;
     /// Moves the project to a new webhook secret generation and returns (id, generation).

@@ -55,6 +55,15 @@ impl crate::store::ForgeStore for Engine {
         Ok(true)
     }
 
+    async fn served_repository(&self, slug: &str) -> StoreResult<Option<(i64, bool)>> {
+        Ok(
+            sqlx::query_as("SELECT id, hosted FROM projects WHERE slug = $1 AND hidden = FALSE")
+                .bind(slug)
+                .fetch_optional(&self.pool)
+                .await?,
+        )
+    }
+
     async fn record_archive(&self, archive: &BuiltArchive) -> StoreResult<()> {
         sqlx::query(
             "INSERT INTO version_archives \

@@ -394,15 +394,6 @@ impl ProjectStore for Engine {
         self.queue_index_now(id, audit).await
     }
 
-    async fn visible_project_id(&self, slug: &str) -> crate::store::StoreResult<Option<i64>> {
-        Ok(
-            sqlx::query_scalar("SELECT id FROM projects WHERE slug = $1 AND hidden = FALSE")
-                .bind(slug)
-                .fetch_optional(&self.pool)
-                .await?,
-        )
-    }
-
     async fn webhook_identity(&self, slug: &str) -> crate::store::StoreResult<Option<(i64, i64)>> {
         Ok(sqlx::query_as(
             "SELECT id, webhook_generation FROM projects WHERE slug = $1 AND hidden = FALSE",
@@ -465,7 +456,9 @@ impl Engine {
     }
 
     pub(super) async fn project_id(&self, slug: &str) -> crate::store::StoreResult<i64> {
-        self.visible_project_id(slug)
+        sqlx::query_scalar("SELECT id FROM projects WHERE slug = $1 AND hidden = FALSE")
+            .bind(slug)
+            .fetch_optional(&self.pool)
             .await?
             .ok_or(crate::store::StoreError::NotFound(
                 crate::model::Entity::Project,
