@@ -67,3 +67,56 @@ pub fn keep_what_went(
     }
     Ok(kept)
 }
+
+/// A branch head the upstream rewrote or deleted, kept under [`PREVIOUS_HEADS`].
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct PreviousHead {
+    /// The branch, such as `main`.
+    pub branch: String,
+    /// Its old head.
+    pub commit: String,
+    /// The civiforge ref to fetch it by.
+    pub kept_as: String,
+    /// When the old head was committed, in seconds since the epoch.
+    pub committed_at: i64,
+}
+
+/// Most previous heads listed: a branch rewritten on every push would otherwise make the
+/// list as long as its history.
+pub const MAX_PREVIOUS_HEADS_LISTED: usize = 100;
+
+/// The branch heads kept in `repo`, the most recently committed first.
+pub fn previous_heads(repo: &Repository) -> Vec<PreviousHead> {
+    let Ok(references) = repo.references_glob(&format!("{PREVIOUS_HEADS}*")) else {
+        return Vec::new();
+    };
+    let mut heads: Vec<PreviousHead> = references
+        .flatten()
+        .filter_map(|reference| {
+            let kept_as = reference.name().ok()?.to_string();
+            let (commit, branch) = kept_as.strip_prefix(PREVIOUS_HEADS)?.split_once('/')?;
+            let target = reference.target()?;
+            let committed_at = repo.find_commit(target).ok()?.time().seconds();
+            Some(PreviousHead {
+                branch: branch.to_string(),
+                commit: commit.to_string(),
+                kept_as: kept_as.clone(),
+                committed_at,
+            })
+        })
+        .collect();
+    heads.sort_by(|a, b| {
+        b.committed_at
+            .cmp(&a.committed_at)
+            .then(a.branch.cmp(&b.branch))
+    });
+    heads.truncate(MAX_PREVIOUS_HEADS_LISTED);
+    heads
+}
+
+/// [`previous_heads`] of the bare repository at `path`; none when it cannot be opened.
+pub fn previous_heads_at(path: &std::path::Path) -> Vec<PreviousHead> {
+    Repository::open_bare(path)
+        .map(|repo| previous_heads(&repo))
+        .unwrap_or_default()
+}

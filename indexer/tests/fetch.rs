@@ -173,6 +173,13 @@ fn rewritten_history_is_kept_under_civiforges_refs() {
         );
     }
     assert_eq!(tag_names_of(&mirror), ["2.1.0"]);
+    let heads = civiforge_indexer::preserve::previous_heads(&mirror);
+    assert_eq!(heads.len(), 1, "{heads:?}");
+    assert_eq!(
+        (heads[0].branch.as_str(), heads[0].commit.as_str()),
+        ("main", ahead.as_str())
+    );
+    assert!(heads[0].committed_at > 0);
 }
 
 fn tag_names_of(repo: &git2::Repository) -> Vec<String> {

@@ -332,6 +332,7 @@ async fn serve(config: Config, no_worker: bool) -> anyhow::Result<()> {
     state.forge.releases =
         crate::forge::releases::Releases::in_data_dir(&config.data_dir, config.archive_cache_bytes);
     state.forge.upstream_grace = config.upstream_grace;
+    state.forge.push_limits = config.push_limits;
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .with_context(|| {

@@ -467,6 +467,43 @@ async fn an_upstream_that_goes_away_loses_nothing(engine: Engine) {
     }
 }
 
+/// An upstream that force-pushes its branch: the page lists the old head it kept, and a
+/// stock `git fetch` of the ref it names from civiforge brings that commit back.
+async fn a_rewritten_branch_stays_fetchable(engine: Engine) {
+    let app = TestApp::with_policy(engine, LOCAL).await;
+    let mut repo = electoral_repository();
+    registered(&app, &repo).await;
+    let page = common::html::Page::parse(&app.get("/projets/openelec").await.text);
+    assert!(!page.has("#branches-conservees"), "nothing rewritten yet");
+    let old_head = repo.git(&["rev-parse", "HEAD"]).trim().to_string();
+    repo.git(&["reset", "-q", "--hard", "4.1.0"]);
+    repo.write("src/bureau.php", "<?php echo 'réécrit';\n");
+    repo.commit("Histoire réécrite");
+    common::index_now(&app, "openelec").await;
+
+    let page = common::html::Page::parse(&app.get("/projets/openelec").await.text);
+    let rows = page.rows("table.previous-heads");
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert_eq!(rows[0][0], "main");
+    assert_eq!(rows[0][1], old_head[..12]);
+    let kept_as = format!("refs/civiforge/previous-heads/{old_head}/main");
+    assert_eq!(rows[0][3], kept_as);
+
+    let base = app.serve_http().await;
+    let work = tempfile::tempdir().expect("work dir");
+    git_ok(work.path(), &["init", "-q", "copie"]).await;
+    let copy = work.path().join("copie");
+    git_ok(
+        &copy,
+        &["fetch", "-q", &format!("{base}/git/openelec.git"), &kept_as],
+    )
+    .await;
+    assert_eq!(
+        git_ok(&copy, &["rev-parse", "FETCH_HEAD"]).await.trim(),
+        old_head
+    );
+}
+
 /// A working copy of a new application, one commit tagged `v1.0.0`, in `dir`.
 async fn working_copy(dir: &Path) {
     std::fs::create_dir_all(dir).expect("dir");
@@ -610,7 +647,10 @@ async fn pushes_are_refused_cleanly(engine: Engine) {
         )
         .await;
     assert_eq!(aged, 1);
-    app.state.forge.max_push_bytes = 1024 * 1024;
+    app.state.forge.push_limits = civiforge::forge::PushLimits {
+        max_bytes: 1024 * 1024,
+        max_refs: 50,
+    };
     let base = app.serve_http().await;
     let work = tempfile::tempdir().expect("work dir");
     let local = work.path().join("local");
@@ -663,7 +703,7 @@ async fn pushes_are_refused_cleanly(engine: Engine) {
     git_ok(&local, &["reset", "-q", "--hard", "v1.0.0"]).await;
     let mut refs = String::new();
     let head = git_ok(&local, &["rev-parse", "HEAD"]).await;
-    for n in 0..1001 {
+    for n in 0..51 {
         refs.push_str(&format!("{} refs/tags/masse-{n}\n", head.trim()));
     }
     std::fs::write(
@@ -672,7 +712,7 @@ async fn pushes_are_refused_cleanly(engine: Engine) {
     )
     .expect("many tags");
     let (ok, _, stderr) = git(&local, &["push", "-q", &remote, "--tags"]).await;
-    assert!(!ok && stderr.contains("au plus 1000"), "{stderr}");
+    assert!(!ok && stderr.contains("au plus 50 références"), "{stderr}");
     // A blob over the size limit.
     std::fs::write(
         local.join("gros.bin"),
@@ -832,6 +872,107 @@ async fn the_page_moves_a_projects_home(engine: Engine) {
             .contains("Dépôt hébergé par civiforge")
     );
     assert!(page.forms("/projets/openelec/heberger").is_empty());
+}
+
+/// A maintainer creates a hosted project from the page, imported once from a repository:
+/// bad fields are shown next to their input and keep what was typed; the new project's page
+/// tells its maintainers how to push, and no one else.
+async fn the_page_creates_a_hosted_project(engine: Engine) {
+    let app = TestApp::with_policy(engine, LOCAL).await;
+    let repo = electoral_repository();
+    app.user_token("alice@mairie.fr", "Alice").await;
+    app.user_token("bob@agglo.fr", "Bob").await;
+    let mut alice = common::browser::Browser::default();
+    alice
+        .sign_in(&app, "alice@mairie.fr", "mot-de-passe-long")
+        .await;
+    let plain = common::html::Page::parse(&alice.get(&app, "/projets/nouveau").await.text);
+    assert_eq!(
+        plain.attr("a[href=\"/projets/nouveau?depot=civiforge\"]", "href"),
+        "/projets/nouveau?depot=civiforge",
+        "the registration form leads to the hosted one"
+    );
+    let form = common::html::Page::parse(
+        &alice
+            .get(&app, "/projets/nouveau?depot=civiforge")
+            .await
+            .text,
+    );
+    form.assert_form_token("/projets/nouveau", &alice.csrf());
+    assert_eq!(form.attr("input[name=depot]", "value"), "civiforge");
+    assert!(!form.has("input[name=repository_url]"));
+
+    let nameless = alice
+        .submit(
+            &app,
+            "/projets/nouveau",
+            &[("depot", "civiforge"), ("import_from", "ftp://x")],
+        )
+        .await;
+    assert_eq!(nameless.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let page = common::html::Page::parse(&nameless.text);
+    page.assert_field_error("name", "");
+    page.assert_field_error("import_from", "ftp");
+    assert_eq!(page.attr("input#champ-import_from", "value"), "ftp://x");
+    assert_eq!(
+        page.attr("input[name=depot]", "value"),
+        "civiforge",
+        "still the hosted form"
+    );
+    let reserved = alice
+        .submit(
+            &app,
+            "/projets/nouveau",
+            &[("depot", "civiforge"), ("name", "Nouveau")],
+        )
+        .await;
+    assert_eq!(reserved.status, StatusCode::UNPROCESSABLE_ENTITY);
+    common::html::Page::parse(&reserved.text).assert_field_error("name", "réservé");
+
+    let created = alice
+        .submit(
+            &app,
+            "/projets/nouveau",
+            &[
+                ("depot", "civiforge"),
+                ("name", "openElec"),
+                ("summary", "Listes électorales"),
+                ("import_from", &repo.url()),
+            ],
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::SEE_OTHER, "{}", created.text);
+    assert_eq!(common::browser::location(&created), "/projets/openelec");
+    let project = app.get("/api/v1/projects/openelec").await.body;
+    assert_eq!(project["hosted"], true, "{project}");
+    common::index_now(&app, "openelec").await;
+    let versions = app.get("/api/v1/projects/openelec/versions").await.body;
+    let mut names: Vec<&str> = versions["items"]
+        .as_array()
+        .map(|items| items.iter().filter_map(|v| v["name"].as_str()).collect())
+        .unwrap_or_default();
+    names.sort_unstable();
+    assert_eq!(
+        names,
+        ["4.0.0", "4.1.0", "4.2.0"],
+        "the import brought every tag"
+    );
+
+    let page = common::html::Page::parse(&alice.get(&app, "/projets/openelec").await.text);
+    assert!(
+        page.text("pre.push-commands")
+            .contains("git remote add civiforge http://127.0.0.1:8080/git/openelec.git"),
+        "{}",
+        page.text("#titre-code ~ *")
+    );
+    assert!(page.text("#titre-envoi + p").contains("jeton d'API"));
+    let mut bob = common::browser::Browser::default();
+    bob.sign_in(&app, "bob@agglo.fr", "mot-de-passe-long").await;
+    let stranger = common::html::Page::parse(&bob.get(&app, "/projets/openelec").await.text);
+    assert!(
+        !stranger.has("pre.push-commands"),
+        "only maintainers are told how to push"
+    );
 }
 
 /// Pushes and clones at once on one repository, and a client of the protocol's version 0:
@@ -1100,6 +1241,35 @@ async fn the_cache_keeps_within_its_budget() {
     }
 }
 
+/// Many first downloads of one archive at once: one `git archive` runs, all get its bytes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_first_downloads_build_once() {
+    let repo = electoral_repository();
+    let data = tempfile::tempdir().expect("data dir");
+    let cache = ArchiveCache::in_data_dir(data.path(), 1 << 30);
+    let spec = ArchiveSpec {
+        git: civiforge::forge::git_program(),
+        repository: repo.path().join(".git"),
+        project_id: 7,
+        commit: repo.git(&["rev-parse", "HEAD"]).trim().to_string(),
+        prefix: "openelec".into(),
+        format: ArchiveFormat::TarGz,
+    };
+    let downloads: Vec<_> = (0..8)
+        .map(|_| {
+            let (cache, spec) = (cache.clone(), spec.clone());
+            tokio::spawn(async move { cache.get_or_build(spec).await })
+        })
+        .collect();
+    let mut archives = Vec::new();
+    for download in downloads {
+        archives.push(download.await.expect("task").expect("archive"));
+    }
+    let builds = archives.iter().filter(|a| a.built).count();
+    assert_eq!(builds, 1, "one build served every download");
+    assert!(archives.iter().all(|a| a.sha256 == archives[0].sha256));
+}
+
 on_both_engines!(
     a_clone_from_civiforge_has_every_tag,
     only_visible_repositories_are_served,
@@ -1108,10 +1278,12 @@ on_both_engines!(
     a_versions_archive_is_the_same_on_every_download,
     bad_versions_and_paths_are_refused,
     an_upstream_that_goes_away_loses_nothing,
+    a_rewritten_branch_stays_fetchable,
     a_hosted_project_takes_its_maintainers_pushes,
     pushes_are_refused_cleanly,
     a_projects_home_moves_to_civiforge,
     repositories_are_kept_in_shape_and_counted,
     the_page_moves_a_projects_home,
+    the_page_creates_a_hosted_project,
     concurrent_pushes_and_fetches_stay_consistent,
 );

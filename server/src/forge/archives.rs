@@ -3,12 +3,15 @@
 //! first). An archive is reproducible — the same commit and prefix give the same bytes, file
 //! dates being the commit's — so an evicted one comes back identical to its recorded digest.
 //! Each is written to a temporary name, synced and renamed, its digest beside it, so a crash
-//! or a concurrent build never leaves half a file under an archive's name.
+//! or a concurrent build never leaves half a file under an archive's name; downloads of one
+//! archive not yet built wait for a single build instead of each running `git archive`.
 
+use std::collections::HashMap;
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
 
 use sha2::{Digest, Sha256};
@@ -27,6 +30,9 @@ pub const DEFAULT_BUDGET_BYTES: u64 = 2 * 1024 * 1024 * 1024;
 pub struct ArchiveCache {
     root: PathBuf,
     budget: u64,
+    /// One lock per archive being built: a release announced to every commune is downloaded
+    /// by many at once, and one `git archive` serves them all.
+    building: Arc<Mutex<HashMap<PathBuf, Arc<Mutex<()>>>>>,
 }
 
 /// What to archive: the version's commit in the project's repository, under `prefix/`.
@@ -66,6 +72,7 @@ impl ArchiveCache {
         Self {
             root: data_dir.join("archives"),
             budget,
+            building: Arc::default(),
         }
     }
 
@@ -88,7 +95,26 @@ impl ArchiveCache {
         if let Some(archive) = cached(&path) {
             return Ok(archive);
         }
-        let (sha256, size) = build(spec, &path)?;
+        let key = Arc::clone(
+            self.building
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .entry(path.clone())
+                .or_default(),
+        );
+        let _building = key
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        // Built while this one waited its turn.
+        if let Some(archive) = cached(&path) {
+            return Ok(archive);
+        }
+        let built = build(spec, &path);
+        self.building
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .remove(&path);
+        let (sha256, size) = built?;
         self.evict(&path);
         Ok(Archive {
             path,

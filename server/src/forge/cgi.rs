@@ -72,8 +72,8 @@ pub struct CgiRequest {
 pub struct Push {
     /// Who pushes, for git's logs.
     pub user: String,
-    /// Largest pack received.
-    pub max_bytes: u64,
+    /// How much it may send.
+    pub limits: super::PushLimits,
     /// civiforge's hooks (`pre-receive` refuses too many refs, or refs outside branches
     /// and tags).
     pub hooks: std::path::PathBuf,
@@ -103,7 +103,8 @@ pub fn environment(root: &Path, request: &CgiRequest) -> Vec<(OsString, OsString
         None => config.push(("http.receivepack", "false".into())),
         Some(push) => config.extend([
             ("http.receivepack", "true".into()),
-            ("receive.maxInputSize", push.max_bytes.to_string()),
+            ("receive.maxInputSize", push.limits.max_bytes.to_string()),
+            (super::hooks::MAX_REFS_KEY, push.limits.max_refs.to_string()),
             // What was published stays: no deleted ref, no rewritten branch.
             ("receive.denyDeletes", "true".into()),
             ("receive.denyNonFastForwards", "true".into()),

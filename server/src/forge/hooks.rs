@@ -1,5 +1,6 @@
 //! civiforge's git hooks, in `<data-dir>/hooks/` and named by `core.hooksPath` for every push:
-//! `pre-receive` refuses a push of more than [`MAX_REFS_PER_PUSH`] refs, to a ref outside
+//! `pre-receive` refuses a push of more refs than `civiforge.maxRefsPerPush` (set for each
+//! push from [`super::PushLimits`], [`DEFAULT_MAX_REFS_PER_PUSH`] without it), to a ref outside
 //! branches and tags (`refs/civiforge/` is civiforge's own), the deletion of any ref and the
 //! move of a published tag (git's `receive.denyDeletes` and `receive.denyNonFastForwards`
 //! guard branches only). git receives the objects into a quarantine first: a refused push
@@ -9,14 +10,18 @@ use std::io;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
-/// Most refs one push may create or move.
-pub const MAX_REFS_PER_PUSH: usize = 1000;
+/// Most refs one push may create or move, unless configured otherwise.
+pub const DEFAULT_MAX_REFS_PER_PUSH: usize = 1000;
+
+/// The git configuration key the hook reads its limit from (git folds its case).
+pub const MAX_REFS_KEY: &str = "civiforge.maxRefsPerPush";
 
 fn pre_receive() -> String {
     format!(
         r#"#!/bin/sh
-# civiforge: at most {MAX_REFS_PER_PUSH} refs per push, branches and tags only; what was
-# published stays (no deletion, no tag moved).
+# civiforge: at most civiforge.maxRefsPerPush refs per push, branches and tags only; what
+# was published stays (no deletion, no tag moved).
+limit=$(git config --get {MAX_REFS_KEY} || echo {DEFAULT_MAX_REFS_PER_PUSH})
 count=0
 while read old new ref; do
   count=$((count + 1))
@@ -35,8 +40,8 @@ while read old new ref; do
       esac ;;
   esac
 done
-if [ "$count" -gt {MAX_REFS_PER_PUSH} ]; then
-  echo "civiforge : au plus {MAX_REFS_PER_PUSH} références par envoi ($count reçues)" >&2
+if [ "$count" -gt "$limit" ]; then
+  echo "civiforge : au plus $limit références par envoi ($count reçues)" >&2
   exit 1
 fi
 "#

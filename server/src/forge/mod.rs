@@ -62,8 +62,8 @@ pub struct Forge {
     /// How long the upstream may fail to answer before the page says it is unavailable (a
     /// host's maintenance is not an outage).
     pub upstream_grace: std::time::Duration,
-    /// Largest pack a push may send.
-    pub max_push_bytes: u64,
+    /// What one push may send.
+    pub push_limits: PushLimits,
     /// civiforge's git hooks, run by every push (`hooks.rs`).
     pub hooks: PathBuf,
     /// How many repositories and bytes, measured at most every [`USAGE_EVERY`]: walking
@@ -77,8 +77,23 @@ type MeasuredUsage = (std::time::Instant, (u64, u64));
 /// How often the repositories' size is measured again.
 pub const USAGE_EVERY: std::time::Duration = std::time::Duration::from_secs(300);
 
-/// The default of [`Forge::max_push_bytes`].
-pub const DEFAULT_MAX_PUSH_BYTES: u64 = 512 * 1024 * 1024;
+/// What one push may send: past either limit it is refused whole, nothing written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PushLimits {
+    /// Largest pack, in bytes.
+    pub max_bytes: u64,
+    /// Most refs created or moved.
+    pub max_refs: usize,
+}
+
+impl Default for PushLimits {
+    fn default() -> Self {
+        Self {
+            max_bytes: 512 * 1024 * 1024,
+            max_refs: hooks::DEFAULT_MAX_REFS_PER_PUSH,
+        }
+    }
+}
 
 /// The default of [`Forge::upstream_grace`]: a day.
 pub const DEFAULT_UPSTREAM_GRACE: std::time::Duration = std::time::Duration::from_secs(86_400);
@@ -90,7 +105,7 @@ impl Forge {
             releases: releases::Releases::in_data_dir(data_dir, archives::DEFAULT_BUDGET_BYTES),
             git: git_program(),
             upstream_grace: DEFAULT_UPSTREAM_GRACE,
-            max_push_bytes: DEFAULT_MAX_PUSH_BYTES,
+            push_limits: PushLimits::default(),
             hooks: data_dir.join("hooks"),
             usage: Arc::default(),
             backends: Arc::new(tokio::sync::Semaphore::new(MAX_BACKENDS)),

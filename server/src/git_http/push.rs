@@ -57,7 +57,7 @@ pub(super) async fn serve(
             );
         }
     };
-    let max_bytes = state.forge.max_push_bytes;
+    let limits = state.forge.push_limits;
     // Once the answer is sent: the tags pushed become versions within seconds.
     let on_complete = matches!(exchange, Exchange::Call(_)).then(|| {
         let domain = state.domain.clone();
@@ -76,11 +76,11 @@ pub(super) async fn serve(
         ip,
         push: Some(Push {
             user,
-            max_bytes,
+            limits,
             hooks,
         }),
         // The pack, and the commands before it.
-        max_body: max_bytes.saturating_add(1024 * 1024),
+        max_body: limits.max_bytes.saturating_add(1024 * 1024),
         on_complete,
     };
     run_backend(state, backend, headers, body).await

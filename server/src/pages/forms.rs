@@ -17,7 +17,9 @@ use crate::model::{AdoptionStatus, Entity, OrganisationQuery, ProjectFilter, Win
 use crate::state::AppState;
 use crate::store::Conflict;
 use crate::text::fold_query;
-use crate::validation::{DeclareAdoptionRequest, FieldError, RegisterProjectRequest};
+use crate::validation::{
+    DeclareAdoptionRequest, FieldError, RegisterHostedProjectRequest, RegisterProjectRequest,
+};
 use crate::views::capitalised;
 
 use super::session::sign_in_first;
@@ -36,9 +38,28 @@ pub(super) fn field_errors(errors: &[FieldError]) -> BTreeMap<&'static str, Stri
     map
 }
 
+/// Where a new project's repository lives: elsewhere (civiforge keeps a mirror of it) or on
+/// civiforge itself, empty or imported once; the form's hidden `depot` field says which.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Home {
+    Elsewhere,
+    Civiforge,
+}
+
+impl Home {
+    fn of(depot: Option<&str>) -> Self {
+        if depot == Some("civiforge") {
+            Home::Civiforge
+        } else {
+            Home::Elsewhere
+        }
+    }
+}
+
 fn project_form_page(
     state: &AppState,
     visitor: &Visitor,
+    home: Home,
     form: &FormFields,
     errors: BTreeMap<&'static str, String>,
 ) -> Response {
@@ -49,6 +70,7 @@ fn project_form_page(
         .collect();
     let values = context! {
         repository_url => form.get("repository_url").unwrap_or_default(),
+        import_from => form.get("import_from").unwrap_or_default(),
         name => form.get("name").unwrap_or_default(),
         summary => form.get("summary").unwrap_or_default(),
     };
@@ -57,18 +79,34 @@ fn project_form_page(
     } else {
         StatusCode::UNPROCESSABLE_ENTITY
     };
-    let page =
-        context! { form => values, categories, errors => Serde(errors), ..visitor.context() };
+    let hosted = home == Home::Civiforge;
+    let page = context! {
+        form => values, categories, hosted, errors => Serde(errors), ..visitor.context()
+    };
     let mut response = state.web.render("project_form.html", page);
     *response.status_mut() = status;
     visitor.finish(response)
 }
 
-pub async fn new_project_page(State(state): State<AppState>, visitor: Visitor) -> Response {
+pub async fn new_project_page(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Query(query): Query<BTreeMap<String, String>>,
+) -> Response {
+    let home = Home::of(query.get("depot").map(String::as_str));
     if visitor.user.is_none() {
-        return sign_in_first("/projets/nouveau");
+        return sign_in_first(match home {
+            Home::Elsewhere => "/projets/nouveau",
+            Home::Civiforge => "/projets/nouveau?depot=civiforge",
+        });
     }
-    project_form_page(&state, &visitor, &FormFields::default(), BTreeMap::new())
+    project_form_page(
+        &state,
+        &visitor,
+        home,
+        &FormFields::default(),
+        BTreeMap::new(),
+    )
 }
 
 pub async fn register_project(
@@ -79,24 +117,49 @@ pub async fn register_project(
     if visitor.user.is_none() {
         return sign_in_first("/projets/nouveau");
     }
-    let request = RegisterProjectRequest {
-        repository_url: form.get("repository_url").unwrap_or_default().to_string(),
-        name: form.text("name"),
-        summary: form.text("summary"),
-        categories: Some(form.all("categories")),
-        slug: None,
+    let home = Home::of(form.get("depot"));
+    let registered = match home {
+        Home::Elsewhere => {
+            let request = RegisterProjectRequest {
+                repository_url: form.get("repository_url").unwrap_or_default().to_string(),
+                name: form.text("name"),
+                summary: form.text("summary"),
+                categories: Some(form.all("categories")),
+                slug: None,
+            };
+            state
+                .domain
+                .register_project(&visitor.actor(), request)
+                .await
+        }
+        Home::Civiforge => {
+            let request = RegisterHostedProjectRequest {
+                name: form.text("name").unwrap_or_default(),
+                summary: form.text("summary"),
+                categories: Some(form.all("categories")),
+                slug: None,
+                import_from: form.text("import_from"),
+            };
+            state
+                .domain
+                .register_hosted_project(&visitor.actor(), request)
+                .await
+        }
     };
-    match state
-        .domain
-        .register_project(&visitor.actor(), request)
-        .await
-    {
+    match registered {
         Ok(project) => Redirect::to(&format!("/projets/{}", project.slug)).into_response(),
         Err(AppError::Invalid(errors)) => {
-            project_form_page(&state, &visitor, &form, field_errors(&errors))
+            let mut errors = field_errors(&errors);
+            if let Some(slug_error) = errors.remove("slug") {
+                // The form has no slug field: the name it comes from takes the message.
+                errors.entry("name").or_insert(slug_error);
+            }
+            project_form_page(&state, &visitor, home, &form, errors)
         }
         Err(AppError::Conflict(conflict)) => {
             let field = match conflict {
+                // A hosted project's address is made from its name.
+                Conflict::RepositoryUrl(_) if home == Home::Civiforge => "name",
                 Conflict::RepositoryUrl(_) => "repository_url",
                 Conflict::Slug
                 | Conflict::Email
@@ -106,6 +169,7 @@ pub async fn register_project(
             project_form_page(
                 &state,
                 &visitor,
+                home,
                 &form,
                 BTreeMap::from([(field, format!("{}.", capitalised(&conflict.to_string())))]),
             )

@@ -14,7 +14,7 @@ use super::format::{french_datetime, status_label};
 use crate::categories;
 use crate::model::Window;
 use crate::state::AppState;
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 
 /// Adoptions listed in the page's table; the rest are in the API, by pages.
 const MAX_ADOPTIONS: i64 = 100;
@@ -44,6 +44,28 @@ fn versions_chart(in_use: &[(Option<String>, i64)]) -> Option<String> {
 
 /// README headings sit under the page's « Présentation » heading (an `h2`): they move two
 /// levels down, so that the page keeps one `h1` and an outline without jumps.
+/// The branch heads the upstream rewrote or deleted and the mirror kept, for the page: read
+/// from the repository itself (its refs are the record), off the executor.
+async fn previous_heads(state: &AppState, project_id: i64) -> Vec<minijinja::Value> {
+    let path = state.forge.repositories.path(project_id);
+    let heads =
+        tokio::task::spawn_blocking(move || civiforge_indexer::preserve::previous_heads_at(&path))
+            .await
+            .unwrap_or_default();
+    heads
+        .into_iter()
+        .map(|head| {
+            let committed = DateTime::from_timestamp(head.committed_at, 0);
+            context! {
+                branch => head.branch,
+                short => head.commit.get(..12).unwrap_or(&head.commit).to_string(),
+                kept_as => head.kept_as,
+                committed => french_datetime(committed),
+            }
+        })
+        .collect()
+}
+
 fn demote_headings(html: &str) -> String {
     let mut out = String::with_capacity(html.len());
     let mut rest = html;
@@ -237,6 +259,7 @@ pub async fn project_page(
         .repositories
         .exists(project.id)
         .then(|| format!("{}/git/{slug}.git", state.domain.public_url));
+    let previous_heads = previous_heads(state, project.id).await;
     let mut project = project;
     project.readme_html = project.readme_html.as_deref().map(demote_headings);
     let mut response = state.web.render_for(
@@ -253,6 +276,7 @@ pub async fn project_page(
             adoptions => Serde(adoptions.items),
             project => Serde(project),
             forge_clone_url,
+            previous_heads,
             upstream_unavailable_since,
             categories => Serde(categories),
             suggested => Serde(suggested),

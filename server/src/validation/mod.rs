@@ -339,7 +339,7 @@ fn checked_slug(
     example: &str,
     errors: &mut Vec<FieldError>,
 ) -> String {
-    match given {
+    let slug = match given {
         Some(slug) if slug.len() > MAX_SLUG_LEN || !is_slug(&slug) => {
             errors.push(FieldError::new(
                 "slug",
@@ -363,8 +363,21 @@ fn checked_slug(
             }
             slug
         }
+    };
+    if RESERVED_SLUGS.contains(&slug.as_str()) {
+        errors.push(FieldError::new(
+            "slug",
+            format!(
+                "le slug « {slug} » est réservé aux adresses du site : choisissez un autre nom ou \
+                 un autre slug (par exemple « {example} »)"
+            ),
+        ));
     }
+    slug
 }
+
+/// Slugs that would hide one of the site's own pages (`/projets/nouveau`).
+const RESERVED_SLUGS: &[&str] = &["nouveau", "nouvelle"];
 
 fn checked_categories(requested: Vec<String>, errors: &mut Vec<FieldError>) -> Vec<String> {
     let mut chosen: Vec<String> = Vec::new();

@@ -9,6 +9,10 @@ use anyhow::{Context, bail};
 use civiforge_indexer::RepositoryUrlPolicy;
 use serde::Deserialize;
 
+mod booleans;
+pub use booleans::{BOOLEAN_SPELLINGS, parse_boolean};
+use booleans::{boolean_setting, boolean_variable};
+
 /// Options shared by every command; each has an environment variable.
 #[derive(Debug, Clone, Default, clap::Args)]
 pub struct ConfigArgs {
@@ -42,6 +46,12 @@ pub struct ConfigArgs {
     /// Room on disk for cached release archives, in MiB [default: 2048]
     #[arg(long, env = "CIVIFORGE_ARCHIVE_CACHE_MB", global = true)]
     pub archive_cache_mb: Option<u64>,
+    /// Largest push to a hosted project, in MiB [default: 512]
+    #[arg(long, env = "CIVIFORGE_MAX_PUSH_MB", global = true)]
+    pub max_push_mb: Option<u64>,
+    /// Most branches and tags one push to a hosted project may create or move [default: 1000]
+    #[arg(long, env = "CIVIFORGE_MAX_PUSH_REFS", global = true)]
+    pub max_push_refs: Option<usize>,
     /// Comma-separated addresses of reverse proxies whose X-Forwarded-For is believed
     #[arg(
         long,
@@ -80,70 +90,11 @@ struct ConfigFile {
     refresh_interval: Option<u64>,
     archive_cache_mb: Option<u64>,
     upstream_grace: Option<u64>,
+    max_push_mb: Option<u64>,
+    max_push_refs: Option<usize>,
     smtp_url: Option<String>,
     mail_from: Option<String>,
     public_url: Option<String>,
-}
-
-/// The spellings of a boolean setting, as error messages list them.
-pub const BOOLEAN_SPELLINGS: &str = "1 ou 0, true ou false, yes ou no, on ou off";
-
-/// Reads a boolean setting as people write it in an environment variable or a file: `1`/`0`,
-/// `true`/`false`, `yes`/`no`, `on`/`off`, in any case, spaces around ignored; `None` for
-/// anything else.
-pub fn parse_boolean(text: &str) -> Option<bool> {
-    match text.trim().to_ascii_lowercase().as_str() {
-        "1" | "true" | "yes" | "on" => Some(true),
-        "0" | "false" | "no" | "off" => Some(false),
-        _ => None,
-    }
-}
-
-/// A boolean environment variable: `None` when unset or empty, an error naming the variable
-/// and the accepted values when it says neither yes nor no.
-fn boolean_variable(
-    name: &str,
-    env: &dyn Fn(&str) -> Option<String>,
-) -> anyhow::Result<Option<bool>> {
-    match env(name) {
-        None => Ok(None),
-        Some(text) if text.trim().is_empty() => Ok(None),
-        Some(text) => match parse_boolean(&text) {
-            Some(value) => Ok(Some(value)),
-            None => bail!(
-                "la variable d'environnement {name} vaut « {text} » : valeurs acceptées {BOOLEAN_SPELLINGS}"
-            ),
-        },
-    }
-}
-
-/// A boolean setting of `civiforge.toml`: a TOML boolean, 1 or 0, or a string
-/// [`parse_boolean`] reads.
-fn boolean_setting(
-    path: &Path,
-    key: &str,
-    value: Option<&toml::Value>,
-) -> anyhow::Result<Option<bool>> {
-    let parsed = match value {
-        None => return Ok(None),
-        Some(toml::Value::Boolean(value)) => Some(*value),
-        Some(toml::Value::Integer(1)) => Some(true),
-        Some(toml::Value::Integer(0)) => Some(false),
-        Some(toml::Value::String(text)) => parse_boolean(text),
-        Some(_) => None,
-    };
-    match (parsed, value) {
-        (Some(parsed), _) => Ok(Some(parsed)),
-        (None, Some(toml::Value::String(text))) => bail!(
-            "fichier de configuration {} : {key} vaut « {text} » : valeurs acceptées {BOOLEAN_SPELLINGS}",
-            path.display()
-        ),
-        (None, value) => bail!(
-            "fichier de configuration {} : {key} vaut {} : valeurs acceptées {BOOLEAN_SPELLINGS}",
-            path.display(),
-            value.map(ToString::to_string).unwrap_or_default()
-        ),
-    }
 }
 
 /// The resolved configuration.
@@ -158,6 +109,8 @@ pub struct Config {
     pub archive_cache_bytes: u64,
     /// How long an upstream may fail before its page says it is unavailable.
     pub upstream_grace: Duration,
+    /// What one push to a hosted project may send.
+    pub push_limits: crate::forge::PushLimits,
     /// Bounds on every fetch of a repository.
     pub fetch_limits: civiforge_indexer::fetch::FetchLimits,
     /// `CIVIFORGE_SECRET_KEY`, read from the environment only (never a command-line
@@ -191,6 +144,7 @@ impl Config {
             None if default_file.exists() => (read_file(default_file)?, default_file),
             None => (ConfigFile::default(), default_file),
         };
+        let push_limits = push_limits(args, &file);
         // A switch on the command line wins; otherwise the environment, then the file.
         let switch = |given: bool, variable: &str, key: &str, value: Option<&toml::Value>| {
             anyhow::Ok(if given {
@@ -280,6 +234,7 @@ impl Config {
                 .map_or(crate::forge::archives::DEFAULT_BUDGET_BYTES, |mb| {
                     mb.saturating_mul(1024 * 1024)
                 }),
+            push_limits,
             fetch_limits: civiforge_indexer::fetch::FetchLimits::default(),
             secret_key: env("CIVIFORGE_SECRET_KEY").filter(|k| !k.is_empty()),
             trusted_proxies: args.trusted_proxies.clone(),
@@ -291,6 +246,20 @@ impl Config {
             mail_from,
             public_url: public_url.trim_end_matches('/').to_string(),
         })
+    }
+}
+
+fn push_limits(args: &ConfigArgs, file: &ConfigFile) -> crate::forge::PushLimits {
+    let defaults = crate::forge::PushLimits::default();
+    crate::forge::PushLimits {
+        max_bytes: args
+            .max_push_mb
+            .or(file.max_push_mb)
+            .map_or(defaults.max_bytes, |mb| mb.saturating_mul(1024 * 1024)),
+        max_refs: args
+            .max_push_refs
+            .or(file.max_push_refs)
+            .unwrap_or(defaults.max_refs),
     }
 }
 
@@ -365,6 +334,18 @@ mod tests {
         assert_eq!(config.listen.to_string(), "127.0.0.1:7000");
         assert_eq!(config.database_url, "sqlite:///srv/cf/civiforge.db");
         assert!(config.url_policy.allow_private_networks);
+        assert_eq!(config.push_limits, crate::forge::PushLimits::default());
+
+        std::fs::write(&path, "max_push_mb = 2\nmax_push_refs = 10\n").expect("write");
+        let args = ConfigArgs {
+            max_push_refs: Some(20),
+            config: Some(path.clone()),
+            ..Default::default()
+        };
+        let limits = Config::resolve_with_env(&args, &no_env)
+            .expect("config")
+            .push_limits;
+        assert_eq!((limits.max_bytes, limits.max_refs), (2 * 1024 * 1024, 20));
 
         std::fs::write(&path, "listne = \"typo\"\n").expect("write");
         let error = Config::resolve_with_env(&args, &no_env).expect_err("unknown key");
@@ -372,21 +353,6 @@ mod tests {
         assert!(message.contains("listne"), "{message}");
         assert!(message.contains("ligne 1"), "{message}");
         assert!(!message.contains('\n'), "one line: {message}");
-    }
-
-    #[test]
-    fn booleans_are_read_as_people_write_them() {
-        for text in ["1", "true", "TRUE", "True", "yes", "Yes", "on", "ON", " 1 "] {
-            assert_eq!(parse_boolean(text), Some(true), "{text:?}");
-        }
-        for text in ["0", "false", "FALSE", "no", "NO", "off", "Off", "0\n"] {
-            assert_eq!(parse_boolean(text), Some(false), "{text:?}");
-        }
-        for text in [
-            "", "2", "-1", "oui", "vrai", "y", "n", "enabled", "truee", "1.0",
-        ] {
-            assert_eq!(parse_boolean(text), None, "{text:?}");
-        }
     }
 
     /// An environment holding only the given variables.
