@@ -50,6 +50,18 @@ pub enum Command {
     ReindexSearch,
     /// Apply database migrations and load reference data, then exit
     Migrate,
+    /// Write the whole catalogue as one JSON document (standard output without --output)
+    Export {
+        /// The file to write, readable by its owner only (it holds password hashes)
+        #[arg(long, short)]
+        output: Option<std::path::PathBuf>,
+    },
+    /// Read a catalogue written by `export` into an empty database, then rebuild the search
+    /// index (with the server stopped)
+    ImportDump {
+        /// The file `export` wrote
+        file: std::path::PathBuf,
+    },
     /// Administration: users and tokens
     #[command(subcommand)]
     Admin(AdminCommand),
@@ -134,6 +146,31 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             search.rebuild().await?;
             println!(
                 "index de recherche reconstruit : {} projet(s)",
+                search.documents()
+            );
+            Ok(())
+        }
+        Command::Export { output } => {
+            let store = open_store(&config).await?;
+            let tally = match &output {
+                Some(path) => crate::dump::export_to_file(store.as_ref(), path).await?,
+                None => {
+                    let mut out = std::io::BufWriter::new(std::io::stdout());
+                    crate::dump::export(store.as_ref(), &mut out).await?
+                }
+            };
+            let rows: u64 = tally.iter().map(|(_, rows)| rows).sum();
+            eprintln!("catalogue exporté : {rows} ligne(s)");
+            Ok(())
+        }
+        Command::ImportDump { file } => {
+            let store = open_store(&config).await?;
+            let tally = crate::dump::import(store.as_ref(), &file).await?;
+            let search = crate::search::SearchService::new(&config.data_dir, store);
+            search.rebuild().await?;
+            println!("{}", crate::dump::summary(&tally));
+            println!(
+                "catalogue importé ; index de recherche reconstruit : {} projet(s)",
                 search.documents()
             );
             Ok(())

@@ -8,6 +8,7 @@ pub mod cli;
 pub mod config;
 pub mod document_files;
 pub mod domain;
+pub mod dump;
 pub mod forge;
 pub mod git_http;
 pub mod http;

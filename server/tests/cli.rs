@@ -7,6 +7,7 @@ mod common;
 
 use common::processes::{free_port, make_repository};
 use std::io::Write;
+use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
@@ -369,12 +370,11 @@ fn failures_print_one_clear_line() {
     assert!(stdout(&unknown).is_empty());
 }
 
-/// The binary migrates a PostgreSQL database too, and a second run changes nothing.
-#[test]
-fn migrates_postgres_from_the_command_line() {
+/// A new, empty PostgreSQL database on the test server, named after `prefix`.
+fn new_postgres_database(prefix: &str) -> url::Url {
     let admin = std::env::var("CIVIFORGE_TEST_POSTGRES_URL")
         .expect("CIVIFORGE_TEST_POSTGRES_URL is not set: run the tests with scripts/test.sh");
-    let name = format!("civiforge_cli_{}", std::process::id());
+    let name = format!("{prefix}_{}", std::process::id());
     let created = Command::new("psql")
         .args([admin.as_str(), "-qc", &format!("CREATE DATABASE {name}")])
         .output()
@@ -382,6 +382,13 @@ fn migrates_postgres_from_the_command_line() {
     assert!(created.status.success(), "{}", stderr(&created));
     let mut url = url::Url::parse(&admin).expect("url");
     url.set_path(&format!("/{name}"));
+    url
+}
+
+/// The binary migrates a PostgreSQL database too, and a second run changes nothing.
+#[test]
+fn migrates_postgres_from_the_command_line() {
+    let url = new_postgres_database("civiforge_cli");
     let dir = tempfile::tempdir().expect("tempdir");
     for _ in 0..2 {
         let output = civiforge(dir.path(), &["--database", url.as_str(), "migrate"], None);
@@ -406,6 +413,77 @@ fn migrates_postgres_from_the_command_line() {
         !dir.path().join("data").exists(),
         "no SQLite file when PostgreSQL is chosen"
     );
+}
+
+/// `export --output` writes a private file that `import-dump` reads into an empty PostgreSQL
+/// database; a second import, or a file that is not there, fails with one clear line.
+#[test]
+fn export_and_import_dump_move_the_catalogue_to_postgres() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    civiforge_ok(
+        dir.path(),
+        &[
+            "admin",
+            "create-user",
+            "--email",
+            "alice@mairie.fr",
+            "--name",
+            "Alice",
+        ],
+        Some("un mot de passe solide\n"),
+    );
+    let exported = civiforge(dir.path(), &["export", "--output", "sauvegarde.json"], None);
+    assert!(exported.status.success(), "{}", stderr(&exported));
+    assert!(
+        stderr(&exported).contains("catalogue exporté"),
+        "{}",
+        stderr(&exported)
+    );
+    let dump = dir.path().join("sauvegarde.json");
+    let mode = std::fs::metadata(&dump).expect("dump").permissions().mode();
+    assert_eq!(
+        mode & 0o077,
+        0,
+        "the dump holds password hashes: owner only"
+    );
+
+    let url = new_postgres_database("civiforge_dump");
+    let on_postgres = |args: &[&str]| {
+        let mut all = vec!["--database", url.as_str()];
+        all.extend_from_slice(args);
+        civiforge(dir.path(), &all, None)
+    };
+    let imported = on_postgres(&["import-dump", "sauvegarde.json"]);
+    assert!(imported.status.success(), "{}", stderr(&imported));
+    assert!(
+        stdout(&imported).contains("users : 1"),
+        "{}",
+        stdout(&imported)
+    );
+    assert!(stdout(&imported).contains("catalogue importé"));
+
+    let again = on_postgres(&["import-dump", "sauvegarde.json"]);
+    assert!(!again.status.success());
+    let message = stderr(&again);
+    assert!(message.contains("n'est pas vide"), "{message}");
+    assert_eq!(message.trim().lines().count(), 1, "{message}");
+    let missing = on_postgres(&["import-dump", "absent.json"]);
+    assert!(!missing.status.success());
+    assert!(
+        stderr(&missing).contains("impossible de lire"),
+        "{}",
+        stderr(&missing)
+    );
+
+    let back = on_postgres(&["export"]);
+    assert!(back.status.success(), "{}", stderr(&back));
+    let back: Value = serde_json::from_slice(&back.stdout).expect("a JSON dump");
+    let users = back["tables"]
+        .as_array()
+        .and_then(|tables| tables.iter().find(|t| t["name"] == "users"))
+        .expect("users")
+        .clone();
+    assert_eq!(users["rows"][0][1], "alice@mairie.fr");
 }
 
 /// Runs `civiforge` and returns its standard output, failing the test if it fails.

@@ -11,6 +11,7 @@ mod catalogue;
 mod claims;
 mod dashboards;
 mod documents;
+pub mod dump;
 pub mod forge;
 mod groups;
 mod imports;
@@ -34,6 +35,7 @@ pub use catalogue::CatalogueStore;
 pub use claims::ClaimStore;
 pub use dashboards::DashboardStore;
 pub use documents::DocumentStore;
+pub use dump::DumpStore;
 pub use forge::ForgeStore;
 pub use groups::{GroupFilter, GroupStore};
 pub use imports::{ImportRefusal, ImportStore, ImportedAdoption, ImportedProject};
@@ -51,9 +53,9 @@ pub use structures::StructureStore;
 pub mod prelude {
     pub use super::{
         AccountStore, AdoptionStore, AuditStore, CatalogueStore, ClaimStore, DashboardStore,
-        DocumentStore, ForgeStore, GroupStore, ImportStore, JobStore, MailStore, OrganisationStore,
-        ProjectStore, ProviderStore, SearchFeedStore, SnapshotStore, Store, StructureStore,
-        VersionLagStore,
+        DocumentStore, DumpStore, ForgeStore, GroupStore, ImportStore, JobStore, MailStore,
+        OrganisationStore, ProjectStore, ProviderStore, SearchFeedStore, SnapshotStore, Store,
+        StructureStore, VersionLagStore,
     };
 }
 
@@ -78,6 +80,9 @@ pub enum StoreError {
     Database(#[from] sqlx::Error),
     #[error("erreur de migration : {0}")]
     Migration(#[from] sqlx::migrate::MigrateError),
+    /// A dump could not be written out or read back in; the text says why, for the user.
+    #[error("{0}")]
+    Dump(String),
     /// A bulk import's batch was refused whole; the refusal names the row.
     #[error("import refusé : {0}")]
     ImportRefused(ImportRefusal),
@@ -132,6 +137,7 @@ pub trait Store:
     + DashboardStore
     + DocumentStore
     + ForgeStore
+    + DumpStore
     + Send
     + Sync
     + 'static

@@ -55,6 +55,16 @@ mod dialect {
     /// once cannot both pass the check (reads go on; other writes to projects wait the few
     /// milliseconds it lasts).
     pub const REGISTER_LOCK: &str = "LOCK TABLE projects IN SHARE ROW EXCLUSIVE MODE";
+    /// Ids are `GENERATED ALWAYS`: a dump's rows keep theirs only when told so.
+    pub const OVERRIDING_IDENTITY: &str = " OVERRIDING SYSTEM VALUE";
+    /// After rows came with their ids, the next generated one follows the largest.
+    pub const RESET_IDENTITY: &str = "SELECT setval(pg_get_serial_sequence('{table}', 'id'), \
+         COALESCE((SELECT MAX(id) FROM {table}), 0) + 1, false)";
+    /// Emptying the reference data row by row runs every foreign key's check for each
+    /// (9 s for the communes); `TRUNCATE` of all the tables at once skips them.
+    pub const TRUNCATE: bool = true;
+    /// One snapshot for every table of an export, taken while the server goes on.
+    pub const BEGIN_SNAPSHOT: &str = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY";
 }
 
 // The same SQL is compiled for each engine on purpose: that is how it is written once.

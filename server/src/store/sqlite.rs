@@ -97,6 +97,14 @@ mod dialect {
     pub const CLAIM_LOCK: &str = "";
     /// Registrations are serialised by `BEGIN IMMEDIATE` already.
     pub const REGISTER_LOCK: &str = "";
+    /// An `INTEGER PRIMARY KEY` takes the id given.
+    pub const OVERRIDING_IDENTITY: &str = "";
+    /// `AUTOINCREMENT` moves past the largest id inserted by itself.
+    pub const RESET_IDENTITY: &str = "";
+    /// SQLite has no `TRUNCATE`: tables are emptied one by one (its own fast path).
+    pub const TRUNCATE: bool = false;
+    /// In WAL mode a read transaction sees the database as it was at its first read.
+    pub const BEGIN_SNAPSHOT: &str = "BEGIN";
 }
 
 // The same SQL is compiled for each engine on purpose: that is how it is written once.

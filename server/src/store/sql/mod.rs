@@ -11,6 +11,7 @@ mod catalogue;
 mod claims;
 mod dashboards;
 mod documents;
+mod dump;
 mod forge;
 mod groups;
 mod imports;
