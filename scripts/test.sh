@@ -17,6 +17,17 @@ if [ ! -x "$PG_BIN/initdb" ]; then
   fi
 fi
 
+# deploy/'s checks read the nginx example with nginx -t and the unit with systemd-analyze.
+if ! command -v nginx >/dev/null && [ ! -x /usr/sbin/nginx ]; then
+  if [ "$(id -u)" = 0 ]; then
+    echo "== installing nginx-light and systemd (deploy/ checks)"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light systemd openssl >/dev/null
+  else
+    echo "nginx is missing: install the nginx-light package (deploy/ checks)" >&2
+    exit 1
+  fi
+fi
+
 # A throwaway cluster; initdb refuses root, so root runs it as the postgres user.
 PG_DIR=$(mktemp -d /tmp/civiforge-pg.XXXXXX)
 as_pg() {
@@ -49,3 +60,5 @@ echo "== cargo test"
 cargo test --workspace
 echo "== browser tests (Debian chromium, playwright-core, axe-core)"
 tests/browser/run.sh
+echo "== release build, as deploy/Containerfile makes it"
+cargo build --release --locked -p civiforge

@@ -344,9 +344,11 @@ async fn serve(config: Config, no_worker: bool) -> anyhow::Result<()> {
     let store = open_store(&config).await?;
     let mailer = mailer(&config)?;
     let (stop, stopped) = watch::channel(false);
+    let context = index_context(&config, store.clone());
+    let fetches = context.fetches.clone();
     let worker = (!no_worker).then(|| {
         tokio::spawn(crate::worker::run(
-            index_context(&config, store.clone()),
+            context,
             worker_settings(&config),
             stopped.clone(),
         ))
@@ -370,6 +372,7 @@ async fn serve(config: Config, no_worker: bool) -> anyhow::Result<()> {
         crate::forge::releases::Releases::in_data_dir(&config.data_dir, config.archive_cache_bytes);
     state.forge.upstream_grace = config.upstream_grace;
     state.forge.push_limits = config.push_limits;
+    state.fetches = fetches;
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .with_context(|| {

@@ -25,6 +25,8 @@ pub struct IndexContext {
     pub limits: FetchLimits,
     /// The latest release's archives are built ahead, after each new snapshot.
     pub releases: crate::forge::releases::Releases,
+    /// How long each fetch took, for `/metrics` when the worker runs inside `serve`.
+    pub fetches: Arc<crate::telemetry::FetchMetrics>,
 }
 
 /// How a run ended well.
@@ -97,6 +99,7 @@ impl IndexContext {
             policy,
             limits,
             releases,
+            fetches: Arc::default(),
         }
     }
 

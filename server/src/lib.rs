@@ -25,6 +25,7 @@ pub mod search;
 pub mod secrets;
 pub mod state;
 pub mod store;
+pub mod telemetry;
 pub mod text;
 pub mod validation;
 pub mod views;

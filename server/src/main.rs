@@ -4,7 +4,10 @@
 use clap::Parser;
 
 fn main() -> std::process::ExitCode {
-    civiforge::logging::init();
+    if let Err(error) = civiforge::logging::init() {
+        eprintln!("civiforge : erreur : {error}");
+        return std::process::ExitCode::FAILURE;
+    }
     let cli = civiforge::cli::Cli::parse();
     // libgit2's network timeouts are process-wide: set them before any thread uses libgit2.
     if let Err(error) = civiforge_indexer::fetch::init_network_timeouts(

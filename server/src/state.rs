@@ -24,6 +24,8 @@ pub struct AppState {
     pub store: Arc<dyn Store>,
     pub url_policy: RepositoryUrlPolicy,
     pub metrics: Arc<HttpMetrics>,
+    /// The fetches of the worker running in this process (none with `--no-worker`).
+    pub fetches: Arc<crate::telemetry::FetchMetrics>,
     pub server_key: Arc<ServerKey>,
     pub search: Arc<SearchService>,
     pub web: Arc<Web>,
@@ -51,6 +53,7 @@ impl AppState {
             store,
             url_policy,
             metrics: Arc::new(HttpMetrics::default()),
+            fetches: Arc::default(),
             server_key: Arc::new(server_key),
             search,
             // Templates are compiled into the binary: an error here is a build defect.

@@ -100,7 +100,9 @@ async fn housekeeping(context: &IndexContext, settings: &WorkerSettings) {
 }
 
 async fn run_job(context: &IndexContext, job: &Job) {
+    let started = std::time::Instant::now();
     let result = context.index_project(job.project_id).await;
+    context.fetches.record(result.is_ok(), started.elapsed());
     let stored = match &result {
         Ok(_) => context.store.finish_job(job).await,
         Err(failure) if failure.is_permanent() || job.attempts >= MAX_ATTEMPTS => {

@@ -422,6 +422,76 @@ async fn only_maintainers_edit_a_project(engine: Engine) {
     assert_eq!(refresh.status, StatusCode::ACCEPTED, "{}", refresh.text);
 }
 
+/// The value of a metric's line that starts with `series` (name and labels).
+fn metric(text: &str, series: &str) -> f64 {
+    text.lines()
+        .find_map(|line| line.strip_prefix(series)?.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no {series} in:\n{text}"))
+}
+
+/// What an operator watches: requests' latency by route, the job queue's age, the search
+/// index's lag behind the database, the pool; each request's id comes back in its response.
+async fn operations_metrics(app: &TestApp) {
+    let aged = app
+        .db
+        .execute(
+            "UPDATE jobs SET run_after = $1 WHERE state = 'queued'",
+            &[common::Bind::Time(
+                chrono::Utc::now() - chrono::Duration::seconds(120),
+            )],
+        )
+        .await;
+    assert_eq!(aged, 1);
+    let text = app.get("/metrics").await.text;
+    assert!(metric(&text, "civiforge_jobs_oldest_due_seconds") >= 120.0);
+    assert_eq!(metric(&text, "civiforge_jobs_running"), 0.0);
+    let route = "{method=\"POST\",route=\"/api/v1/projects\"}";
+    assert_eq!(
+        metric(
+            &text,
+            &format!("civiforge_http_request_duration_seconds_count{route}")
+        ),
+        1.0
+    );
+    assert_eq!(
+        metric(
+            &text,
+            "civiforge_http_request_duration_seconds_bucket{method=\"POST\",route=\"/api/v1/projects\",le=\"+Inf\"}"
+        ),
+        1.0
+    );
+    assert!(
+        metric(&text, "civiforge_search_lag_changes") >= 1.0,
+        "the registration is not indexed yet"
+    );
+    assert!(metric(&text, "civiforge_database_connections_max") >= 1.0);
+    assert!(metric(&text, "civiforge_database_connections{state=\"idle\"}") >= 0.0);
+    assert!(text.contains("# TYPE civiforge_fetch_duration_seconds histogram"));
+    app.sync_search().await;
+    let text = app.get("/metrics").await.text;
+    assert_eq!(metric(&text, "civiforge_search_lag_changes"), 0.0);
+
+    let answer = app.get("/healthz").await;
+    let id = answer.headers["x-request-id"].to_str().expect("id");
+    assert!(
+        id.len() == 16 && id.bytes().all(|b| b.is_ascii_hexdigit()),
+        "{id}"
+    );
+    for (given, kept) in [("nginx-42.a_b", true), ("pas bien", false)] {
+        let request = axum::http::Request::builder()
+            .uri("/healthz")
+            .header("x-request-id", given)
+            .body(axum::body::Body::empty())
+            .expect("request");
+        let answer = app.send(request).await;
+        let back = answer.headers["x-request-id"]
+            .to_str()
+            .expect("id")
+            .to_string();
+        assert_eq!(back == given, kept, "{given} -> {back}");
+    }
+}
+
 /// Health, metrics, OpenAPI and reference lists.
 async fn service_routes_describe_the_instance(engine: Engine) {
     let app = TestApp::new(engine).await;
@@ -450,6 +520,7 @@ async fn service_routes_describe_the_instance(engine: Engine) {
             .text
             .contains("# TYPE civiforge_organisations gauge")
     );
+    operations_metrics(&app).await;
 
     let openapi = app.get("/api/v1/openapi.json").await;
     assert_eq!(openapi.status, StatusCode::OK);

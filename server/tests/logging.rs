@@ -145,3 +145,123 @@ async fn a_slow_statement_is_one_short_warning() {
         "a fast statement is not logged"
     );
 }
+
+/// `civiforge` with the settings of a test: no database or data folder of the caller's.
+fn civiforge(dir: &std::path::Path) -> Command {
+    let mut command = Command::new(BIN);
+    command
+        .current_dir(dir)
+        .env_remove("CIVIFORGE_DATABASE_URL")
+        .env_remove("CIVIFORGE_DATA_DIR")
+        .env_remove("CIVIFORGE_LOG_FORMAT");
+    command
+}
+
+/// `CIVIFORGE_LOG_FORMAT=json`: every line the server writes is a JSON object, and the line a
+/// request logs carries the id its response gave back; an unknown format stops the binary
+/// with one clear line.
+#[tokio::test]
+async fn json_logs_name_the_request_of_each_line() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut create = civiforge(dir.path())
+        .args([
+            "admin",
+            "create-user",
+            "--email",
+            "alice@mairie.fr",
+            "--name",
+            "Alice",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("create-user");
+    create
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(b"un mot de passe solide\n")
+        .expect("password");
+    assert!(create.wait().expect("create-user").success());
+    let token = civiforge(dir.path())
+        .args(["admin", "create-token", "--email", "alice@mairie.fr"])
+        .output()
+        .expect("create-token");
+    let token = String::from_utf8_lossy(&token.stdout).trim().to_string();
+
+    let wrong = civiforge(dir.path())
+        .arg("migrate")
+        .env("CIVIFORGE_LOG_FORMAT", "xml")
+        .output()
+        .expect("run");
+    assert!(!wrong.status.success());
+    let said = String::from_utf8_lossy(&wrong.stderr);
+    assert!(
+        said.contains("CIVIFORGE_LOG_FORMAT") && said.contains("json"),
+        "{said}"
+    );
+
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("port")
+        .port();
+    let log = dir.path().join("serve.log");
+    let mut server = civiforge(dir.path())
+        .args([
+            "serve",
+            "--no-worker",
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+        ])
+        .env("CIVIFORGE_LOG_FORMAT", "json")
+        .env("CIVIFORGE_LOG", "info")
+        .stderr(std::fs::File::create(&log).expect("log file"))
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("serve");
+    let base = format!("http://127.0.0.1:{port}");
+    let client = reqwest::Client::new();
+    let mut up = false;
+    for _ in 0..100 {
+        if client.get(format!("{base}/healthz")).send().await.is_ok() {
+            up = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(up, "the server did not start");
+    let created = client
+        .post(format!("{base}/api/v1/hosted-projects"))
+        .bearer_auth(&token)
+        .json(&serde_json::json!({"name": "openCimetière"}))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(created.status(), 201);
+    let id = created.headers()["x-request-id"]
+        .to_str()
+        .expect("id")
+        .to_string();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let _ = server.kill();
+    let _ = server.wait();
+
+    let text = std::fs::read_to_string(&log).expect("log");
+    let lines: Vec<serde_json::Value> = text
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}")))
+        .collect();
+    assert!(
+        lines
+            .iter()
+            .all(|l| l["timestamp"].is_string() && l["level"].is_string())
+    );
+    let registered = lines
+        .iter()
+        .find(|l| l["message"] == "hosted project registered")
+        .unwrap_or_else(|| panic!("no line of the request in:\n{text}"));
+    assert_eq!(registered["request_id"], id.as_str(), "{registered}");
+    assert_eq!(registered["span"]["path"], "/api/v1/hosted-projects");
+    assert_eq!(registered["fields"]["project"], "opencimetiere");
+}

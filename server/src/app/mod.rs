@@ -4,6 +4,7 @@
 
 mod headers;
 pub mod listener;
+mod request_id;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -37,7 +38,8 @@ pub fn app(state: AppState) -> Router {
         .layer(axum::middleware::from_fn(headers::security_headers))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(tower_http::compression::CompressionLayer::new().compress_when(compressible()))
-        .layer(tower_http::trace::TraceLayer::new_for_http())
+        .layer(tower_http::trace::TraceLayer::new_for_http().make_span_with(request_id::span))
+        .layer(axum::middleware::from_fn(request_id::assign))
         .with_state(state)
 }
 

@@ -45,6 +45,36 @@ pub async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
     (status, Json(body))
 }
 
+/// What an operator watches beside the catalogue's figures: the job queue's age, the search
+/// index's lag behind the database, the connection pool.
+async fn operations(state: &AppState, out: &mut String) {
+    use std::fmt::Write;
+    let now = chrono::Utc::now();
+    if let Ok(queue) = state.store.queue_status(now).await {
+        let waited = queue
+            .oldest_due_since
+            .map_or(0.0, |since| (now - since).as_seconds_f64().max(0.0));
+        let _ = write!(
+            out,
+            "# HELP civiforge_jobs_running Indexing jobs a worker holds.\n# TYPE civiforge_jobs_running gauge\nciviforge_jobs_running {}\n# HELP civiforge_jobs_oldest_due_seconds How long the oldest job due has waited (0: none waits).\n# TYPE civiforge_jobs_oldest_due_seconds gauge\nciviforge_jobs_oldest_due_seconds {waited}\n",
+            queue.running
+        );
+    }
+    if let Ok(last) = state.store.last_change_id().await {
+        let lag = (last - state.search.applied_change()).max(0);
+        let _ = write!(
+            out,
+            "# HELP civiforge_search_lag_changes Changes of the database not yet in this instance's search index.\n# TYPE civiforge_search_lag_changes gauge\nciviforge_search_lag_changes {lag}\n"
+        );
+    }
+    let (open, idle, max) = state.store.pool_usage();
+    let _ = write!(
+        out,
+        "# HELP civiforge_database_connections Connections of this process's pool, by state.\n# TYPE civiforge_database_connections gauge\nciviforge_database_connections{{state=\"in_use\"}} {}\nciviforge_database_connections{{state=\"idle\"}} {idle}\n# HELP civiforge_database_connections_max Most connections the pool opens.\n# TYPE civiforge_database_connections_max gauge\nciviforge_database_connections_max {max}\n",
+        open.saturating_sub(idle)
+    );
+}
+
 /// Prometheus text format: catalogue figures, job queue, HTTP requests.
 #[utoipa::path(get, path = "/metrics", tag = "système",
     responses((status = 200, description = "format texte Prometheus", content_type = "text/plain")))]
@@ -110,7 +140,9 @@ pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
         out,
         "# HELP civiforge_repositories Repositories kept (mirrors and hosted), measured every 5 minutes.\n# TYPE civiforge_repositories gauge\nciviforge_repositories {repositories}\n# HELP civiforge_repositories_bytes Their size on disk.\n# TYPE civiforge_repositories_bytes gauge\nciviforge_repositories_bytes {bytes}\n"
     );
+    operations(&state, &mut out).await;
     state.metrics.render(&mut out);
+    state.fetches.render(&mut out);
     (
         [(
             header::CONTENT_TYPE,

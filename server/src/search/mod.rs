@@ -485,6 +485,12 @@ impl SearchService {
     }
 
     /// Number of documents in the index.
+    /// The last change of the database's change log applied to the index (none open: 0).
+    pub fn applied_change(&self) -> i64 {
+        self.open_index()
+            .map_or(0, |open| open.applied.load(Ordering::SeqCst))
+    }
+
     pub fn documents(&self) -> u64 {
         self.open_index()
             .map_or(0, |open| open.reader.searcher().num_docs())

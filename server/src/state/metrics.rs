@@ -1,4 +1,6 @@
-//! Request counters for `/metrics`, by route template and status.
+//! Request counters and latencies for `/metrics`, by route template (and status for the
+//! counters). A latency is the time to the response's headers: a clone or an archive streams
+//! on after it.
 
 use std::collections::BTreeMap;
 use std::sync::Mutex;
@@ -13,10 +15,13 @@ use super::AppState;
 #[derive(Debug, Default)]
 pub struct HttpMetrics {
     requests: Mutex<BTreeMap<(String, String, u16), u64>>,
+    durations: crate::telemetry::HistogramFamily,
 }
 
 impl HttpMetrics {
-    fn record(&self, method: &str, route: &str, status: u16) {
+    fn record(&self, method: &str, route: &str, status: u16, took: std::time::Duration) {
+        self.durations
+            .observe(format!("method=\"{method}\",route=\"{route}\""), took);
         // A poisoned lock only means a panic elsewhere mid-increment; counting goes on.
         let mut requests = self.requests.lock().unwrap_or_else(|p| p.into_inner());
         *requests
@@ -36,6 +41,12 @@ impl HttpMetrics {
                 "civiforge_http_requests_total{{method=\"{method}\",route=\"{route}\",status=\"{status}\"}} {count}"
             );
         }
+        drop(requests);
+        self.durations.render(
+            out,
+            "civiforge_http_request_duration_seconds",
+            "Time to the response's headers, by route.",
+        );
     }
 }
 
@@ -52,9 +63,13 @@ pub async fn count_requests(
         .get::<MatchedPath>()
         .map(|p| p.as_str().to_string())
         .unwrap_or_else(|| "unmatched".into());
+    let started = std::time::Instant::now();
     let response = next.run(request).await;
-    state
-        .metrics
-        .record(&method, &route, response.status().as_u16());
+    state.metrics.record(
+        &method,
+        &route,
+        response.status().as_u16(),
+        started.elapsed(),
+    );
     response
 }

@@ -6,6 +6,15 @@ use chrono::{DateTime, Utc};
 use super::*;
 use crate::model::*;
 
+/// How the queue stands, for `/metrics`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct QueueStatus {
+    /// Jobs a worker holds now.
+    pub running: i64,
+    /// Since when the oldest job due has waited; none when no job is due.
+    pub oldest_due_since: Option<DateTime<Utc>>,
+}
+
 /// The indexing job queue.
 #[async_trait]
 pub trait JobStore: Send + Sync {
@@ -25,4 +34,6 @@ pub trait JobStore: Send + Sync {
         fetched_before: DateTime<Utc>,
         now: DateTime<Utc>,
     ) -> StoreResult<u64>;
+    /// Jobs running, and the oldest job due at `now`.
+    async fn queue_status(&self, now: DateTime<Utc>) -> StoreResult<QueueStatus>;
 }

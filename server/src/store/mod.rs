@@ -39,7 +39,7 @@ pub use dump::DumpStore;
 pub use forge::ForgeStore;
 pub use groups::{GroupFilter, GroupStore};
 pub use imports::{ImportRefusal, ImportStore, ImportedAdoption, ImportedProject};
-pub use jobs::JobStore;
+pub use jobs::{JobStore, QueueStatus};
 pub use lag::VersionLagStore;
 pub use mail::MailStore;
 pub use organisations::OrganisationStore;
@@ -153,6 +153,8 @@ pub trait Store:
     async fn check_writable(&self) -> StoreResult<()>;
     /// Closes every connection (waits for those in use).
     async fn close(&self);
+    /// The connection pool now: (open connections, idle ones, most it opens).
+    fn pool_usage(&self) -> (u32, u32, u32);
 }
 
 /// How long a statement waits for a lock another connection holds (SQLite's busy timeout,

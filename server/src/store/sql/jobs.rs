@@ -115,6 +115,24 @@ impl JobStore for Engine {
         Ok(reclaimed)
     }
 
+    async fn queue_status(
+        &self,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> crate::store::StoreResult<crate::store::QueueStatus> {
+        let (running, oldest_due_since): (i64, Option<chrono::DateTime<chrono::Utc>>) =
+            sqlx::query_as(
+                "SELECT (SELECT COUNT(*) FROM jobs WHERE state = 'running'), \
+                 (SELECT MIN(run_after) FROM jobs WHERE state = 'queued' AND run_after <= $1)",
+            )
+            .bind(now)
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(crate::store::QueueStatus {
+            running,
+            oldest_due_since,
+        })
+    }
+
     async fn enqueue_due_refreshes(
         &self,
         fetched_before: chrono::DateTime<chrono::Utc>,

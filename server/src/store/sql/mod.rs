@@ -65,4 +65,13 @@ impl crate::store::Store for Engine {
     async fn close(&self) {
         self.pool.close().await;
     }
+
+    fn pool_usage(&self) -> (u32, u32, u32) {
+        let idle = u32::try_from(self.pool.num_idle()).unwrap_or(u32::MAX);
+        (
+            self.pool.size(),
+            idle,
+            self.pool.options().get_max_connections(),
+        )
+    }
 }

@@ -4,7 +4,10 @@
 //! plain text). sqlx logs no statement of its own; a statement slower than
 //! [`SLOW_STATEMENT`] is a warning that names it by its first words (sqlx's `summary`, such as
 //! `INSERT INTO projects (slug, …`) with its duration and row counts, never by its whole
-//! text, which can run to hundreds of parameters.
+//! text, which can run to hundreds of parameters. `CIVIFORGE_LOG_FORMAT=json` writes one JSON
+//! object per line instead (`json.rs`). Inside a request every line carries its request id.
+
+mod json;
 
 use std::io::IsTerminal;
 use std::time::Duration;
@@ -27,12 +30,54 @@ pub const SLOW_STATEMENT: Duration = Duration::from_secs(1);
 /// The field in which sqlx puts a statement's whole text.
 const STATEMENT_FIELD: &str = "db.statement";
 
-/// Installs the process's subscriber: filter from `CIVIFORGE_LOG`, standard error, colours
-/// on a terminal only.
-pub fn init() {
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+impl LogFormat {
+    /// From `CIVIFORGE_LOG_FORMAT` (unset or empty: text); the error names the accepted values.
+    pub fn from_env_value(value: Option<&str>) -> Result<Self, String> {
+        match value.map(str::trim).unwrap_or_default() {
+            "" | "text" => Ok(LogFormat::Text),
+            "json" => Ok(LogFormat::Json),
+            other => Err(format!(
+                "la variable d'environnement CIVIFORGE_LOG_FORMAT vaut « {other} » : valeurs \
+                 acceptées text ou json"
+            )),
+        }
+    }
+}
+
+/// Installs the process's subscriber: filter from `CIVIFORGE_LOG`, format from
+/// `CIVIFORGE_LOG_FORMAT`, standard error, colours on a terminal only.
+pub fn init() -> Result<(), String> {
+    let format = LogFormat::from_env_value(std::env::var("CIVIFORGE_LOG_FORMAT").ok().as_deref())?;
     let filter =
         EnvFilter::try_from_env("CIVIFORGE_LOG").unwrap_or_else(|_| EnvFilter::new(DEFAULT_FILTER));
-    subscriber(filter, std::io::stderr, std::io::stderr().is_terminal()).init();
+    match format {
+        LogFormat::Text => {
+            subscriber(filter, std::io::stderr, std::io::stderr().is_terminal()).init();
+        }
+        LogFormat::Json => subscriber_json(filter, std::io::stderr).init(),
+    }
+    Ok(())
+}
+
+/// The JSON subscriber [`init`] installs for `CIVIFORGE_LOG_FORMAT=json`, writing to `writer`.
+pub fn subscriber_json<W>(filter: EnvFilter, writer: W) -> impl Subscriber + Send + Sync
+where
+    W: for<'writer> MakeWriter<'writer> + Send + Sync + 'static,
+{
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(writer)
+        .with_ansi(false)
+        .fmt_fields(tracing_subscriber::fmt::format::JsonFields::new())
+        .event_format(json::JsonLines)
+        .finish()
 }
 
 /// The subscriber [`init`] installs, writing to `writer`, with ANSI colours or without.
