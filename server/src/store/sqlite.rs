@@ -21,17 +21,37 @@ impl SqliteStore {
         Self::connect_with_busy_timeout(url, BUSY_TIMEOUT).await
     }
 
+    /// [`SqliteStore::connect`] syncing as told, for the benchmark that measures what
+    /// `FULL` costs; the catalogue itself always runs `FULL`.
+    pub async fn connect_syncing(
+        url: &str,
+        synchronous: SqliteSynchronous,
+    ) -> anyhow::Result<Self> {
+        Self::open(url, BUSY_TIMEOUT, synchronous).await
+    }
+
     /// [`SqliteStore::connect`], waiting at most `busy_timeout` for another connection's
     /// lock before a statement fails (tests shorten it).
     pub async fn connect_with_busy_timeout(
         url: &str,
         busy_timeout: Duration,
     ) -> anyhow::Result<Self> {
+        Self::open(url, busy_timeout, SqliteSynchronous::Full).await
+    }
+
+    async fn open(
+        url: &str,
+        busy_timeout: Duration,
+        synchronous: SqliteSynchronous,
+    ) -> anyhow::Result<Self> {
+        // FULL: an acknowledged write survives a power cut, not only a crash (in WAL mode
+        // NORMAL may lose the last commits when the machine stops). What it costs per write
+        // is in docs/benchmarks.md (« Durable writes »).
         let options = SqliteConnectOptions::from_str(url)
             .with_context(|| format!("adresse SQLite invalide « {url} »"))?
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Normal)
+            .synchronous(synchronous)
             .foreign_keys(true)
             .busy_timeout(busy_timeout);
         let file = options.get_filename().to_path_buf();
@@ -111,3 +131,23 @@ mod dialect {
 #[allow(clippy::duplicate_mod)]
 #[path = "sql/mod.rs"]
 mod sql;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An acknowledged write must survive a power cut: every connection syncs `FULL`.
+    #[tokio::test]
+    async fn the_catalogue_syncs_every_commit() {
+        let dir = tempfile::tempdir().expect("dir");
+        let url = format!("sqlite://{}", dir.path().join("civiforge.db").display());
+        let store = SqliteStore::connect(&url).await.expect("store");
+        for _ in 0..3 {
+            let level: i64 = sqlx::query_scalar("PRAGMA synchronous")
+                .fetch_one(&store.pool)
+                .await
+                .expect("pragma");
+            assert_eq!(level, 2, "FULL is 2, NORMAL 1");
+        }
+    }
+}
