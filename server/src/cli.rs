@@ -56,6 +56,11 @@ pub enum Command {
         #[arg(long, short)]
         output: Option<std::path::PathBuf>,
     },
+    /// Copy the database, the repositories and the documents into DIR while the server runs
+    Backup {
+        /// A folder that does not exist yet, or is empty
+        dir: std::path::PathBuf,
+    },
     /// Read a catalogue written by `export` into an empty database, then rebuild the search
     /// index (with the server stopped)
     ImportDump {
@@ -161,6 +166,26 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             };
             let rows: u64 = tally.iter().map(|(_, rows)| rows).sum();
             eprintln!("catalogue exporté : {rows} ligne(s)");
+            Ok(())
+        }
+        Command::Backup { dir } => {
+            let store = open_store(&config).await?;
+            let source = crate::backup::BackupSource {
+                store: store.as_ref(),
+                data_dir: &config.data_dir,
+                database_url: &config.database_url,
+            };
+            let manifest = crate::backup::run(&source, &dir).await?;
+            println!(
+                "sauvegarde faite dans {} : base {} ({}), {} dépôt(s), {} document(s), \
+                 position de l'index de recherche {}",
+                dir.display(),
+                manifest.database,
+                manifest.engine,
+                manifest.repositories,
+                manifest.documents,
+                manifest.search_position
+            );
             Ok(())
         }
         Command::ImportDump { file } => {

@@ -338,6 +338,117 @@ async fn a_wrong_dump_writes_nothing(engine: Engine) {
     );
 }
 
+/// `civiforge backup` while the instance runs: the copied database holds the same rows (a
+/// SQLite file, or a `pg_dump` restored with `pg_restore`), the repositories clone with every
+/// tag and civiforge's own refs, the documents are the same bytes, and the manifest says where
+/// the search index stood. A folder in use is refused.
+async fn a_backup_copies_a_running_instance(engine: Engine) {
+    let source = TestApp::with_policy(engine, LOCAL).await;
+    let repo = electoral_repository();
+    let token = populated(&source, &repo).await;
+    let minutes = common::uploads::pdf("Réunion du 14 juin 2007");
+    let shared = source
+        .upload(
+            "/api/v1/projects/openelec/documents",
+            &token,
+            &[("title", "Compte rendu"), ("kind", "minutes")],
+            Some(("file", "compte-rendu.pdf", &minutes)),
+        )
+        .await;
+    assert_eq!(shared.status, StatusCode::CREATED, "{}", shared.text);
+    let dump = exported(source.store.as_ref()).await;
+
+    let folder = tempfile::tempdir().expect("dir");
+    let target = folder.path().join("sauvegarde");
+    let backup = civiforge::backup::BackupSource {
+        store: source.store.as_ref(),
+        data_dir: source.data_dir.path(),
+        database_url: &source.db.url,
+    };
+    let manifest = civiforge::backup::run(&backup, &target)
+        .await
+        .expect("backup");
+    // The hosted project's repository is made at its first push.
+    assert_eq!(manifest.repositories, 1, "the mirror: {manifest:?}");
+    assert_eq!(manifest.documents, 1);
+    assert_eq!(
+        manifest.search_position,
+        source.store.last_change_id().await.expect("position")
+    );
+    let written: civiforge::backup::Manifest = serde_json::from_str(
+        &std::fs::read_to_string(target.join("manifest.json")).expect("manifest"),
+    )
+    .expect("manifest JSON");
+    assert_eq!(written, manifest);
+
+    let restored = TestDb::empty(engine).await;
+    match engine {
+        Engine::Sqlite => {
+            let file = restored.url.trim_start_matches("sqlite://").to_string();
+            std::fs::copy(target.join("civiforge.db"), &file).expect("restore the file");
+        }
+        Engine::Postgres => {
+            let done = std::process::Command::new("pg_restore")
+                .args(["--no-owner", "--dbname", &restored.url])
+                .arg(target.join("civiforge.pgdump"))
+                .output()
+                .expect("pg_restore");
+            assert!(
+                done.status.success(),
+                "{}",
+                String::from_utf8_lossy(&done.stderr)
+            );
+        }
+    }
+    let store = restored.store().await;
+    assert_eq!(rows_of(&exported(store.as_ref()).await), rows_of(&dump));
+
+    let sha256 = shared.body["file"]["sha256"].as_str().expect("digest");
+    let copy = target.join("documents").join(&sha256[..2]).join(sha256);
+    assert_eq!(std::fs::read(copy).expect("document copied"), minutes);
+    let clone = folder.path().join("clone");
+    let mirror = std::fs::read_dir(target.join("mirrors"))
+        .expect("mirrors")
+        .flatten()
+        .map(|entry| entry.path())
+        .find(|path| {
+            let refs = std::process::Command::new("git")
+                .arg("--git-dir")
+                .arg(path)
+                .args(["tag", "--list"])
+                .output()
+                .expect("git");
+            String::from_utf8_lossy(&refs.stdout).contains("4.2.0")
+        })
+        .expect("the mirror of openelec");
+    let cloned = std::process::Command::new("git")
+        .args(["clone", "--quiet", "--mirror"])
+        .arg(&mirror)
+        .arg(&clone)
+        .output()
+        .expect("git clone");
+    assert!(cloned.status.success());
+    let refs = std::process::Command::new("git")
+        .arg("--git-dir")
+        .arg(&clone)
+        .args(["for-each-ref", "--format=%(refname)"])
+        .output()
+        .expect("refs");
+    let refs = String::from_utf8_lossy(&refs.stdout);
+    for kept in [
+        "refs/tags/4.1.0",
+        "refs/tags/4.2.0",
+        "refs/civiforge/withdrawn-tags/4.0.0",
+    ] {
+        assert!(refs.contains(kept), "{kept} in {refs}");
+    }
+
+    let again = civiforge::backup::run(&backup, &target)
+        .await
+        .expect_err("in use");
+    assert!(format!("{again:#}").contains("n'est pas vide"), "{again:#}");
+}
+
 /// The dump's list of tables and columns is the schema's, table for table: a migration that
 /// adds a column without the dump fails here.
 async fn the_dump_knows_every_column_of_the_schema(engine: Engine) {
@@ -373,5 +484,6 @@ async fn the_dump_knows_every_column_of_the_schema(engine: Engine) {
 on_both_engines!(
     a_dump_moves_the_catalogue_to_the_other_engine_and_back,
     a_wrong_dump_writes_nothing,
+    a_backup_copies_a_running_instance,
     the_dump_knows_every_column_of_the_schema,
 );

@@ -153,6 +153,10 @@ pub trait Store:
     async fn check_writable(&self) -> StoreResult<()>;
     /// Closes every connection (waits for those in use).
     async fn close(&self);
+    /// Writes a consistent copy of the whole database to the file `target` while the server
+    /// goes on (SQLite's `VACUUM INTO`); false when the engine cannot (PostgreSQL:
+    /// `pg_dump` does it).
+    async fn copy_database(&self, target: &std::path::Path) -> StoreResult<bool>;
     /// The connection pool now: (open connections, idle ones, most it opens).
     fn pool_usage(&self) -> (u32, u32, u32);
 }

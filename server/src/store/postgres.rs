@@ -65,6 +65,8 @@ mod dialect {
     pub const TRUNCATE: bool = true;
     /// One snapshot for every table of an export, taken while the server goes on.
     pub const BEGIN_SNAPSHOT: &str = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY";
+    /// No SQL copies a PostgreSQL database to a file: `civiforge backup` runs `pg_dump`.
+    pub const COPY_DATABASE: Option<&str> = None;
 }
 
 // The same SQL is compiled for each engine on purpose: that is how it is written once.

@@ -125,6 +125,8 @@ mod dialect {
     pub const TRUNCATE: bool = false;
     /// In WAL mode a read transaction sees the database as it was at its first read.
     pub const BEGIN_SNAPSHOT: &str = "BEGIN";
+    /// A consistent copy of the open database, written while others go on.
+    pub const COPY_DATABASE: Option<&str> = Some("VACUUM INTO $1");
 }
 
 // The same SQL is compiled for each engine on purpose: that is how it is written once.

@@ -27,7 +27,7 @@ mod snapshots;
 mod structures;
 
 use super::dialect;
-use dialect::{BEGIN_WRITE, ENGINE, Engine, MIGRATOR};
+use dialect::{BEGIN_WRITE, COPY_DATABASE, ENGINE, Engine, MIGRATOR};
 
 #[async_trait::async_trait]
 impl crate::store::Store for Engine {
@@ -64,6 +64,17 @@ impl crate::store::Store for Engine {
 
     async fn close(&self) {
         self.pool.close().await;
+    }
+
+    async fn copy_database(&self, target: &std::path::Path) -> crate::store::StoreResult<bool> {
+        let Some(statement) = COPY_DATABASE else {
+            return Ok(false);
+        };
+        sqlx::query(statement)
+            .bind(target.to_string_lossy().into_owned())
+            .execute(&self.pool)
+            .await?;
+        Ok(true)
     }
 
     fn pool_usage(&self) -> (u32, u32, u32) {
