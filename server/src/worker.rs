@@ -24,6 +24,9 @@ pub struct WorkerSettings {
     pub housekeeping_every: Duration,
     /// A job held longer than this by a worker is taken to be abandoned.
     pub lease: Duration,
+    /// How long a job in progress may go on once the worker is told to stop, before it is
+    /// handed back to the queue (within systemd's and the container engines' stop timeouts).
+    pub shutdown_grace: Duration,
 }
 
 impl WorkerSettings {
@@ -33,6 +36,7 @@ impl WorkerSettings {
             idle_poll: Duration::from_secs(1),
             housekeeping_every: Duration::from_secs(30),
             lease: fetch_deadline + Duration::from_secs(5 * 60),
+            shutdown_grace: Duration::from_secs(5),
         }
     }
 }
@@ -44,7 +48,42 @@ pub fn worker_name() -> String {
     format!("worker-{}-{}", std::process::id(), hex::encode(bytes))
 }
 
-/// Runs until `shutdown` turns true; a job in progress is finished first.
+/// Resolves once `shutdown` turns true (never if its sender is gone without saying so).
+async fn stopping(shutdown: &mut watch::Receiver<bool>) {
+    if shutdown.wait_for(|stop| *stop).await.is_err() {
+        std::future::pending::<()>().await;
+    }
+}
+
+/// Runs a job; told to stop meanwhile, gives it [`WorkerSettings::shutdown_grace`] to end,
+/// then hands it back to the queue rather than let it be killed holding it.
+async fn run_or_hand_back(
+    context: &IndexContext,
+    settings: &WorkerSettings,
+    job: &Job,
+    shutdown: &mut watch::Receiver<bool>,
+) {
+    let work = run_job(context, job);
+    tokio::pin!(work);
+    tokio::select! {
+        () = &mut work => return,
+        () = stopping(shutdown) => {}
+    }
+    if tokio::time::timeout(settings.shutdown_grace, &mut work)
+        .await
+        .is_ok()
+    {
+        return;
+    }
+    match context.store.hand_back_job(job, Utc::now()).await {
+        Ok(()) => tracing::info!(project_id = job.project_id, "job handed back to the queue"),
+        Err(error) => {
+            tracing::warn!(%error, "cannot hand the job back: it is taken back when its lease ends");
+        }
+    }
+}
+
+/// Runs until `shutdown` turns true; a job in progress is finished or handed back first.
 pub async fn run(
     context: IndexContext,
     settings: WorkerSettings,
@@ -59,7 +98,7 @@ pub async fn run(
             last_housekeeping = Some(tokio::time::Instant::now());
         }
         match context.store.claim_job(&name, Utc::now()).await {
-            Ok(Some(job)) => run_job(&context, &job).await,
+            Ok(Some(job)) => run_or_hand_back(&context, &settings, &job, &mut shutdown).await,
             Ok(None) => {
                 tokio::select! {
                     _ = tokio::time::sleep(settings.idle_poll) => {}

@@ -537,7 +537,86 @@ async fn two_worker_processes_share_the_queue(engine: Engine) {
     assert_eq!(jobs, [(0,)], "every job finished and removed");
 }
 
+/// A server on loopback that takes connections and never answers: a fetch from it hangs
+/// until the connections it holds are dropped.
+struct SilentServer {
+    address: std::net::SocketAddr,
+    held: std::sync::Arc<std::sync::Mutex<Vec<std::net::TcpStream>>>,
+}
+
+impl SilentServer {
+    fn start() -> SilentServer {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        let address = listener.local_addr().expect("address");
+        let held = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let keep = held.clone();
+        std::thread::spawn(move || {
+            for stream in listener.incoming().flatten() {
+                keep.lock().expect("lock").push(stream);
+            }
+        });
+        SilentServer { address, held }
+    }
+
+    /// Closes every connection: the hanging fetch fails and its thread ends.
+    fn hang_up(&self) {
+        self.held.lock().expect("lock").clear();
+    }
+}
+
+/// A worker told to stop while a fetch hangs gives the job a moment, then hands it back to
+/// the queue, its interrupted attempt not counted, for another worker to take at once.
+async fn a_stopping_worker_hands_its_job_back(engine: Engine) {
+    const LOOPBACK: RepositoryUrlPolicy = RepositoryUrlPolicy {
+        allow_local: true,
+        allow_private_networks: true,
+    };
+    let app = TestApp::with_policy(engine, LOOPBACK).await;
+    let token = app.user_token("julien@agglo.fr", "Julien").await;
+    let server = SilentServer::start();
+    let url = format!("http://{}/openmairie/opencimetiere.git", server.address);
+    let id = register(&app, &token, &url, "opencimetiere").await;
+    let data = tempfile::tempdir().expect("data dir");
+    let mut settings = quick_settings();
+    settings.shutdown_grace = Duration::from_millis(300);
+    let (stop, worker) = start_worker(&app, data.path(), LOOPBACK, settings);
+    eventually(20, "the job is running", async || {
+        let jobs = jobs_of(&app, id).await;
+        (jobs.len() == 1 && jobs[0].state == "running").then_some(())
+    })
+    .await;
+    let asked = Instant::now();
+    let _ = stop.send(true);
+    tokio::time::timeout(Duration::from_secs(10), worker)
+        .await
+        .expect("the worker stops within its grace")
+        .expect("worker task");
+    assert!(
+        asked.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        asked.elapsed()
+    );
+    let jobs = jobs_of(&app, id).await;
+    assert_eq!(jobs.len(), 1, "{jobs:?}");
+    assert_eq!(jobs[0].state, "queued", "{jobs:?}");
+    assert_eq!(
+        jobs[0].attempts, 0,
+        "the interrupted attempt is not counted"
+    );
+    assert!(jobs[0].run_after <= Utc::now(), "due at once");
+    let held: Vec<(Option<String>,)> = app
+        .db
+        .fetch(
+            "SELECT locked_by FROM jobs WHERE project_id = $1",
+            &[Bind::Int(id)],
+        )
+        .await;
+    assert_eq!(held, [(None,)]);
+    server.hang_up();
+}
+
 on_both_engines!(
+    a_stopping_worker_hands_its_job_back,
     a_failing_repository_is_retried_with_back_off_then_given_up,
     due_refreshes_follow_the_last_fetch_and_skip_hidden_projects,
     the_worker_refreshes_on_its_own_but_not_hidden_projects,

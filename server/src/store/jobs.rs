@@ -34,6 +34,9 @@ pub trait JobStore: Send + Sync {
         fetched_before: DateTime<Utc>,
         now: DateTime<Utc>,
     ) -> StoreResult<u64>;
+    /// Gives a running job back to the queue, due at `now`, its interrupted attempt not
+    /// counted: the worker is stopping and another takes it at once.
+    async fn hand_back_job(&self, job: &Job, now: DateTime<Utc>) -> StoreResult<()>;
     /// Jobs running, and the oldest job due at `now`.
     async fn queue_status(&self, now: DateTime<Utc>) -> StoreResult<QueueStatus>;
 }

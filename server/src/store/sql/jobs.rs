@@ -115,6 +115,23 @@ impl JobStore for Engine {
         Ok(reclaimed)
     }
 
+    async fn hand_back_job(
+        &self,
+        job: &crate::model::Job,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> crate::store::StoreResult<()> {
+        sqlx::query(
+            "UPDATE jobs SET state = 'queued', locked_by = NULL, locked_at = NULL, \
+             attempts = attempts - 1, run_after = $1, updated_at = $1 \
+             WHERE id = $2 AND state = 'running'",
+        )
+        .bind(now)
+        .bind(job.id)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
     async fn queue_status(
         &self,
         now: chrono::DateTime<chrono::Utc>,
