@@ -344,6 +344,12 @@ async fn suggestions_and_the_follower(engine: Engine) {
         app.get("/api/v1/search/suggest?q=").await.body["items"],
         json!([])
     );
+    // Letters folding leaves outside ASCII, and regex metacharacters, are plain text.
+    for q in ["ж", "α", "中", "¼", "c%2B%2B", "(x", "a.b"] {
+        let answer = app.get(&format!("/api/v1/search/suggest?q={q}")).await;
+        assert_eq!(answer.status, StatusCode::OK, "{q}: {}", answer.text);
+        assert!(answer.body["items"].is_array(), "{q}: {}", answer.text);
+    }
 
     // Changes reach the index through the change log.
     let edit = app

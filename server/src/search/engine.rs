@@ -308,16 +308,18 @@ impl Engine<'_> {
     }
 }
 
+/// `text` matched literally by a regex: its metacharacters escaped, nothing else (the
+/// parser refuses an escaped letter, and a word left after folding may hold ж, α or 中).
 fn regex_escape(text: &str) -> String {
-    text.chars()
-        .flat_map(|c| {
-            if c.is_ascii_alphanumeric() {
-                vec![c]
-            } else {
-                vec!['\\', c]
-            }
-        })
-        .collect()
+    const META: &str = "\\.+*?()|[]{}^$#&-~";
+    let mut escaped = String::with_capacity(text.len() * 2);
+    for c in text.chars() {
+        if META.contains(c) {
+            escaped.push('\\');
+        }
+        escaped.push(c);
+    }
+    escaped
 }
 
 /// Escapes text for HTML.
@@ -334,4 +336,26 @@ pub fn escape_html(text: &str) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::regex_escape;
+
+    #[test]
+    fn only_metacharacters_are_escaped() {
+        assert_eq!(regex_escape("ж"), "ж");
+        assert_eq!(regex_escape("a.b*"), "a\\.b\\*");
+        for word in ["ж", "α", "中", "¼", "a+b", "(x)", "c#", "l'état"] {
+            let pattern = format!("{}.*", regex_escape(word));
+            assert!(
+                tantivy::query::RegexQuery::from_pattern(
+                    &pattern,
+                    tantivy::schema::Field::from_field_id(0)
+                )
+                .is_ok(),
+                "{word}: {pattern}"
+            );
+        }
+    }
 }
