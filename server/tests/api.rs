@@ -492,6 +492,54 @@ async fn operations_metrics(app: &TestApp) {
     }
 }
 
+/// The OpenAPI document as a generated client reads it: each `{name}` of a path is a path
+/// parameter, every other parameter is in the query, and each operation has its own id.
+fn assert_openapi_is_consistent(document: &Value) {
+    let mut problems = Vec::new();
+    let mut ids = std::collections::BTreeMap::new();
+    for (path, operations) in document["paths"].as_object().expect("paths") {
+        let templated: Vec<&str> = path
+            .split('/')
+            .filter_map(|part| part.strip_prefix('{')?.strip_suffix('}'))
+            .collect();
+        for (method, operation) in operations.as_object().expect("operations") {
+            let parameters = operation["parameters"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default();
+            let declared = |place: &str| -> Vec<String> {
+                parameters
+                    .iter()
+                    .filter(|p| p["in"] == place)
+                    .filter_map(|p| p["name"].as_str().map(str::to_string))
+                    .collect()
+            };
+            let in_path = declared("path");
+            for name in &templated {
+                if !in_path.iter().any(|n| n == name) {
+                    problems.push(format!("{method} {path}: no path parameter {name}"));
+                }
+            }
+            for name in &in_path {
+                if !templated.contains(&name.as_str()) {
+                    problems.push(format!("{method} {path}: {name} is not in the path"));
+                }
+            }
+            if let Some(id) = operation["operationId"].as_str() {
+                ids.entry(id.to_string())
+                    .or_insert_with(Vec::new)
+                    .push(format!("{method} {path}"));
+            }
+        }
+    }
+    for (id, operations) in ids {
+        if operations.len() > 1 {
+            problems.push(format!("operationId {id} on {operations:?}"));
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
 /// Health, metrics, OpenAPI and reference lists.
 async fn service_routes_describe_the_instance(engine: Engine) {
     let app = TestApp::new(engine).await;
@@ -524,6 +572,7 @@ async fn service_routes_describe_the_instance(engine: Engine) {
 
     let openapi = app.get("/api/v1/openapi.json").await;
     assert_eq!(openapi.status, StatusCode::OK);
+    assert_openapi_is_consistent(&openapi.body);
     assert!(
         openapi.body["openapi"]
             .as_str()

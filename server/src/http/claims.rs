@@ -49,6 +49,7 @@ pub async fn file(
 
 /// Which claims to list.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ClaimFilter {
     status: Option<ClaimStatus>,
 }

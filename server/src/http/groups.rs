@@ -27,6 +27,7 @@ pub fn routes() -> axum::Router<AppState> {
 
 /// Which groups to list.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct GroupQuery {
     status: Option<GroupStatus>,
     /// Groups this organisation takes part in (any role).

@@ -11,6 +11,7 @@ mod groups;
 mod hosted;
 pub mod known_users;
 pub mod openapi;
+mod openapi_paths;
 mod organisations;
 mod projects;
 mod providers;
@@ -70,6 +71,7 @@ async fn method_not_allowed() -> ApiError {
 
 /// `limit` and `offset` of list routes.
 #[derive(Debug, Clone, Copy, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct Pagination {
     /// 1 to 100, default 20.
     pub limit: Option<u32>,

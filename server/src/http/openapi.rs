@@ -4,6 +4,8 @@ use axum::Json;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
+use super::openapi_paths::PathParametersAndIds;
+
 use super::{
     adoptions, audit, claims, documents, groups, hosted, known_users, organisations, projects,
     providers, search, structures, system, webhooks,
@@ -31,7 +33,7 @@ use super::{
         documents::attach_to_group, documents::remove,
         system::healthz, system::metrics,
     ),
-    modifiers(&BearerToken),
+    modifiers(&BearerToken, &PathParametersAndIds),
 )]
 pub struct ApiDoc;
 

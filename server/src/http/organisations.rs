@@ -29,6 +29,7 @@ pub fn routes() -> axum::Router<AppState> {
 
 /// Organisation search parameters.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct SearchQuery {
     /// Name (accent-, case-, hyphen- and apostrophe-insensitive, prefix), INSEE code or SIREN.
     q: Option<String>,

@@ -51,6 +51,7 @@ pub async fn register(
 
 /// Filters of the project list.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
     /// Category slug.
     category: Option<String>,

@@ -24,6 +24,7 @@ pub fn routes() -> axum::Router<AppState> {
 
 /// Which providers to list.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ProviderQuery {
     /// Project slug (for `GET /api/v1/providers`).
     project: Option<String>,

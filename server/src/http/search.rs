@@ -24,6 +24,7 @@ pub fn routes() -> axum::Router<AppState> {
 
 /// Search parameters.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct SearchQuery {
     /// Words (all must match), "phrases", -exclusions. Empty lists the catalogue by rank.
     q: Option<String>,
@@ -105,6 +106,7 @@ pub async fn search(
 
 /// Autocomplete parameters.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct SuggestQuery {
     q: Option<String>,
 }

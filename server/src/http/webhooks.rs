@@ -33,6 +33,7 @@ pub fn routes() -> axum::Router<AppState> {
 
 /// Which project a webhook call is for.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct WebhookQuery {
     /// Project slug.
     project: String,
@@ -40,6 +41,7 @@ pub struct WebhookQuery {
 
 /// `rotate=true` makes a new secret first.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct SecretQuery {
     rotate: Option<bool>,
 }
