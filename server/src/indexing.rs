@@ -293,14 +293,10 @@ pub fn snapshot_record(snapshot: RepositorySnapshot, now: chrono::DateTime<Utc>)
             .as_ref()
             .and_then(|r| r.publiccode.as_ref())
             .and_then(|p| serde_json::to_string(p).ok()),
-        publiccode_report_json: snapshot.publiccode.as_ref().and_then(|r| {
-            let validation = PubliccodeValidation {
-                valid: r.is_valid(),
-                errors: r.errors.iter().map(Into::into).collect(),
-                warnings: r.warnings.iter().map(Into::into).collect(),
-            };
-            serde_json::to_string(&validation).ok()
-        }),
+        publiccode_report_json: snapshot
+            .publiccode
+            .as_ref()
+            .and_then(|r| serde_json::to_string(&PubliccodeValidation::from(r)).ok()),
         health_json: serde_json::to_string(&health).ok(),
         license: snapshot.licence,
         license_source,

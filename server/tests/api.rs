@@ -728,3 +728,110 @@ async fn the_same_calls_answer_the_same_on_both_engines() {
     assert_eq!(sqlite[5].1, 422);
     assert_eq!(sqlite[13].2["name"], "Marseille");
 }
+
+/// A valid file of the reference parser's fixtures (the standard's own examples name videos
+/// at a placeholder address, which the parser refuses as the reference does).
+const STANDARD_EXAMPLE: &str =
+    include_str!("../../indexer/tests/data/publiccode/parser-fixtures/v0/valid/valid.yml");
+const OTHER_EXAMPLE: &str = include_str!(
+    "../../indexer/tests/data/publiccode/parser-fixtures/v0/valid/categories_missing.yml"
+);
+
+async fn validated(app: &TestApp, body: Vec<u8>) -> common::TestResponse {
+    let request = axum::http::Request::builder()
+        .method("POST")
+        .uri("/api/v1/publiccode/validate")
+        .header("content-type", "application/yaml")
+        .body(axum::body::Body::from(body))
+        .expect("request");
+    app.send(request).await
+}
+
+/// `POST /api/v1/publiccode/validate` judges a file as the indexer does: the standard's own
+/// examples are valid; a broken one gets each error at its line and key; what is not a
+/// publiccode.yml at all (JSON, UTF-16, an alias bomb, 10 MB) gets a clear answer, and
+/// nothing is written.
+#[tokio::test]
+async fn publiccode_files_are_checked_line_by_line() {
+    let app = TestApp::new(Engine::Sqlite).await;
+    for example in [STANDARD_EXAMPLE, OTHER_EXAMPLE] {
+        let answer = validated(&app, example.as_bytes().to_vec()).await;
+        assert_eq!(answer.status, StatusCode::OK, "{}", answer.text);
+        assert_eq!(answer.body["valid"], true, "{}", answer.text);
+    }
+    let broken =
+        STANDARD_EXAMPLE.replacen("license: AGPL-3.0-or-later", "license: licence-maison", 1);
+    assert_ne!(broken, STANDARD_EXAMPLE, "the example names its licence");
+    let answer = validated(&app, broken.into_bytes()).await;
+    assert_eq!(answer.body["valid"], false, "{}", answer.text);
+    let error = &answer.body["errors"][0];
+    assert_eq!(error["key"], "legal.license", "{}", answer.text);
+    assert!(error["line"].as_u64().unwrap_or(0) > 1, "{}", answer.text);
+
+    let bomb = "a: &a [x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\n\
+                c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c]\n\
+                e: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d]\nf: &f [*e, *e, *e, *e, *e, *e, *e, *e, *e]\n";
+    let mut utf16 = vec![0xFF, 0xFE];
+    utf16.extend(
+        "publiccodeYmlVersion: \"0.4\"\n"
+            .encode_utf16()
+            .flat_map(u16::to_le_bytes),
+    );
+    for (body, what) in [
+        (b"{\"publiccodeYmlVersion\": 3}".to_vec(), "JSON"),
+        (utf16, "UTF-16"),
+        (bomb.as_bytes().to_vec(), "alias bomb"),
+        (vec![b'#'; 1_500_000], "1.5 MB"),
+    ] {
+        let answer = validated(&app, body).await;
+        assert_eq!(answer.status, StatusCode::OK, "{what}: {}", answer.text);
+        assert_eq!(answer.body["valid"], false, "{what}: {}", answer.text);
+        let message = answer.body["errors"][0]["message"]
+            .as_str()
+            .unwrap_or_default();
+        assert!(!message.is_empty(), "{what}: {}", answer.text);
+    }
+    let huge = validated(&app, vec![b'a'; 10 * 1024 * 1024]).await;
+    assert_eq!(huge.status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(huge.error_code(), "payload_too_large", "{}", huge.text);
+    assert!(
+        huge.text.contains("publiccode.yml fait au plus 1024 Kio"),
+        "{}",
+        huge.text
+    );
+    let projects = app.get("/api/v1/projects").await;
+    assert_eq!(projects.body["total"], 0, "nothing written");
+
+    // The page, without JavaScript: paste, submit, read the verdict.
+    let mut browser = common::browser::Browser::default();
+    let page = browser.get(&app, "/publiccode/valider").await;
+    assert_eq!(page.status, StatusCode::OK);
+    common::html::Page::parse(&page.text).assert_form_token("/publiccode/valider", &browser.csrf());
+    let checked = browser
+        .submit(&app, "/publiccode/valider", &[("contenu", OTHER_EXAMPLE)])
+        .await;
+    assert_eq!(checked.status, StatusCode::OK, "{}", checked.text);
+    let html = common::html::Page::parse(&checked.text);
+    assert!(
+        html.text("#titre-verdict")
+            .starts_with("Le fichier est valide"),
+        "{}",
+        html.text("#titre-verdict")
+    );
+    let broken = OTHER_EXAMPLE.replacen("publiccodeYmlVersion", "publiccodeVersion", 1);
+    let checked = browser
+        .submit(&app, "/publiccode/valider", &[("contenu", &broken)])
+        .await;
+    let html = common::html::Page::parse(&checked.text);
+    assert!(
+        html.text("#titre-verdict").contains("erreur"),
+        "{}",
+        checked.text
+    );
+    assert!(html.has("ul.diagnostics li.error"));
+    assert!(
+        html.text("textarea#champ-contenu")
+            .starts_with("publiccodeVersion"),
+        "what was pasted stays"
+    );
+}

@@ -19,6 +19,7 @@ mod lag;
 mod moderation;
 pub mod projects;
 pub mod providers;
+mod publiccode;
 pub mod structures;
 pub mod upkeep;
 pub mod webhooks;

@@ -15,6 +15,7 @@ mod openapi_paths;
 mod organisations;
 mod projects;
 mod providers;
+mod publiccode;
 mod search;
 mod structures;
 mod system;
@@ -51,6 +52,7 @@ pub fn routes() -> Router<AppState> {
         .merge(structures::routes())
         .merge(providers::routes())
         .merge(documents::routes())
+        .merge(publiccode::routes())
         .route("/categories", get(projects::categories))
         .route("/openapi.json", get(openapi::openapi_json))
         .fallback(api_not_found)

@@ -8,7 +8,7 @@ use super::openapi_paths::PathParametersAndIds;
 
 use super::{
     adoptions, audit, claims, documents, groups, hosted, known_users, organisations, projects,
-    providers, search, structures, system, webhooks,
+    providers, publiccode, search, structures, system, webhooks,
 };
 
 #[derive(OpenApi)]
@@ -31,7 +31,7 @@ use super::{
         providers::of_project, providers::search, providers::declare,
         documents::of_project, documents::of_group, documents::attach_to_project,
         documents::attach_to_group, documents::remove,
-        system::healthz, system::metrics,
+        system::healthz, system::metrics, publiccode::validate,
     ),
     modifiers(&BearerToken, &PathParametersAndIds),
 )]

@@ -54,6 +54,16 @@ pub struct PubliccodeDiagnostic {
     pub message: String,
 }
 
+impl From<&civiforge_indexer::publiccode::PublicCodeReport> for PubliccodeValidation {
+    fn from(report: &civiforge_indexer::publiccode::PublicCodeReport) -> Self {
+        Self {
+            valid: report.is_valid(),
+            errors: report.errors.iter().map(Into::into).collect(),
+            warnings: report.warnings.iter().map(Into::into).collect(),
+        }
+    }
+}
+
 impl From<&civiforge_indexer::publiccode::Diagnostic> for PubliccodeDiagnostic {
     fn from(diagnostic: &civiforge_indexer::publiccode::Diagnostic) -> Self {
         Self {

@@ -18,6 +18,7 @@ mod moderation;
 mod organisation_page;
 mod project_page;
 mod providers;
+mod publiccode;
 mod search_page;
 pub mod session;
 mod tokens;
@@ -68,6 +69,12 @@ pub fn routes() -> Router<AppState> {
             post(groups::set_action_state),
         )
         .route("/categories/{slug}", get(home::category))
+        .route(
+            "/publiccode/valider",
+            get(publiccode::form)
+                .post(publiccode::check)
+                .layer(DefaultBodyLimit::max(publiccode::MAX_FORM_BYTES)),
+        )
         .route("/static/{file}", get(assets::static_file))
         .route("/robots.txt", get(assets::robots))
         .route(

@@ -80,6 +80,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     template!("providers.html"),
     template!("dashboard.html"),
     template!("report.html"),
+    template!("publiccode.html"),
 ];
 
 impl Web {
