@@ -46,6 +46,7 @@ const PAGES = {
   'confirmer-adresse': '/confirmer-adresse?jeton=exemple',
   introuvable: '/nulle-part',
   'projet-introuvable': '/projets/inconnu',
+  'verifier-publiccode': '/publiccode/valider',
 };
 
 // Pages of a signed-in moderator, on top of PAGES.
@@ -53,6 +54,7 @@ const SIGNED_IN_PAGES = {
   jetons: '/compte/jetons',
   'mot-de-passe': '/compte/mot-de-passe',
   'nouveau-projet': '/projets/nouveau',
+  'nouveau-projet-heberge': '/projets/nouveau?depot=civiforge',
   'nouvelle-adoption': '/adoptions/nouvelle?projet=opencimetiere',
   'nouvelle-adoption-recherche': '/adoptions/nouvelle?projet=opencimetiere&recherche=istres',
   compte: '/compte',
