@@ -45,6 +45,15 @@ pub async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
     (status, Json(body))
 }
 
+/// One gauge in Prometheus text format, with its help line.
+fn gauge(out: &mut String, name: &str, help: &str, value: impl std::fmt::Display) {
+    use std::fmt::Write;
+    let _ = write!(
+        out,
+        "# HELP {name} {help}\n# TYPE {name} gauge\n{name} {value}\n"
+    );
+}
+
 /// What an operator watches beside the catalogue's figures: the job queue's age, the search
 /// index's lag behind the database, the connection pool.
 async fn operations(state: &AppState, out: &mut String) {
@@ -54,24 +63,39 @@ async fn operations(state: &AppState, out: &mut String) {
         let waited = queue
             .oldest_due_since
             .map_or(0.0, |since| (now - since).as_seconds_f64().max(0.0));
-        let _ = write!(
+        gauge(
             out,
-            "# HELP civiforge_jobs_running Indexing jobs a worker holds.\n# TYPE civiforge_jobs_running gauge\nciviforge_jobs_running {}\n# HELP civiforge_jobs_oldest_due_seconds How long the oldest job due has waited (0: none waits).\n# TYPE civiforge_jobs_oldest_due_seconds gauge\nciviforge_jobs_oldest_due_seconds {waited}\n",
-            queue.running
+            "civiforge_jobs_running",
+            "Indexing jobs a worker holds.",
+            queue.running,
+        );
+        gauge(
+            out,
+            "civiforge_jobs_oldest_due_seconds",
+            "How long the oldest job due has waited (0: none waits).",
+            waited,
         );
     }
     if let Ok(last) = state.store.last_change_id().await {
         let lag = (last - state.search.applied_change()).max(0);
-        let _ = write!(
+        gauge(
             out,
-            "# HELP civiforge_search_lag_changes Changes of the database not yet in this instance's search index.\n# TYPE civiforge_search_lag_changes gauge\nciviforge_search_lag_changes {lag}\n"
+            "civiforge_search_lag_changes",
+            "Changes of the database not yet in this instance's search index.",
+            lag,
         );
     }
     let (open, idle, max) = state.store.pool_usage();
     let _ = write!(
         out,
-        "# HELP civiforge_database_connections Connections of this process's pool, by state.\n# TYPE civiforge_database_connections gauge\nciviforge_database_connections{{state=\"in_use\"}} {}\nciviforge_database_connections{{state=\"idle\"}} {idle}\n# HELP civiforge_database_connections_max Most connections the pool opens.\n# TYPE civiforge_database_connections_max gauge\nciviforge_database_connections_max {max}\n",
+        "# HELP civiforge_database_connections Connections of this process's pool, by state.\n# TYPE civiforge_database_connections gauge\nciviforge_database_connections{{state=\"in_use\"}} {}\nciviforge_database_connections{{state=\"idle\"}} {idle}\n",
         open.saturating_sub(idle)
+    );
+    gauge(
+        out,
+        "civiforge_database_connections_max",
+        "Most connections the pool opens.",
+        max,
     );
 }
 
@@ -117,10 +141,7 @@ pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
                 ),
             ];
             for (name, help, value) in gauges {
-                let _ = write!(
-                    out,
-                    "# HELP {name} {help}\n# TYPE {name} gauge\n{name} {value}\n"
-                );
+                gauge(&mut out, name, help, value);
             }
             out.push_str("# HELP civiforge_database_up Whether the database answers.\n# TYPE civiforge_database_up gauge\nciviforge_database_up 1\n");
         }
